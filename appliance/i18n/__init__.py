@@ -1,0 +1,89 @@
+"""Vietnamese-first message catalogue.
+
+Every text a technician or operator reads goes through :func:`t`. Vietnamese is the
+default language; English is the alternative. Each domain keeps its own catalogue
+module (``appliance/i18n/<domain>.py``) that calls :func:`register` at import, so
+parallel work on different domains never edits the same file.
+
+    from appliance.i18n import t
+    t("camera.power.on", lang="en")            # -> "Camera is on"
+    t("camera.preset.stored", n=3)             # -> "Đã lưu vị trí đặt sẵn 3"
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Final, Literal
+
+Lang = Literal["vi", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("vi", "en")
+DEFAULT_LANG: Final[Lang] = "vi"
+
+# Domain catalogue modules loaded on first use; each registers its keys.
+_DOMAINS: Final[tuple[str, ...]] = (
+    "common",
+    "camera",
+    "checks",
+    "agent",
+)
+
+_catalog: dict[str, dict[str, str]] = {}
+_loaded = False
+
+
+def register(entries: Mapping[str, Mapping[str, str]]) -> None:
+    """Add ``{key: {"vi": ..., "en": ...}}`` entries; a key may be registered once."""
+    for key, texts in entries.items():
+        if key in _catalog and _catalog[key] != dict(texts):
+            raise ValueError(f"i18n key registered twice with different texts: {key}")
+        missing = [lang for lang in LANGS if lang not in texts]
+        if missing:
+            raise ValueError(f"i18n key {key} lacks {', '.join(missing)}")
+        _catalog[key] = dict(texts)
+
+
+def normalize_lang(lang: str | None) -> Lang:
+    """Map user input (``vi``, ``VI``, ``en-US``, None) to a supported language."""
+    if not lang:
+        return DEFAULT_LANG
+    short = lang.strip().lower()[:2]
+    return "en" if short == "en" else "vi"
+
+
+def t(key: str, lang: str | None = None, /, **params: object) -> str:
+    """Return the text for ``key`` in ``lang`` with ``{name}`` placeholders filled.
+
+    An unknown key returns the key itself, so a missing translation is visible
+    instead of crashing a check or a page.
+    """
+    _load()
+    texts = _catalog.get(key)
+    if texts is None:
+        return key
+    template = texts[normalize_lang(lang)]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def has(key: str) -> bool:
+    """True when ``key`` is in the catalogue."""
+    _load()
+    return key in _catalog
+
+
+def keys() -> list[str]:
+    """Every registered key (for tests that check both languages are complete)."""
+    _load()
+    return sorted(_catalog)
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for domain in _DOMAINS:
+        importlib.import_module(f"appliance.i18n.{domain}")

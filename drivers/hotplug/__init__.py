@@ -1,0 +1,1 @@
+"""hotplug driver family."""

@@ -1,0 +1,1 @@
+"""visca driver family."""
