@@ -1,0 +1,226 @@
+"""Device supervision shared by every driver family.
+
+A supervisor owns one device's connection: it connects, watches the link, and when the
+link drops reconnects with capped exponential backoff (plus jitter, so 31 rooms or 7
+cameras don't retry in lockstep). ``kick()`` skips the wait at once — the hotplug
+monitor calls it when a matching device reappears, so a replugged adapter is back in
+use within the 2 s target of DESIGN.md §8 instead of after a long backoff.
+
+Subclasses implement :meth:`Supervisor._connect` (open the device, raise a
+``DeviceError`` on failure) and :meth:`Supervisor._watch` (return or raise when the link
+is lost). The first failure is logged at WARNING, repeats at DEBUG (aioesphomeapi's
+ReconnectLogic does the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_INITIAL_S: Final = 0.25
+BACKOFF_MAX_S: Final = 30.0
+BACKOFF_FACTOR: Final = 2.0
+BACKOFF_JITTER: Final = 0.2  # ± fraction of the delay
+
+
+class DeviceState(enum.StrEnum):
+    """Where a device's connection stands."""
+
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with jitter."""
+
+    initial_s: float = BACKOFF_INITIAL_S
+    max_s: float = BACKOFF_MAX_S
+    factor: float = BACKOFF_FACTOR
+    jitter: float = BACKOFF_JITTER
+    attempts: int = field(default=0, init=False)
+
+    def next_delay(self) -> float:
+        """Return the next wait and advance."""
+        base = min(self.max_s, self.initial_s * (self.factor**self.attempts))
+        self.attempts += 1
+        spread = base * self.jitter
+        return max(0.0, base + random.uniform(-spread, spread))  # noqa: S311 - not crypto
+
+    def reset(self) -> None:
+        """Start again from the initial delay (after a successful connect)."""
+        self.attempts = 0
+
+
+StateCallback = Callable[["DeviceState", "DeviceState", str | None], None]
+
+
+class Supervisor:
+    """Keeps one device connected; see the module docstring."""
+
+    def __init__(
+        self,
+        device_id: str,
+        *,
+        backoff: Backoff | None = None,
+        max_failures: int | None = None,
+    ) -> None:
+        self.device_id = device_id
+        self.backoff = backoff or Backoff()
+        # After this many consecutive failed connects the state becomes FAILED (it keeps
+        # retrying at the capped delay; FAILED tells operators it is not a blip).
+        self.max_failures = max_failures if max_failures is not None else 5
+        self._state = DeviceState.DISCONNECTED
+        self._last_error: str | None = None
+        self._callbacks: list[StateCallback] = []
+        self._task: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._failures = 0
+
+    # -- public API --------------------------------------------------------------------
+
+    @property
+    def state(self) -> DeviceState:
+        return self._state
+
+    @property
+    def last_error(self) -> str | None:
+        """The message of the last connection failure or link loss (no secrets)."""
+        return self._last_error
+
+    def on_state_change(self, callback: StateCallback) -> None:
+        """Call ``callback(old, new, error)`` on each state change."""
+        self._callbacks.append(callback)
+
+    async def start(self) -> None:
+        """Start the supervising task (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"supervisor:{self.device_id}")
+
+    async def stop(self) -> None:
+        """Stop supervising and close the device."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(Exception):
+            await self._disconnect()
+        self._set_state(DeviceState.DISCONNECTED, None)
+
+    def kick(self) -> None:
+        """Retry now (hotplug saw the device come back); no-op while ready."""
+        self.backoff.reset()
+        self._kick.set()
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Wait until ready; raise ``DeviceTimeoutError`` naming the last error."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout_s)
+        except TimeoutError:
+            raise DeviceTimeoutError(
+                self.device_id,
+                f"not ready after {timeout_s:.1f} s ({self._last_error or self._state.value})",
+                operation="connect",
+            ) from None
+
+    def require_ready(self) -> None:
+        """Raise ``DeviceUnavailableError`` unless the device is ready now."""
+        if self._state is not DeviceState.READY:
+            reason = self._last_error or self._state.value
+            raise DeviceUnavailableError(self.device_id, f"not available: {reason}")
+
+    def link_lost(self, reason: str) -> None:
+        """Report from outside (e.g. a failed command) that the link is gone."""
+        self._last_error = reason
+        self._lost.set()
+
+    # -- for subclasses ----------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        raise NotImplementedError
+
+    async def _watch(self) -> None:
+        """Return (or raise) when the link is lost. Default: wait for ``link_lost``."""
+        await self._lost.wait()
+
+    async def _disconnect(self) -> None:
+        """Release the device (close ports); must not raise."""
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _set_state(self, new: DeviceState, error: str | None) -> None:
+        old = self._state
+        self._state = new
+        if new is DeviceState.READY:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        if old is not new:
+            for cb in list(self._callbacks):
+                try:
+                    cb(old, new, error)
+                except Exception:
+                    log.exception("%s: state callback failed", self.device_id)
+
+    async def _run(self) -> None:
+        while True:
+            self._set_state(
+                DeviceState.CONNECTING
+                if self._failures < self.max_failures
+                else DeviceState.FAILED,
+                self._last_error,
+            )
+            try:
+                await self._connect()
+            except (DeviceError, OSError) as exc:
+                self._failures += 1
+                self._last_error = str(exc)
+                level = logging.WARNING if self._failures == 1 else logging.DEBUG
+                log.log(level, "%s: connect failed: %s", self.device_id, exc)
+                with contextlib.suppress(Exception):
+                    await self._disconnect()
+                state = (
+                    DeviceState.FAILED
+                    if self._failures >= self.max_failures
+                    else DeviceState.DISCONNECTED
+                )
+                self._set_state(state, self._last_error)
+                await self._sleep_or_kick(self.backoff.next_delay())
+                continue
+            if self._failures:
+                log.warning("%s: connected again after %d failures", self.device_id, self._failures)
+            self._failures = 0
+            self.backoff.reset()
+            self._last_error = None
+            self._lost.clear()
+            self._set_state(DeviceState.READY, None)
+            try:
+                await self._watch()
+            except (DeviceError, OSError) as exc:
+                self._last_error = str(exc)
+            log.warning("%s: link lost: %s", self.device_id, self._last_error or "unknown")
+            with contextlib.suppress(Exception):
+                await self._disconnect()
+            self._set_state(DeviceState.DISCONNECTED, self._last_error)
+            self._kick.clear()
+            # Reconnect at once after a loss; backoff only applies to failed connects.
+
+    async def _sleep_or_kick(self, delay: float) -> None:
+        self._kick.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._kick.wait(), delay)
