@@ -18,6 +18,7 @@ from appliance import __version__
 # (command name, module with a module-level ``app: typer.Typer``)
 _GROUPS: list[tuple[str, str]] = [
     ("demo", "appliance.cli.demo"),
+    ("config", "appliance.cli.config_cmd"),
 ]
 
 app = typer.Typer(

@@ -1,0 +1,31 @@
+"""Errors the agent adds to the drivers' tree (``drivers.errors``), for the control API.
+
+DeviceError
+ ├── UnknownDeviceError              no configured device with that id      → 404
+ └── DeviceUnavailableError
+      └── CheckEngineUnavailableError  the readiness-check engine is not there → 503
+UnknownCheckRunError (ApplianceError)  no check run with that id             → 404
+"""
+
+from __future__ import annotations
+
+from drivers.errors import ApplianceError, DeviceError, DeviceUnavailableError
+
+
+class UnknownDeviceError(DeviceError):
+    """No device with this id is configured in this room."""
+
+
+class CheckEngineUnavailableError(DeviceUnavailableError):
+    """``service.checks`` is not set: the check engine is not installed or not started."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__("checks", "check engine not available", operation=operation)
+
+
+class UnknownCheckRunError(ApplianceError):
+    """No check run with this id (never started, or dropped from the history)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"no check run {run_id!r}")

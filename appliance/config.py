@@ -1,0 +1,287 @@
+"""The room agent's configuration: one TOML file, validated whole before anything starts.
+
+    load_config(path) -> AgentConfig        raises ConfigError (one line: file, key, what)
+    config_path(cli_value) -> Path           --config, else $APPLIANCE_CONFIG, else DEFAULT_PATH
+
+Every section is a pydantic model with ``extra="forbid"``, so a misspelt key is an error
+instead of a silently ignored setting. Checks that span several entries (duplicate camera
+ids, two cameras on the same port and address) run after the field checks; the first
+problem found is reported with its dotted key (``cameras[1].baud``). Nothing in here
+opens a device: the service validates everything first, then starts (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from drivers.errors import ConfigError
+
+DEFAULT_PATH: Final = Path("/etc/appliance/appliance.toml")
+ENV_VAR: Final = "APPLIANCE_CONFIG"
+DEFAULT_LISTEN: Final = "127.0.0.1:8470"
+DEFAULT_STATE_DIR: Final = Path("/var/lib/appliance")
+# Baud rates VISCA cameras offer on RS-232/422 (VISCA.md §1: 9600 default, 38400 on
+# newer Sony models; 115200 on some PTZOptics).
+VALID_BAUDS: Final = frozenset({2400, 4800, 9600, 19200, 38400, 57600, 115200})
+MAX_CHAIN_ADDRESS: Final = 7  # a daisy chain holds up to 7 cameras (VISCA.md §1)
+
+_Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class RoomConfig(_Model):
+    id: _Id
+    name: str = Field(min_length=1)
+    district: str = ""
+
+
+class CameraConfig(_Model):
+    """One VISCA camera: a serial ``port`` (daisy chains share it) or a network ``url``."""
+
+    id: _Id
+    port: str | None = None
+    url: str | None = None
+    baud: int = 9600
+    address: int = Field(default=1, ge=1, le=MAX_CHAIN_ADDRESS)
+    model: str = "generic"
+    video: str | None = None  # RTSP/HTTP URL, file or /dev/videoN of this camera's picture
+    presets: dict[str, int] = Field(default_factory=dict)  # name → preset number
+
+    @field_validator("baud")
+    @classmethod
+    def _baud(cls, value: int) -> int:
+        if value not in VALID_BAUDS:
+            allowed = ", ".join(str(b) for b in sorted(VALID_BAUDS))
+            raise ValueError(f"bad baud {value} (one of {allowed})")
+        return value
+
+    @field_validator("presets")
+    @classmethod
+    def _presets(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, number in value.items():
+            if not name.strip() or name.strip().isdigit():
+                raise ValueError(f"preset name {name!r} must be a non-numeric text")
+            if not 0 <= number <= 255:
+                raise ValueError(f"preset {name!r}: number {number} out of range 0–255")
+        return value
+
+    @property
+    def link(self) -> str:
+        """The physical link this camera is on: the serial port path or the URL."""
+        return self.port if self.port is not None else (self.url or "")
+
+
+class AudioDeviceConfig(_Model):
+    """A microphone or speaker, found by a substring of its sound-device name."""
+
+    id: _Id
+    name: str = Field(min_length=1)
+
+
+class DisplayConfig(_Model):
+    id: _Id
+    x_display: str = ":0"
+    output: str | None = None  # RandR output name (e.g. HDMI-1); None = the whole screen
+    cec: bool = False
+
+
+class ApiConfig(_Model):
+    listen: str = DEFAULT_LISTEN
+    token_file: Path | None = None  # default: <state.dir>/api-token
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+
+class HubConfig(_Model):
+    url: str | None = None
+    enrolment_token_file: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("ws://", "wss://", "http://", "https://")):
+            raise ValueError("hub url must start with wss:// (or ws://, https://, http://)")
+        return value
+
+
+class StateConfig(_Model):
+    dir: Path = DEFAULT_STATE_DIR
+
+
+class AgentConfig(_Model):
+    room: RoomConfig
+    cameras: list[CameraConfig] = Field(default_factory=list)
+    microphones: list[AudioDeviceConfig] = Field(default_factory=list)
+    speakers: list[AudioDeviceConfig] = Field(default_factory=list)
+    displays: list[DisplayConfig] = Field(default_factory=list)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    hub: HubConfig = Field(default_factory=HubConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+
+    @property
+    def token_file(self) -> Path:
+        return self.api.token_file or self.state.dir / "api-token"
+
+    def camera(self, camera_id: str) -> CameraConfig | None:
+        return next((c for c in self.cameras if c.id == camera_id), None)
+
+
+def config_path(cli_value: str | Path | None = None) -> Path:
+    """``--config`` wins, then ``$APPLIANCE_CONFIG``, then :data:`DEFAULT_PATH`."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_PATH
+
+
+def load_config(path: str | Path) -> AgentConfig:
+    """Read and validate ``path``; raise :class:`ConfigError` naming file and key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"TOML syntax error: {exc}", path=str(path)) from None
+    return parse_config(raw, source=str(path))
+
+
+def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> AgentConfig:
+    """Validate an already-parsed TOML document (the field checks, then cross checks)."""
+    try:
+        config = AgentConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise _one_line(exc, source) from None
+    _cross_check(config, source)
+    return config
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:8470"`` / ``"[::1]:8470"`` → (host, port); ValueError when malformed."""
+    host, sep, port_text = value.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError(f"listen must be HOST:PORT, got {value!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise ValueError(f"listen port {port} out of range 1–65535")
+    if host != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError(f"listen host must be an IP address, got {host!r}") from None
+    return host, port
+
+
+# -- private helpers ---------------------------------------------------------------------
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required key"
+    if kind == "string_pattern_mismatch":
+        return f"must be letters, digits, '-', '_' or '.', got {err.get('input')!r}"
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    if kind.endswith(("_type", "_parsing")) or kind in {"model_type", "list_type", "dict_type"}:
+        got = err.get("input")
+        return f"wrong type: {msg.lower()}, got {type(got).__name__} {got!r}"
+    return msg
+
+
+def _one_line(exc: ValidationError, source: str) -> ConfigError:
+    errors = exc.errors()
+    first = errors[0]
+    message = _describe(dict(first))
+    if len(errors) > 1:
+        message += f" (+{len(errors) - 1} more)"
+    return ConfigError(message, path=source, key=_dotted(tuple(first["loc"])))
+
+
+def _cross_check(config: AgentConfig, source: str) -> None:
+    from drivers.visca.models import PROFILES
+
+    seen_ids: dict[str, str] = {}
+
+    def unique(key: str, ident: str) -> None:
+        if ident in seen_ids:
+            raise ConfigError(
+                f"duplicate device id {ident!r} (already used by {seen_ids[ident]})",
+                path=source,
+                key=key,
+            )
+        seen_ids[ident] = key
+
+    links: dict[tuple[str, int], str] = {}
+    bauds: dict[str, tuple[int, str]] = {}
+    for i, cam in enumerate(config.cameras):
+        key = f"cameras[{i}]"
+        unique(f"{key}.id", cam.id)
+        if cam.port is None and cam.url is None:
+            raise ConfigError("missing port (give port = serial path or url)", path=source, key=key)
+        if cam.port is not None and cam.url is not None:
+            raise ConfigError("give port or url, not both", path=source, key=f"{key}.url")
+        if cam.model not in PROFILES:
+            raise ConfigError(
+                f"unknown camera model {cam.model!r} (one of {', '.join(sorted(PROFILES))})",
+                path=source,
+                key=f"{key}.model",
+            )
+        low, high = PROFILES[cam.model].preset_range
+        for name, number in cam.presets.items():
+            if not low <= number <= high:
+                raise ConfigError(
+                    f"preset number {number} outside {low}–{high} for model {cam.model}",
+                    path=source,
+                    key=f"{key}.presets.{name}",
+                )
+        if len(set(cam.presets.values())) != len(cam.presets):
+            raise ConfigError("two preset names share a number", path=source, key=f"{key}.presets")
+        link = (cam.link, cam.address)
+        if link in links:
+            raise ConfigError(
+                f"same port and address as {links[link]} ({cam.link} address {cam.address})",
+                path=source,
+                key=f"{key}.address",
+            )
+        links[link] = key
+        if cam.port is not None:
+            if cam.port in bauds and bauds[cam.port][0] != cam.baud:
+                other_baud, other_key = bauds[cam.port]
+                raise ConfigError(
+                    f"baud {cam.baud} differs from {other_key} ({other_baud}) on the same port",
+                    path=source,
+                    key=f"{key}.baud",
+                )
+            bauds.setdefault(cam.port, (cam.baud, key))
+    for section in ("microphones", "speakers", "displays"):
+        for i, dev in enumerate(getattr(config, section)):
+            unique(f"{section}[{i}].id", dev.id)
