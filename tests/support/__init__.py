@@ -1,0 +1,1 @@
+"""Test helpers shared across test packages (fakes that speak real wire formats)."""
