@@ -1,0 +1,1 @@
+"""VISCA driver tests."""
