@@ -21,14 +21,12 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drivers.errors import ConfigError
+from drivers.visca.transport_serial import SUPPORTED_BAUDS  # the bauds VISCA cameras offer
 
 DEFAULT_PATH: Final = Path("/etc/appliance/appliance.toml")
 ENV_VAR: Final = "APPLIANCE_CONFIG"
 DEFAULT_LISTEN: Final = "127.0.0.1:8470"
 DEFAULT_STATE_DIR: Final = Path("/var/lib/appliance")
-# Baud rates VISCA cameras offer on RS-232/422 (VISCA.md §1: 9600 default, 38400 on
-# newer Sony models; 115200 on some PTZOptics).
-VALID_BAUDS: Final = frozenset({2400, 4800, 9600, 19200, 38400, 57600, 115200})
 MAX_CHAIN_ADDRESS: Final = 7  # a daisy chain holds up to 7 cameras (VISCA.md §1)
 
 _Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -59,8 +57,8 @@ class CameraConfig(_Model):
     @field_validator("baud")
     @classmethod
     def _baud(cls, value: int) -> int:
-        if value not in VALID_BAUDS:
-            allowed = ", ".join(str(b) for b in sorted(VALID_BAUDS))
+        if value not in SUPPORTED_BAUDS:
+            allowed = ", ".join(str(b) for b in sorted(SUPPORTED_BAUDS))
             raise ValueError(f"bad baud {value} (one of {allowed})")
         return value
 
@@ -228,6 +226,7 @@ def _one_line(exc: ValidationError, source: str) -> ConfigError:
 
 def _cross_check(config: AgentConfig, source: str) -> None:
     from drivers.visca.models import PROFILES
+    from drivers.visca.transport import transport_from_url
 
     seen_ids: dict[str, str] = {}
 
@@ -249,6 +248,13 @@ def _cross_check(config: AgentConfig, source: str) -> None:
             raise ConfigError("missing port (give port = serial path or url)", path=source, key=key)
         if cam.port is not None and cam.url is not None:
             raise ConfigError("give port or url, not both", path=source, key=f"{key}.url")
+        if cam.url is not None:
+            try:
+                transport_from_url(cam.url, device_id=cam.id)  # parses only, opens nothing
+            except ConfigError as exc:
+                raise ConfigError(
+                    str(exc).removeprefix("url: "), path=source, key=f"{key}.url"
+                ) from None
         if cam.model not in PROFILES:
             raise ConfigError(
                 f"unknown camera model {cam.model!r} (one of {', '.join(sorted(PROFILES))})",

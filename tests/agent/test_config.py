@@ -87,6 +87,11 @@ def test_defaults(tmp_path: Path) -> None:
         ),
         (GOOD.replace("chu-toa = 1", '"7" = 1'), "cameras[0].presets", "non-numeric"),
         (GOOD + '\n[api]\nlisten = "localhost"\n', "api.listen", "HOST:PORT"),
+        (
+            GOOD.replace('port = "/dev/ttyUSB0"\naddress = 2', 'url = "ftp://x"\naddress = 2'),
+            "cameras[1].url",
+            "unknown VISCA URL scheme",
+        ),
         (GOOD.replace("address = 2", "address = 2\nbaud = 38400"), "cameras[1].baud", "differs"),
     ],
 )
@@ -147,6 +152,7 @@ def test_cli_config_check_ok_and_error(tmp_path: Path) -> None:
     assert err.returncode == 1
     lines = err.stderr.strip().splitlines()
     assert len(lines) == 1, err.stderr
-    assert lines[0] == f"Lỗi cấu hình: {bad}: cameras[1].baud: bad baud 1234 " + (
-        "(one of 2400, 4800, 9600, 19200, 38400, 57600, 115200)"
+    assert (
+        lines[0]
+        == f"Lỗi cấu hình: {bad}: cameras[1].baud: bad baud 1234 (one of 9600, 19200, 38400)"
     )
