@@ -1,0 +1,222 @@
+"""VISCA transports: move VISCA packets over a serial line, Sony VISCA-over-IP or raw TCP/UDP.
+
+This package's transports are the only code that opens ports and sockets (STYLE.md §1).
+Each converts OS and library errors once, here at the edge:
+
+    link lost / port missing / busy / refused  → DeviceUnavailableError
+    the peer rejected a message at link level   → ProtocolError (Sony IP ``0F 02``)
+
+A transport moves *packets* (``8x … FF`` out, ``y0 … FF`` in). It does not match
+requests to replies — that is :mod:`drivers.visca.protocol`. ``send`` returns a token
+that ``resend`` accepts: serial and raw links resend the same bytes, Sony IP resends
+with the *same* sequence number, which is how a lost ACK is recovered over UDP
+(VISCA.md §3.1).
+
+Implementations: :class:`~drivers.visca.transport_serial.SerialTransport`,
+:class:`~drivers.visca.transport_ip.SonyIPTransport`,
+:class:`~drivers.visca.transport_ip.RawTCPTransport`,
+:class:`~drivers.visca.transport_ip.RawUDPTransport`; :func:`transport_from_url` picks one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Final, Protocol, runtime_checkable
+from urllib.parse import parse_qs, urlsplit
+
+from drivers.errors import ConfigError, DeviceUnavailableError, ProtocolError
+
+# How many sent packets a transport remembers for ``resend`` (one per in-flight message
+# is enough: one awaiting its first reply plus two sockets per camera, 7 cameras).
+RESEND_MEMORY: Final = 32
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What :class:`~drivers.visca.protocol.ViscaPort` needs from a link."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def supports_broadcast(self) -> bool:
+        """True where ``88 …`` broadcasts (AddressSet, IF_Clear) are allowed."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """Human-readable name of the link (path or URL), used as device id."""
+        ...
+
+    async def open(self) -> None:
+        """Open (or reopen) the link; raise ``DeviceUnavailableError`` on failure."""
+        ...
+
+    async def close(self) -> None:
+        """Close the link; never raises; wakes a pending ``receive``."""
+        ...
+
+    async def send(self, packet: bytes) -> int:
+        """Send one VISCA packet; return a token for :meth:`resend`."""
+        ...
+
+    async def resend(self, token: int) -> None:
+        """Send the packet of ``token`` again (Sony IP: with the same sequence number)."""
+        ...
+
+    async def receive(self) -> bytes:
+        """Return the next framed packet from the peer.
+
+        Raises ``DeviceUnavailableError`` once the link is lost (and on every later
+        call), ``ProtocolError`` when the peer rejected a message at link level.
+        """
+        ...
+
+
+class PacketInbox:
+    """Received packets (or a terminal link error) waiting for ``receive``.
+
+    Shared by the transports so that every one of them reports link loss the same
+    way: once failed, every ``receive`` raises the same ``DeviceUnavailableError``.
+    """
+
+    def __init__(self, device_id: str) -> None:
+        self._device_id = device_id
+        self._items: collections.deque[bytes | Exception] = collections.deque()
+        self._wakeup = asyncio.Event()
+        self._error: DeviceUnavailableError | None = None
+
+    @property
+    def error(self) -> DeviceUnavailableError | None:
+        return self._error
+
+    def reset(self) -> None:
+        self._items.clear()
+        self._wakeup.clear()
+        self._error = None
+
+    def put(self, item: bytes | Exception) -> None:
+        self._items.append(item)
+        self._wakeup.set()
+
+    def fail(self, reason: str, operation: str = "receive") -> DeviceUnavailableError:
+        """Record link loss (first reason wins) and wake the reader."""
+        if self._error is None:
+            self._error = DeviceUnavailableError(self._device_id, reason, operation=operation)
+        self._wakeup.set()
+        return self._error
+
+    def raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    async def get(self) -> bytes:
+        while True:
+            if self._items:
+                item = self._items.popleft()
+                if isinstance(item, Exception):
+                    raise item
+                return item
+            if self._error is not None:
+                raise self._error
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+
+class SentPackets:
+    """Bounded memory of sent packets by token, for ``resend``."""
+
+    def __init__(self, limit: int = RESEND_MEMORY) -> None:
+        self._limit = limit
+        self._next = 0
+        self._packets: collections.OrderedDict[int, bytes] = collections.OrderedDict()
+
+    def add(self, packet: bytes) -> int:
+        self._next += 1
+        self._packets[self._next] = packet
+        while len(self._packets) > self._limit:
+            self._packets.popitem(last=False)
+        return self._next
+
+    def get(self, token: int) -> bytes | None:
+        return self._packets.get(token)
+
+
+def check_packet(packet: bytes, device_id: str) -> None:
+    """Refuse to put something that is not one VISCA packet on the wire (VISCA.md §1.1)."""
+    if (
+        not 3 <= len(packet) <= 16
+        or packet[-1] != 0xFF
+        or not packet[0] & 0x80
+        or 0xFF in packet[:-1]
+    ):
+        raise ProtocolError(device_id, f"not a VISCA packet: {packet.hex(' ')}", operation="send")
+
+
+def transport_from_url(url: str, *, device_id: str | None = None) -> Transport:
+    """Build a transport from a URL.
+
+    ``serial:///dev/ttyUSB0?baud=9600``, ``/dev/ttyUSB0`` (9600 baud),
+    ``visca-ip://host:52381?local_port=52381``, ``tcp://host:5678``, ``udp://host:1259``.
+    Raises ``ConfigError`` naming what is wrong.
+    """
+    # Imported here: each implementation module imports this one for the helpers.
+    from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
+    from drivers.visca.transport_serial import SerialTransport
+
+    if url.startswith("/"):
+        return SerialTransport(url, device_id=device_id)
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    scheme = parts.scheme.lower()
+    if scheme == "serial":
+        if not parts.path:
+            raise ConfigError(f"serial URL without a device path: {url}", key="url")
+        return SerialTransport(
+            parts.path, baud=_int_param(query, "baud", 9600, url), device_id=device_id
+        )
+    defaults = {"visca-ip": 52381, "tcp": 5678, "udp": 1259}
+    if scheme not in defaults:
+        raise ConfigError(
+            f"unknown VISCA URL scheme {parts.scheme!r} in {url} "
+            "(use serial://, visca-ip://, tcp://, udp:// or a /dev path)",
+            key="url",
+        )
+    if not parts.hostname:
+        raise ConfigError(f"VISCA URL without a host: {url}", key="url")
+    try:
+        port = parts.port or defaults[scheme]
+    except ValueError:
+        raise ConfigError(f"bad port in VISCA URL {url}", key="url") from None
+    if scheme == "visca-ip":
+        local = query.get("local_port")
+        return SonyIPTransport(
+            parts.hostname,
+            port,
+            local_port=_int_param(query, "local_port", 0, url) if local else None,
+            device_id=device_id,
+        )
+    if scheme == "tcp":
+        return RawTCPTransport(parts.hostname, port, device_id=device_id)
+    return RawUDPTransport(parts.hostname, port, device_id=device_id)
+
+
+def _int_param(query: dict[str, str], name: str, default: int, url: str) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number in {url}", key="url") from None
+
+
+__all__ = [
+    "RESEND_MEMORY",
+    "PacketInbox",
+    "SentPackets",
+    "Transport",
+    "check_packet",
+    "transport_from_url",
+]
