@@ -49,6 +49,9 @@ class ModelProfile:
     # Motion figures for the simulator -----------------------------------------------------
     pan_deg_per_s_range: tuple[float, float] = (1.0, 100.0)  # speed 01 … max_pan_speed
     tilt_deg_per_s_range: tuple[float, float] = (1.0, 90.0)  # speed 01 … max_tilt_speed
+    # Published per-step tables (°/s for speed 01, 02, …) win over the range when given.
+    pan_speed_table: tuple[float, ...] = ()
+    tilt_speed_table: tuple[float, ...] = ()
     preset_deg_per_s: float = 100.0  # speed of a preset recall / absolute move at max speed
     zoom_full_travel_s: float = 3.0  # wide → tele at the fastest variable speed
     focus_full_travel_s: float = 2.0
@@ -120,21 +123,41 @@ class ModelProfile:
     # --- motion figures -----------------------------------------------------------------
 
     def pan_deg_per_s_at(self, speed: int) -> float:
-        """Pan speed in °/s for speed byte ``speed`` (geometric between the spec ends)."""
-        return _speed_curve(speed, self.max_pan_speed, self.pan_deg_per_s_range)
+        """Pan speed in °/s for speed byte ``speed`` (clamped to 01…max): the model's
+        published table if we have one, else geometric between the spec ends."""
+        return _speed_at(speed, self.max_pan_speed, self.pan_speed_table, self.pan_deg_per_s_range)
 
     def tilt_deg_per_s_at(self, speed: int) -> float:
-        return _speed_curve(speed, self.max_tilt_speed, self.tilt_deg_per_s_range)
+        return _speed_at(
+            speed, self.max_tilt_speed, self.tilt_speed_table, self.tilt_deg_per_s_range
+        )
+
+    def zoom_units_per_s(self) -> float:
+        """Zoom travel speed at the fastest variable speed (optical range per full-travel time)."""
+        return (self.zoom_range[1] - self.zoom_range[0]) / self.zoom_full_travel_s
+
+    def focus_units_per_s(self) -> float:
+        return (self.focus_range[1] - self.focus_range[0]) / self.focus_full_travel_s
+
+
+def _table(text: str) -> tuple[float, ...]:
+    """A speed table written as the manual prints it: "1.1 1.3 …" for speeds 01, 02, …"""
+    return tuple(float(x) for x in text.split())
 
 
 def _clamp(value: int, bounds: tuple[int, int]) -> int:
     return max(bounds[0], min(value, bounds[1]))
 
 
-def _speed_curve(speed: int, max_speed: int, bounds: tuple[float, float]) -> float:
-    # Sony's speed tables rise roughly geometrically (EVI-D100: 2…300 °/s over 01…18h);
-    # a geometric curve through both spec ends matches them well enough for a simulator.
+def _speed_at(
+    speed: int, max_speed: int, table: tuple[float, ...], bounds: tuple[float, float]
+) -> float:
+    # Sony's speed tables rise roughly geometrically (EVI-D100: 2…300 °/s over 01…18h;
+    # SRG-120DH 1.1…302 °/s); a geometric curve through both spec ends is close enough for
+    # a simulator when no table is published.
     speed = max(MIN_PT_SPEED, min(speed, max_speed))
+    if table:
+        return table[min(speed, len(table)) - 1]
     low, high = bounds
     if max_speed <= MIN_PT_SPEED:
         return high
@@ -158,6 +181,7 @@ EVI_D70 = ModelProfile(
     zoom_range=(0x0000, 0x4000),  # 18× optical
     digital_zoom_max=0x7000,
     preset_range=(0x00, 0x05),  # six memories (EVI-D70 manual)
+    # EVI-D70 focus: FCB-style 1000 (∞) … F000 (near), not in our sources; assumed.
     preset_encoding="0p",
     # EVI-D70 spec sheet: pan up to 100 °/s, tilt up to 90 °/s; slowest ~0.5 °/s.
     pan_deg_per_s_range=(0.5, 100.0),
@@ -166,6 +190,34 @@ EVI_D70 = ModelProfile(
     zoom_full_travel_s=4.0,
     focus_full_travel_s=2.0,
     sources=("VISCA.md §2.6 EVI-D70", "VISCA.md §2.3", "EVI-D70 spec sheet (speeds)"),
+)
+
+SRG_120DH = ModelProfile(
+    name="srg-120dh",
+    title="Sony SRG-120DH",
+    vendor_ids=_SONY_VENDORS,
+    model_ids=(0x0511,),
+    pan_range=(-0x1400, 0x1400),  # EC00 … 1400 = ±100° → 51.2 units/° (VISCA.md §2.6)
+    tilt_range=(-0x0500, 0x0500),  # FB00 … 0500 = ±25°
+    pan_degrees=(-100.0, 100.0),
+    tilt_degrees=(-25.0, 25.0),
+    max_pan_speed=0x18,
+    max_tilt_speed=0x14,  # "Tilt does not support speeds 15–18" (SONY-HTML)
+    zoom_range=(0x0000, 0x4000),  # 12× optical
+    digital_zoom_max=0x7AC0,
+    focus_range=(0x1000, 0xE000),  # far … near end (SONY-HTML "Focus Distance")
+    preset_range=(0x00, 0x0F),
+    preset_encoding="0p",
+    pan_deg_per_s_range=(1.1, 302.0),
+    tilt_deg_per_s_range=(1.1, 126.0),
+    # SONY-HTML Sony_SRG-120DH.html "Pan/Tilt Speed".
+    pan_speed_table=_table(
+        "1.1 1.3 1.7 2.2 2.8 3.6 4.6 5.9 7.6 9.0 10 20 23 37 42 47 61 73 88 126 145 185 251 302"
+    ),
+    tilt_speed_table=_table("1.1 1.3 1.7 2.2 2.8 3.6 5 6 8 10 12 14 16 23 33 54 61 73 88 126"),
+    preset_deg_per_s=302.0,
+    zoom_full_travel_s=2.5,
+    sources=("VISCA.md §2.6 SRG-120DH", "SONY-HTML Sony_SRG-120DH.html"),
 )
 
 SRG_300H = ModelProfile(
@@ -226,14 +278,22 @@ SRG_360SHE = ModelProfile(
     pan_nibbles=5,
     tilt_nibbles=5,
     max_pan_speed=0x18,
-    max_tilt_speed=0x17,
+    max_tilt_speed=0x18,  # SONY-HTML Sony_SRG-360SHE.html "Pan/Tilt Speed"
     zoom_range=(0x0000, 0x4000),  # 30× optical
-    preset_range=(0x00, 0xFE),  # not in our sources: the whole pp byte is accepted
-    preset_encoding="pp",
-    absolute_single_speed=True,  # "VV 00 0Y×5 0Z×5" (VISCA.md §2.2, vwout#17)
-    pan_deg_per_s_range=(0.5, 300.0),
-    tilt_deg_per_s_range=(0.5, 126.0),
-    preset_deg_per_s=300.0,
+    digital_zoom_max=0x7AC0,
+    preset_range=(0x00, 0x0F),  # "8x 01 04 3F 0n 0p FF, p: 0–F" (SONY-HTML)
+    preset_encoding="0p",
+    absolute_single_speed=True,  # "VV 00 0Y×5 0Z×5", a 17-byte packet (SONY-HTML note *6)
+    pan_deg_per_s_range=(0.3, 60.0),
+    tilt_deg_per_s_range=(0.3, 60.0),
+    # SONY-HTML Sony_SRG-360SHE.html "Pan/Tilt Speed (Slow Mode Off)", speeds 01–18h.
+    pan_speed_table=_table(
+        "0.3 0.4 0.5 0.6 0.7 0.9 1.2 1.5 1.9 2.4 3.0 3.6 4.2 6.6 7.8 8.9 13 16 20 24 30 38 47 60"
+    ),
+    tilt_speed_table=_table(
+        "0.3 0.4 0.5 0.6 0.7 0.9 1.2 1.5 1.9 2.4 3.0 3.8 4.7 5.9 7.5 8.9 12 15 19 24 30 38 47 60"
+    ),
+    preset_deg_per_s=60.0,
     zoom_full_travel_s=4.0,
     sources=("VISCA.md §2.6 SRG-360SHE", "SONY-HTML Sony_SRG-360SHE.html"),
 )
@@ -292,7 +352,7 @@ GENERIC = ModelProfile(
 )
 
 PROFILES: dict[str, ModelProfile] = {
-    p.name: p for p in (EVI_D70, SRG_300H, BRC_X400, SRG_360SHE, PTZOPTICS_20X, GENERIC)
+    p.name: p for p in (EVI_D70, SRG_120DH, SRG_300H, BRC_X400, SRG_360SHE, PTZOPTICS_20X, GENERIC)
 }
 
 

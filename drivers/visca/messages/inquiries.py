@@ -184,6 +184,51 @@ def inq_block(n: int) -> Request:
     return inquiry(f"InquiryBlock {BLOCK_NAMES[n]}", BLOCK_REPLY_LEN, CAT_VENDOR_7E, 0x7E, n)
 
 
+def inq_slow_shutter_mode() -> Request:
+    """CAM_SlowShutterModeInq ``8x 09 04 5A FF`` → ``0p`` (2 auto, 3 manual)."""
+    return inquiry("CAM_SlowShutterModeInq", 1, CAT_CAMERA, 0x5A)
+
+
+def inq_gain_limit() -> Request:
+    """CAM_GainLimitInq ``8x 09 04 2C FF`` → ``0p``."""
+    return inquiry("CAM_GainLimitInq", 1, CAT_CAMERA, 0x2C)
+
+
+def inq_wide_dynamic() -> Request:
+    """CAM_WDModeInq ``8x 09 7E 04 00 FF`` → ``0p`` (0 off … 3 high)."""
+    return inquiry("CAM_WDModeInq", 1, CAT_VENDOR_7E, 0x04, 0x00)
+
+
+def inq_defog() -> Request:
+    """CAM_DefogInq ``8x 09 04 37 FF`` → ``0p 0q`` (on/off, level)."""
+    return inquiry("CAM_DefogInq", 2, CAT_CAMERA, 0x37)
+
+
+def inq_noise_reduction() -> Request:
+    """CAM_NRInq ``8x 09 04 53 FF`` → ``0p``."""
+    return inquiry("CAM_NRInq", 1, CAT_CAMERA, 0x53)
+
+
+def inq_gamma() -> Request:
+    """CAM_GammaInq ``8x 09 04 5B FF`` → ``0p``."""
+    return inquiry("CAM_GammaInq", 1, CAT_CAMERA, 0x5B)
+
+
+def inq_high_sensitivity() -> Request:
+    """CAM_HighSensitivityInq ``8x 09 04 5E FF`` → ``0p`` (2 on, 3 off)."""
+    return inquiry("CAM_HighSensitivityInq", 1, CAT_CAMERA, 0x5E)
+
+
+def inq_picture_effect() -> Request:
+    """CAM_PictureEffectModeInq ``8x 09 04 63 FF`` → ``0p``."""
+    return inquiry("CAM_PictureEffectModeInq", 1, CAT_CAMERA, 0x63)
+
+
+def inq_info_display() -> Request:
+    """Information Display Inq ``8x 09 7E 01 18 FF`` → ``0p`` (2 on, 3 off)."""
+    return inquiry("CAM_InfoDisplayInq", 1, CAT_VENDOR_7E, 0x01, 0x18)
+
+
 __all__ = [
     "BLOCK_NAMES",
     "BLOCK_REPLY_LEN",
@@ -195,27 +240,36 @@ __all__ = [
     "inq_backlight",
     "inq_block",
     "inq_bright_pos",
+    "inq_defog",
     "inq_dzoom_mode",
     "inq_exp_comp_mode",
     "inq_exp_comp_pos",
     "inq_focus_mode",
     "inq_focus_near_limit",
     "inq_focus_pos",
+    "inq_gain_limit",
     "inq_gain_pos",
+    "inq_gamma",
+    "inq_high_sensitivity",
     "inq_id",
+    "inq_info_display",
     "inq_ir_condition",
     "inq_ir_receive",
     "inq_iris_pos",
     "inq_memory",
     "inq_menu_mode",
+    "inq_noise_reduction",
     "inq_pan_tilt_max_speed",
     "inq_pan_tilt_mode",
     "inq_pan_tilt_pos",
+    "inq_picture_effect",
     "inq_power",
     "inq_r_gain",
     "inq_shutter_pos",
+    "inq_slow_shutter_mode",
     "inq_version",
     "inq_video_system",
     "inq_wb_mode",
+    "inq_wide_dynamic",
     "inq_zoom_pos",
 ]
