@@ -29,3 +29,7 @@ class UnknownCheckRunError(ApplianceError):
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         super().__init__(f"no check run {run_id!r}")
+
+
+class InvalidRequestError(DeviceError):
+    """The request's values do not fit this device (a range of its model, an unknown preset)."""

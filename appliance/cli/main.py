@@ -19,6 +19,7 @@ from appliance import __version__
 _GROUPS: list[tuple[str, str]] = [
     ("demo", "appliance.cli.demo"),
     ("config", "appliance.cli.config_cmd"),
+    ("agent", "appliance.cli.agent"),
 ]
 
 app = typer.Typer(

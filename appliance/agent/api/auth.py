@@ -36,7 +36,7 @@ WS_POLICY_VIOLATION: Final = 1008
 def load_or_create_token(path: Path) -> str:
     """Return the API token from ``path``, creating the file (0600) when missing."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         pass

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from appliance.agent.errors import (
     CheckEngineUnavailableError,
+    InvalidRequestError,
     UnknownCheckRunError,
     UnknownDeviceError,
 )
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 # Most specific first: CheckEngineUnavailableError is a DeviceUnavailableError.
 _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (UnknownDeviceError, 404, "not_found"),
+    (InvalidRequestError, 422, "invalid_input"),
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),

@@ -1,0 +1,104 @@
+"""``/api/v1/audio``: microphones and speakers, a level reading, a live level stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Final
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+
+from appliance.agent.api.deps import ServiceDep
+from appliance.agent.api.models import AudioDeviceOut, LevelOut
+from appliance.agent.media import AudioEndpoint
+from drivers.errors import DeviceError
+
+if TYPE_CHECKING:
+    from drivers.audio import LevelReading
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/audio", tags=["audio"])
+
+LEVEL_DEFAULT_S: Final = 0.5
+STREAM_INTERVAL_DEFAULT_S: Final = 0.1
+# RFC 6455 §7.4.1: 1011 = the server hit a condition that stops it serving the request.
+WS_DEVICE_ERROR: Final = 1011
+
+
+def _out(ep: AudioEndpoint) -> AudioDeviceOut:
+    return AudioDeviceOut(
+        id=ep.id,
+        kind=ep.kind,
+        match=ep.config.name,
+        state=ep.state.value,
+        device_name=ep.device_name,
+        last_error=ep.last_error,
+    )
+
+
+def _level(device: str, r: LevelReading) -> LevelOut:
+    return LevelOut(
+        device=device,
+        rms_dbfs=r.rms_dbfs,
+        peak_dbfs=r.peak_dbfs,
+        noise_floor_dbfs=r.noise_floor_dbfs,
+        clipping_ratio=r.clipping_ratio,
+    )
+
+
+@router.get("/devices", name="audio_devices")
+async def audio_devices(service: ServiceDep) -> list[AudioDeviceOut]:
+    return [_out(ep) for ep in service.audio.endpoints()]
+
+
+@router.get("/{device_id}/level", name="audio_level")
+async def audio_level(
+    device_id: str,
+    service: ServiceDep,
+    seconds: float = Query(LEVEL_DEFAULT_S, gt=0, le=10),
+) -> LevelOut:
+    reading = await service.audio.endpoint(device_id).level(seconds)
+    return _level(device_id, reading)
+
+
+@router.websocket("/{device_id}/levels", name="audio_level_stream")
+async def audio_level_stream(
+    websocket: WebSocket,
+    device_id: str,
+    service: ServiceDep,
+    interval_s: float = Query(STREAM_INTERVAL_DEFAULT_S, ge=0.02, le=5),
+) -> None:
+    """Live level readings as JSON text messages (one per ``interval_s``) until closed."""
+    ep = service.audio.endpoint(device_id)  # unknown id: closed before accept (403)
+    await websocket.accept()
+    try:
+        async with contextlib.aclosing(ep.level_stream(interval_s)) as stream:
+            closed = asyncio.create_task(_wait_closed(websocket), name="ws-closed")
+            try:
+                async for reading in stream:
+                    if closed.done():
+                        break
+                    await websocket.send_text(_level(device_id, reading).model_dump_json())
+            finally:
+                closed.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await closed
+    except WebSocketDisconnect:
+        return
+    except DeviceError as exc:
+        log.info("level stream %s ended: %s", device_id, exc)
+        with contextlib.suppress(Exception):
+            await websocket.close(WS_DEVICE_ERROR, reason=str(exc)[:120])
+        return
+    with contextlib.suppress(Exception):
+        await websocket.close()
+
+
+async def _wait_closed(websocket: WebSocket) -> None:
+    """Drain client messages; return when the client closes."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return

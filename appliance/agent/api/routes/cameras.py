@@ -1,0 +1,150 @@
+"""``/api/v1/cameras``: power, drive/stop, position, zoom, focus, presets, snapshot."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from appliance.agent.api.deps import ServiceDep
+from appliance.agent.api.models import (
+    CameraOut,
+    DriveIn,
+    FocusIn,
+    FocusOut,
+    PositionIn,
+    PositionOut,
+    PowerIn,
+    PowerOut,
+    PresetOut,
+    PresetStoreIn,
+    RecallOut,
+    ZoomIn,
+    ZoomOut,
+)
+from appliance.agent.devices import CameraHandle
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+
+def _out(cam: CameraHandle) -> CameraOut:
+    return CameraOut(
+        id=cam.id,
+        state=cam.state.value,
+        last_error=cam.last_error,
+        model=cam.config.model,
+        link=cam.config.link,
+        address=cam.config.address,
+        video=cam.config.video,
+        presets=[PresetOut(number=n, name=name) for n, name in cam.presets()],
+    )
+
+
+@router.get("", name="cameras_list")
+async def cameras_list(service: ServiceDep) -> list[CameraOut]:
+    return [_out(cam) for cam in service.cameras.values()]
+
+
+@router.get("/{camera_id}", name="camera_get")
+async def camera_get(camera_id: str, service: ServiceDep) -> CameraOut:
+    return _out(service.camera(camera_id))
+
+
+@router.get("/{camera_id}/power", name="camera_power_get")
+async def camera_power_get(camera_id: str, service: ServiceDep) -> PowerOut:
+    return PowerOut(on=await service.camera(camera_id).power_state())
+
+
+@router.put("/{camera_id}/power", name="camera_power_set")
+async def camera_power_set(camera_id: str, body: PowerIn, service: ServiceDep) -> PowerOut:
+    await service.camera(camera_id).power(body.on)
+    return PowerOut(on=body.on)
+
+
+@router.post("/{camera_id}/drive", status_code=204, name="camera_drive")
+async def camera_drive(camera_id: str, body: DriveIn, service: ServiceDep) -> Response:
+    await service.camera(camera_id).drive(body.pan, body.tilt, body.pan_speed, body.tilt_speed)
+    return Response(status_code=204)
+
+
+@router.post("/{camera_id}/stop", status_code=204, name="camera_stop")
+async def camera_stop(camera_id: str, service: ServiceDep) -> Response:
+    await service.camera(camera_id).stop()
+    return Response(status_code=204)
+
+
+@router.get("/{camera_id}/position", name="camera_position_get")
+async def camera_position_get(camera_id: str, service: ServiceDep) -> PositionOut:
+    pos = await service.camera(camera_id).position()
+    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
+
+
+@router.put("/{camera_id}/position", name="camera_position_set")
+async def camera_position_set(camera_id: str, body: PositionIn, service: ServiceDep) -> PositionOut:
+    cam = service.camera(camera_id)
+    if body.pan is not None and body.tilt is not None:
+        await cam.goto(body.pan, body.tilt, body.speed)
+    elif body.pan_deg is not None and body.tilt_deg is not None:
+        await cam.goto_degrees(body.pan_deg, body.tilt_deg, body.speed)
+    pos = await cam.position()
+    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
+
+
+@router.get("/{camera_id}/zoom", name="camera_zoom_get")
+async def camera_zoom_get(camera_id: str, service: ServiceDep) -> ZoomOut:
+    return ZoomOut(position=await service.camera(camera_id).zoom_position())
+
+
+@router.post("/{camera_id}/zoom", name="camera_zoom")
+async def camera_zoom(camera_id: str, body: ZoomIn, service: ServiceDep) -> ZoomOut:
+    cam = service.camera(camera_id)
+    if body.position is not None:
+        await cam.zoom_to(body.position)
+    elif body.action is not None:
+        await cam.zoom(body.action, body.speed)
+    return ZoomOut(position=await cam.zoom_position())
+
+
+@router.get("/{camera_id}/focus", name="camera_focus_get")
+async def camera_focus_get(camera_id: str, service: ServiceDep) -> FocusOut:
+    return FocusOut(position=await service.camera(camera_id).focus_position())
+
+
+@router.post("/{camera_id}/focus", name="camera_focus")
+async def camera_focus(camera_id: str, body: FocusIn, service: ServiceDep) -> FocusOut:
+    cam = service.camera(camera_id)
+    if body.mode is not None:
+        await cam.focus_auto(body.mode == "auto")
+    elif body.position is not None:
+        await cam.focus_to(body.position)
+    elif body.action is not None:
+        await cam.focus(body.action, body.speed)
+    return FocusOut(position=await cam.focus_position())
+
+
+@router.get("/{camera_id}/presets", name="camera_presets_list")
+async def camera_presets_list(camera_id: str, service: ServiceDep) -> list[PresetOut]:
+    return [PresetOut(number=n, name=name) for n, name in service.camera(camera_id).presets()]
+
+
+@router.post("/{camera_id}/presets", status_code=201, name="camera_preset_store")
+async def camera_preset_store(
+    camera_id: str, body: PresetStoreIn, service: ServiceDep
+) -> PresetOut:
+    await service.camera(camera_id).preset_store(body.number, body.name)
+    return PresetOut(number=body.number, name=body.name)
+
+
+@router.post("/{camera_id}/presets/{preset}/recall", name="camera_preset_recall")
+async def camera_preset_recall(camera_id: str, preset: str, service: ServiceDep) -> RecallOut:
+    number, name, seconds = await service.camera(camera_id).preset_recall(preset)
+    return RecallOut(number=number, name=name, duration_s=round(seconds, 4))
+
+
+@router.get(
+    "/{camera_id}/snapshot.jpg",
+    name="camera_snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG of the camera's picture"}},
+)
+async def camera_snapshot(camera_id: str, service: ServiceDep) -> Response:
+    jpeg = await service.camera(camera_id).snapshot()
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

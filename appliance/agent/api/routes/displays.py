@@ -1,0 +1,57 @@
+"""``/api/v1/displays``: state, power over HDMI-CEC, show a pattern / slate / URL."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from appliance.agent.api.deps import ServiceDep
+from appliance.agent.api.models import DisplayOut, DisplayPowerOut, PowerIn, ShowIn
+from appliance.agent.media import DisplayHandle
+
+router = APIRouter(prefix="/displays", tags=["displays"])
+
+
+async def _out(d: DisplayHandle) -> DisplayOut:
+    return DisplayOut(
+        id=d.id,
+        state=d.state.value,
+        last_error=d.last_error,
+        x_display=d.config.x_display,
+        output=d.config.output,
+        cec=d.config.cec,
+        showing=d.showing,
+        power=d.last_power,
+    )
+
+
+@router.get("", name="displays_list")
+async def displays_list(service: ServiceDep) -> list[DisplayOut]:
+    return [await _out(d) for d in service.displays.values()]
+
+
+@router.get("/{display_id}", name="display_get")
+async def display_get(display_id: str, service: ServiceDep) -> DisplayOut:
+    return await _out(service.display(display_id))
+
+
+@router.get("/{display_id}/power", name="display_power_get")
+async def display_power_get(display_id: str, service: ServiceDep) -> DisplayPowerOut:
+    return DisplayPowerOut(power=await service.display(display_id).power_status())
+
+
+@router.put("/{display_id}/power", name="display_power_set")
+async def display_power_set(display_id: str, body: PowerIn, service: ServiceDep) -> DisplayPowerOut:
+    return DisplayPowerOut(power=await service.display(display_id).power(body.on))
+
+
+@router.post("/{display_id}/show", name="display_show")
+async def display_show(display_id: str, body: ShowIn, service: ServiceDep) -> DisplayOut:
+    d = service.display(display_id)
+    await d.show(body.what, pattern=body.pattern, url=body.url)
+    return await _out(d)
+
+
+@router.post("/{display_id}/stop", status_code=204, name="display_stop")
+async def display_stop(display_id: str, service: ServiceDep) -> Response:
+    await service.display(display_id).stop()
+    return Response(status_code=204)

@@ -1,0 +1,321 @@
+"""Device handles of the service: VISCA links and cameras, device status, preset names.
+
+    ViscaLink      one physical VISCA link (serial port or URL): one ViscaPort, one supervisor
+    CameraHandle   one camera (link + address): typed, timed operations for the API/checks
+    PresetNames    preset name → number per camera: the config's names plus names stored
+                   through the API (kept in <state.dir>/presets.json)
+
+Every operation goes through :meth:`CameraHandle._call`, which checks the link is ready
+(else ``DeviceUnavailableError`` naming the camera), turns a driver ``ValueError`` (a
+value outside the model's range) into ``InvalidRequestError`` and reports its duration
+to the latency observers (Prometheus histogram).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
+
+from appliance.agent.errors import InvalidRequestError
+from appliance.config import CameraConfig
+from drivers.errors import DeviceUnavailableError
+from drivers.supervision import DeviceState
+
+if TYPE_CHECKING:
+    from drivers.visca.camera import Position, ViscaCamera
+    from drivers.visca.supervisor import ViscaSupervisor
+
+    from appliance.agent.media import VideoHandle
+    from drivers.visca.protocol import ViscaPort
+
+log = logging.getLogger(__name__)
+
+Scalar = str | int | float | bool | None
+DeviceKind = Literal["camera", "camera_port", "microphone", "speaker", "display", "video"]
+LatencyObserver = Callable[[str, str, float], None]
+T = TypeVar("T")
+
+DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives none
+CONNECT_TIMEOUT_S: Final = 2.0  # one connect attempt of a link (open + AddressSet)
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """One row of ``GET /api/v1/devices``."""
+
+    id: str
+    kind: DeviceKind
+    state: DeviceState
+    last_error: str | None = None
+    details: Mapping[str, Scalar] = field(default_factory=dict)
+
+
+class ViscaLink:
+    """One physical VISCA link shared by every camera configured on it."""
+
+    def __init__(
+        self, first: CameraConfig, *, connect_timeout_s: float = CONNECT_TIMEOUT_S
+    ) -> None:
+        self.id = f"visca:{first.link}"
+        self.serial_path = first.port
+        self.baud = first.baud
+        self.url = first.url
+        self.connect_timeout_s = connect_timeout_s
+        self._port: ViscaPort | None = None
+        self.supervisor: ViscaSupervisor = self._make_supervisor()
+
+    def _make_supervisor(self) -> ViscaSupervisor:
+        from drivers.visca.supervisor import ViscaSupervisor
+
+        return ViscaSupervisor(self._open_port, device_id=self.id)
+
+    async def _open_port(self) -> ViscaPort:
+        from drivers.visca.protocol import ViscaPort
+        from drivers.visca.transport import transport_from_url
+        from drivers.visca.transport_serial import SerialTransport
+
+        if self.serial_path is not None:
+            transport = SerialTransport(self.serial_path, self.baud, device_id=self.id)
+        else:
+            transport = transport_from_url(self.url or "", device_id=self.id)
+        return ViscaPort(transport)
+
+    @property
+    def state(self) -> DeviceState:
+        return self.supervisor.state
+
+    def port(self, device_id: str, operation: str) -> ViscaPort:
+        """The open port, or ``DeviceUnavailableError`` naming ``device_id``."""
+        port = self.supervisor.port if self.supervisor.state is DeviceState.READY else None
+        if port is None:
+            reason = self.supervisor.last_error or self.supervisor.state.value
+            raise DeviceUnavailableError(
+                device_id, f"link {self.id} not ready: {reason}", operation=operation
+            )
+        return port
+
+    def status(self) -> DeviceStatus:
+        details: dict[str, Scalar] = {
+            "link": self.serial_path or self.url,
+            "baud": self.baud if self.serial_path else None,
+        }
+        return DeviceStatus(self.id, "camera_port", self.state, self.supervisor.last_error, details)
+
+    async def start(self) -> None:
+        await self.supervisor.start()
+
+    async def stop(self) -> None:
+        await self.supervisor.stop()
+
+
+class PresetNames:
+    """Preset names per camera: config first, then names stored through the API."""
+
+    def __init__(self, path: Path, cameras: Sequence[CameraConfig]) -> None:
+        self.path = path
+        self._names: dict[str, dict[str, int]] = {c.id: dict(c.presets) for c in cameras}
+        stored = self._read()
+        for cam_id, names in stored.items():
+            if cam_id in self._names:
+                for name, number in names.items():
+                    self._assign(cam_id, name, number)
+
+    def names(self, camera_id: str) -> dict[str, int]:
+        return dict(self._names.get(camera_id, {}))
+
+    def name_of(self, camera_id: str, number: int) -> str | None:
+        return next((n for n, k in self._names.get(camera_id, {}).items() if k == number), None)
+
+    def set(self, camera_id: str, name: str, number: int) -> None:
+        """Give ``number`` the ``name`` (a name names one number; a number has one name)."""
+        self._assign(camera_id, name, number)
+        self._write()
+
+    def _assign(self, camera_id: str, name: str, number: int) -> None:
+        names = self._names.setdefault(camera_id, {})
+        for old in [n for n, k in names.items() if k == number or n == name]:
+            del names[old]
+        names[name] = number
+
+    def _read(self) -> dict[str, dict[str, int]]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable preset names %s: %s", self.path, exc)
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        out: dict[str, dict[str, int]] = {}
+        for cam, names in raw.items():
+            if isinstance(names, dict):
+                out[str(cam)] = {str(n): int(k) for n, k in names.items() if isinstance(k, int)}
+        return out
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._names, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.path)
+
+
+class CameraHandle:
+    """One camera: the API's and the checks' way to it (see the module docstring)."""
+
+    kind: Final = "camera"
+
+    def __init__(
+        self,
+        config: CameraConfig,
+        link: ViscaLink,
+        names: PresetNames,
+        observe: LatencyObserver,
+        video: VideoHandle | None = None,
+    ) -> None:
+        from drivers.visca.models import profile_for
+
+        self.config = config
+        self.id = config.id
+        self.link = link
+        self.video = video
+        self.profile = profile_for(config.model)
+        self._names = names
+        self._observe = observe
+        self._camera: ViscaCamera | None = None
+        self._camera_port: ViscaPort | None = None
+
+    # -- state --------------------------------------------------------------------------
+
+    @property
+    def state(self) -> DeviceState:
+        return self.link.state
+
+    @property
+    def last_error(self) -> str | None:
+        return self.link.supervisor.last_error
+
+    def status(self) -> DeviceStatus:
+        details: dict[str, Scalar] = {
+            "model": self.config.model,
+            "link": self.config.link,
+            "address": self.config.address,
+        }
+        return DeviceStatus(self.id, "camera", self.state, self.last_error, details)
+
+    def presets(self) -> list[tuple[int, str | None]]:
+        """Named presets, by number."""
+        named = self._names.names(self.id)
+        return sorted(((n, name) for name, n in named.items()), key=lambda p: p[0])
+
+    # -- operations ---------------------------------------------------------------------
+
+    async def power(self, on: bool) -> None:
+        await self._call("power", lambda c: c.power(on))
+
+    async def power_state(self) -> bool:
+        return await self._call("power_inquiry", lambda c: c.inquire_power())
+
+    async def drive(
+        self, pan: str, tilt: str, pan_speed: int | None, tilt_speed: int | None
+    ) -> None:
+        from drivers.visca.messages import PanDir, TiltDir
+
+        ps = pan_speed or min(DEFAULT_DRIVE_SPEED, self.profile.max_pan_speed)
+        ts = tilt_speed or min(DEFAULT_DRIVE_SPEED, self.profile.max_tilt_speed)
+        pd = PanDir[pan.upper()]
+        td = TiltDir[tilt.upper()]
+        await self._call("drive", lambda c: c.move(pd, td, ps, ts))
+
+    async def stop(self) -> None:
+        await self._call("stop", lambda c: c.stop())
+
+    async def position(self) -> Position:
+        return await self._call("position", lambda c: c.position())
+
+    async def goto(self, pan: int, tilt: int, speed: int | None) -> None:
+        await self._call("goto", lambda c: c.goto(pan, tilt, speed))
+
+    async def goto_degrees(self, pan_deg: float, tilt_deg: float, speed: int | None) -> None:
+        await self._call("goto", lambda c: c.goto_degrees(pan_deg, tilt_deg))
+
+    async def zoom(self, action: str, speed: int | None) -> None:
+        await self._call("zoom", lambda c: c.zoom(action, speed))
+
+    async def zoom_to(self, position: int) -> None:
+        await self._call("zoom", lambda c: c.zoom_to(position))
+
+    async def zoom_position(self) -> int:
+        return await self._call("zoom_inquiry", lambda c: c.zoom_position())
+
+    async def focus(self, action: str, speed: int | None) -> None:
+        await self._call("focus", lambda c: c.focus(action, speed))
+
+    async def focus_auto(self, on: bool) -> None:
+        await self._call("focus", lambda c: c.focus_auto(on))
+
+    async def focus_to(self, position: int) -> None:
+        await self._call("focus", lambda c: c.focus_to(position))
+
+    async def focus_position(self) -> int:
+        return await self._call("focus_inquiry", lambda c: c.focus_position())
+
+    async def preset_store(self, number: int, name: str | None) -> None:
+        if name is not None and name.strip().isdigit():
+            raise InvalidRequestError(
+                self.id, "a preset name must not be a number", operation="preset_store"
+            )
+        await self._call("preset_store", lambda c: c.preset_store(number))
+        if name is not None:
+            self._names.set(self.id, name.strip(), number)
+
+    async def preset_recall(self, ref: str) -> tuple[int, str | None, float]:
+        """Recall by number or name; wait until the head stops; (number, name, seconds)."""
+        number = self._preset_number(ref)
+        start = time.perf_counter()
+        await self._call("preset_recall", lambda c: c.preset_recall(number))
+        return number, self._names.name_of(self.id, number), time.perf_counter() - start
+
+    async def snapshot(self) -> bytes:
+        if self.video is None:
+            raise InvalidRequestError(
+                self.id, "no video source configured for this camera", operation="snapshot"
+            )
+        return await self.video.snapshot_jpeg(self._observe)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _preset_number(self, ref: str) -> int:
+        ref = ref.strip()
+        if ref.isdigit():
+            return int(ref)
+        names = self._names.names(self.id)
+        if ref not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise InvalidRequestError(
+                self.id, f"unknown preset name {ref!r} (known: {known})", operation="preset_recall"
+            )
+        return names[ref]
+
+    def _driver(self, operation: str) -> ViscaCamera:
+        port = self.link.port(self.id, operation)
+        if self._camera is None or self._camera_port is not port:
+            from drivers.visca.camera import ViscaCamera
+
+            self._camera = ViscaCamera(port, self.config.address, self.profile, self.id)
+            self._camera_port = port
+        return self._camera
+
+    async def _call(self, operation: str, fn: Callable[[ViscaCamera], Awaitable[T]]) -> T:
+        start = time.perf_counter()
+        try:
+            return await fn(self._driver(operation))
+        except ValueError as exc:
+            raise InvalidRequestError(self.id, str(exc), operation=operation) from None
+        finally:
+            self._observe(self.id, operation, time.perf_counter() - start)

@@ -1,0 +1,357 @@
+"""Media handles of the service: audio endpoints, displays, camera video sources.
+
+    AudioDevices / AudioEndpoint   configured microphones and speakers, found by a name
+                                   substring; level reading and live level stream
+    DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power)
+    VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2) for snapshots
+
+The driver modules (sounddevice, VLC, OpenCV underneath) are imported when first used,
+so a room without one of them pays neither its start-up time nor its memory
+(PLATFORM.md Media 5: cv2 alone is +32 MB RSS), and a video source is opened only while
+it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Final, Literal
+
+from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
+from appliance.agent.errors import UnknownDeviceError
+from appliance.config import AudioDeviceConfig, DisplayConfig
+from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedError
+from drivers.supervision import DeviceState
+
+if TYPE_CHECKING:
+    from drivers.audio import AudioDevice, LevelReading
+    from drivers.display import CecDisplay, VlcDisplay
+    from drivers.video import VideoSource
+
+log = logging.getLogger(__name__)
+
+VIDEO_IDLE_CLOSE_S: Final = 15.0  # close a video source this long after its last snapshot
+SNAPSHOT_TIMEOUT_S: Final = 5.0
+
+AudioKind = Literal["microphone", "speaker"]
+
+
+class AudioEndpoint:
+    """One configured microphone or speaker."""
+
+    def __init__(
+        self, config: AudioDeviceConfig, kind: AudioKind, observe: LatencyObserver
+    ) -> None:
+        self.config = config
+        self.id = config.id
+        self.kind: AudioKind = kind
+        self._observe = observe
+        self._device: AudioDevice | None = None
+        self.state = DeviceState.DISCONNECTED
+        self.last_error: str | None = None
+
+    @property
+    def device_name(self) -> str | None:
+        return self._device.name if self._device is not None else None
+
+    def status(self) -> DeviceStatus:
+        details: dict[str, Scalar] = {"match": self.config.name, "device": self.device_name}
+        return DeviceStatus(self.id, self.kind, self.state, self.last_error, details)
+
+    async def resolve(self) -> None:
+        """Find the sound device whose name contains the configured substring."""
+        from drivers.audio import find_device
+
+        kind = "input" if self.kind == "microphone" else "output"
+        try:
+            self._device = await asyncio.to_thread(find_device, self.config.name, kind)
+        except DeviceError as exc:
+            self._device = None
+            self.state = DeviceState.DISCONNECTED
+            if self.last_error != str(exc):
+                log.warning("%s: %s", self.id, exc)
+            self.last_error = str(exc)
+            return
+        self.state = DeviceState.READY
+        self.last_error = None
+
+    def device(self, operation: str) -> AudioDevice:
+        if self._device is None:
+            raise DeviceUnavailableError(
+                self.id,
+                self.last_error or f"no sound device matching {self.config.name!r}",
+                operation=operation,
+            )
+        return self._device
+
+    async def level(self, seconds: float) -> LevelReading:
+        from drivers.audio import measure_level
+
+        self._microphone_only("level")
+        device = self.device("level")
+        start = time.perf_counter()
+        try:
+            return await measure_level(device, seconds)
+        finally:
+            self._observe(self.id, "level", time.perf_counter() - start)
+
+    async def level_stream(self, interval_s: float) -> AsyncIterator[LevelReading]:
+        from drivers.audio import level_stream
+
+        self._microphone_only("level_stream")
+        async for reading in level_stream(self.device("level_stream"), interval_s):
+            yield reading
+
+    def _microphone_only(self, operation: str) -> None:
+        if self.kind != "microphone":
+            raise NotSupportedError(
+                self.id, "levels are measured on microphones", operation=operation
+            )
+
+
+class AudioDevices:
+    """Every configured microphone and speaker."""
+
+    def __init__(
+        self,
+        microphones: Sequence[AudioDeviceConfig],
+        speakers: Sequence[AudioDeviceConfig],
+        observe: LatencyObserver,
+    ) -> None:
+        self._endpoints: dict[str, AudioEndpoint] = {}
+        for cfg in microphones:
+            self._endpoints[cfg.id] = AudioEndpoint(cfg, "microphone", observe)
+        for cfg in speakers:
+            self._endpoints[cfg.id] = AudioEndpoint(cfg, "speaker", observe)
+        self._refresh: asyncio.Task[None] | None = None
+
+    def endpoints(self) -> list[AudioEndpoint]:
+        return list(self._endpoints.values())
+
+    def endpoint(self, device_id: str) -> AudioEndpoint:
+        try:
+            return self._endpoints[device_id]
+        except KeyError:
+            raise UnknownDeviceError(
+                device_id, "no such microphone or speaker in this room"
+            ) from None
+
+    @property
+    def microphones(self) -> list[AudioEndpoint]:
+        return [e for e in self._endpoints.values() if e.kind == "microphone"]
+
+    @property
+    def speakers(self) -> list[AudioEndpoint]:
+        return [e for e in self._endpoints.values() if e.kind == "speaker"]
+
+    def statuses(self) -> list[DeviceStatus]:
+        return [e.status() for e in self._endpoints.values()]
+
+    async def start(self) -> None:
+        if self._endpoints:
+            self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        """Look the devices up again (hotplug saw a sound device come or go)."""
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._resolve_all(), name="audio-resolve")
+
+    async def _resolve_all(self) -> None:
+        for endpoint in self._endpoints.values():
+            await endpoint.resolve()
+
+    async def stop(self) -> None:
+        task, self._refresh = self._refresh, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class DisplayHandle:
+    """One display: what VLC shows on it, and its power over HDMI-CEC."""
+
+    kind: Final = "display"
+
+    def __init__(self, config: DisplayConfig, *, room_name: str, observe: LatencyObserver) -> None:
+        self.config = config
+        self.id = config.id
+        self.room_name = room_name
+        self._observe = observe
+        self._vlc: VlcDisplay | None = None
+        self._cec: CecDisplay | None = None
+        self.state = DeviceState.DISCONNECTED
+        self.last_error: str | None = None
+        self.showing: str | None = None
+        self.last_power: str | None = None
+        self._lock = asyncio.Lock()
+
+    def status(self) -> DeviceStatus:
+        details: dict[str, Scalar] = {
+            "x_display": self.config.x_display,
+            "output": self.config.output,
+            "cec": self.config.cec,
+            "showing": self.showing,
+            "power": self.last_power,
+        }
+        return DeviceStatus(self.id, "display", self.state, self.last_error, details)
+
+    async def start(self) -> None:
+        """Nothing is shown at start; the display opens on the first ``show``."""
+
+    async def show(self, what: str, *, pattern: str | None = None, url: str | None = None) -> None:
+        async with self._lock:
+            start = time.perf_counter()
+            try:
+                vlc = await self._display("show")
+                if what == "pattern":
+                    await vlc.show_pattern(pattern) if pattern else await vlc.show_pattern()
+                elif what == "slate":
+                    await vlc.show_slate(self.room_name)
+                else:
+                    await vlc.play_url(url or "")
+            except DeviceError as exc:
+                self.last_error = str(exc)
+                raise
+            finally:
+                self._observe(self.id, "show", time.perf_counter() - start)
+            self.showing = what if what != "url" else f"url:{url}"
+            self.state = DeviceState.READY
+            self.last_error = None
+
+    async def stop(self) -> None:
+        """Stop showing (the player stays ready)."""
+        async with self._lock:
+            if self._vlc is not None:
+                await self._vlc.stop()
+            self.showing = None
+
+    async def power(self, on: bool) -> str:
+        cec = self._cec_display("power")
+        start = time.perf_counter()
+        try:
+            await (cec.power_on() if on else cec.standby())
+            self.last_power = str(await cec.power_status())
+        finally:
+            self._observe(self.id, "power", time.perf_counter() - start)
+        return self.last_power
+
+    async def power_status(self) -> str:
+        self.last_power = str(await self._cec_display("power_status").power_status())
+        return self.last_power
+
+    async def stop_all(self) -> None:
+        """Release the player and its window (service stop)."""
+        async with self._lock:
+            vlc, self._vlc = self._vlc, None
+            if vlc is not None:
+                await vlc.close()
+            self.showing = None
+            self.state = DeviceState.DISCONNECTED
+
+    async def _display(self, operation: str) -> VlcDisplay:
+        if self._vlc is None:
+            from drivers.display import VlcDisplay
+
+            vlc = VlcDisplay(
+                output=self.config.output, xdisplay=self.config.x_display, device_id=self.id
+            )
+            try:
+                await vlc.open()
+            except DeviceError as exc:
+                self.state = DeviceState.DISCONNECTED
+                self.last_error = str(exc)
+                raise
+            self._vlc = vlc
+        return self._vlc
+
+    def _cec_display(self, operation: str) -> CecDisplay:
+        if not self.config.cec:
+            raise NotSupportedError(
+                self.id, "HDMI-CEC is off for this display (cec = false)", operation=operation
+            )
+        if self._cec is None:
+            from drivers.display import CecDisplay
+
+            self._cec = CecDisplay(device_id=self.id)
+        return self._cec
+
+
+class VideoHandle:
+    """A camera's picture source, opened on demand and closed when idle."""
+
+    kind: Final = "video"
+
+    def __init__(
+        self, camera_id: str, url: str, *, idle_close_s: float = VIDEO_IDLE_CLOSE_S
+    ) -> None:
+        self.camera_id = camera_id
+        self.id = f"video:{camera_id}"
+        self.url = url
+        self.idle_close_s = idle_close_s
+        self._source: VideoSource | None = None
+        self._closer: asyncio.TimerHandle | None = None
+        self._lock = asyncio.Lock()
+        self.state = DeviceState.DISCONNECTED
+        self.last_error: str | None = None
+
+    def status(self) -> DeviceStatus:
+        details: dict[str, Scalar] = {"url": self.url, "open": self._source is not None}
+        return DeviceStatus(self.id, "video", self.state, self.last_error, details)
+
+    async def start(self) -> None:
+        """Opened on first use."""
+
+    async def source(self) -> VideoSource:
+        """The open source (the check engine reads frames through this too)."""
+        async with self._lock:
+            if self._source is None:
+                from drivers.video import VideoSource
+
+                source = VideoSource(self.url, device_id=self.id)
+                try:
+                    await source.start()
+                except DeviceError as exc:
+                    self.state = DeviceState.DISCONNECTED
+                    self.last_error = str(exc)
+                    raise
+                self._source = source
+                self.state = DeviceState.READY
+                self.last_error = None
+            self._schedule_close()
+            return self._source
+
+    async def snapshot_jpeg(self, observe: LatencyObserver | None = None) -> bytes:
+        start = time.perf_counter()
+        try:
+            source = await self.source()
+            return await source.snapshot_jpeg()
+        except DeviceError as exc:
+            self.last_error = str(exc)
+            raise
+        finally:
+            if observe is not None:
+                observe(self.camera_id, "snapshot", time.perf_counter() - start)
+
+    async def stop(self) -> None:
+        if self._closer is not None:
+            self._closer.cancel()
+            self._closer = None
+        async with self._lock:
+            source, self._source = self._source, None
+            if source is not None:
+                await source.stop()
+            self.state = DeviceState.DISCONNECTED
+
+    def _schedule_close(self) -> None:
+        if self._closer is not None:
+            self._closer.cancel()
+        loop = asyncio.get_running_loop()
+        self._closer = loop.call_later(self.idle_close_s, self._close_idle)
+
+    def _close_idle(self) -> None:
+        self._closer = None
+        self._idle_task = asyncio.create_task(self.stop(), name=f"{self.id}:idle-close")

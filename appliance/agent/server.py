@@ -1,0 +1,142 @@
+"""Run the agent: the control API (uvicorn) and the service in ONE asyncio loop.
+
+    await run_agent(config)          returns when SIGTERM/SIGINT (or ``stop``) arrives
+
+Order: validate (done by the caller) → token file (refuse an insecure one) → bind the
+API port → lifespan starts the devices in the background → READY=1 to systemd →
+watchdog pings. On SIGTERM: STOPPING=1, uvicorn stops accepting, open requests and
+WebSockets get ``GRACEFUL_S``, then the lifespan stops the service (ports closed,
+players stopped, simulators' servers stopped), all within ``STOP_TIMEOUT_S`` (5 s,
+the issue's budget; systemd's TimeoutStopSec is 15 s).
+
+uvicorn's own signal capture is switched off (it re-raises the signal after serving,
+which would kill the process with the default handler): the loop's signal handlers
+set ``should_exit`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator
+from typing import Final
+
+import uvicorn
+
+from appliance.agent import sdnotify
+from appliance.agent.api import create_app
+from appliance.agent.api.auth import load_or_create_token
+from appliance.agent.service import AgentService
+from appliance.config import AgentConfig, parse_listen
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S: Final = 5.0
+GRACEFUL_S: Final = 1.0  # open requests / WebSockets after SIGTERM, before they are cancelled
+STARTUP_TIMEOUT_S: Final = 30.0  # binding the port and the lifespan start; devices connect later
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_agent(
+    config: AgentConfig,
+    *,
+    service_factory: Callable[[AgentConfig], AgentService] = AgentService,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[AgentService], None] | None = None,
+) -> None:
+    """Serve until a signal or ``stop``; raise ``ConfigError`` before opening anything."""
+    token = load_or_create_token(config.token_file)
+    service = service_factory(config)
+    app = create_app(service, token=token)
+    host, port = parse_listen(config.api.listen)
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            lifespan="on",
+            log_config=None,  # our logging setup (stdout/journald), no uvicorn defaults
+            access_log=False,  # request lines carry nothing we need; never the token anyway
+            timeout_graceful_shutdown=GRACEFUL_S,
+            ws="websockets-sansio",
+            ws_ping_interval=None,
+        )
+    )
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+
+    def _request_stop(signame: str) -> None:
+        log.info("%s received, stopping", signame)
+        stop.set()
+
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, _request_stop, sig.name)
+            installed.append(sig)
+    serve = asyncio.create_task(_serve(server), name="uvicorn")
+    watchdog: asyncio.Task[None] | None = None
+    try:
+        await _wait_started(server, serve)
+        if not serve.done():
+            sdnotify.ready(f"room {config.room.id}: API on {config.api.listen}")
+            log.info("agent %s ready, API on %s", config.room.id, config.api.listen)
+            watchdog = sdnotify.start_watchdog()
+            if on_ready is not None:
+                on_ready(service)
+            stopper = asyncio.create_task(stop.wait(), name="agent-stop")
+            await asyncio.wait({serve, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stopper
+        sdnotify.stopping()
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(serve), STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.error("shutdown took over %.1f s; forcing", STOP_TIMEOUT_S)
+            server.force_exit = True
+            serve.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serve
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        if not serve.done():
+            serve.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+                await serve
+        await service.stop()  # idempotent; covers a failed lifespan start
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    # uvicorn calls sys.exit() when it cannot bind or the lifespan fails; a SystemExit
+    # escaping a task would stop the whole loop, so it becomes an ordinary error here.
+    try:
+        await server.serve()
+    except SystemExit as exc:
+        raise RuntimeError(
+            f"the control API stopped (exit {exc.code}): port in use or start failed"
+        ) from None
+
+
+async def _wait_started(server: uvicorn.Server, serve: asyncio.Task[None]) -> None:
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
+    while not server.started and not serve.done():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"the API did not start within {STARTUP_TIMEOUT_S:.0f} s")
+        await asyncio.sleep(0.005)
+    if serve.done() and not server.started:
+        exc = serve.exception()
+        raise exc or RuntimeError("the control API did not start (port in use? see the log)")

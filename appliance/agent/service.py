@@ -1,0 +1,214 @@
+"""The room agent's service: owns every driver, its supervisor and its live state.
+
+    service = AgentService(config)        # builds handles; opens nothing
+    await service.start()                 # supervisors connect in the background
+    service.cameras["cam1"].preset_recall("chu-toa")
+    service.devices()                     # [DeviceStatus(id, kind, state, last_error, details)]
+    await service.stop()                  # every port closed, player stopped (≤ STOP_TIMEOUT_S)
+
+VISCA cameras on one physical port (a daisy chain) share ONE ``ViscaLink`` — one
+``ViscaPort`` and one supervisor — and each camera is a handle for its address. The
+hotplug monitor wakes a link's supervisor when its adapter comes back (DESIGN.md §8:
+back in use within 2 s). The readiness-check engine plugs in by setting
+:attr:`AgentService.checks` (the :class:`CheckRunner` protocol, docs/INTERFACES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Final, Protocol
+
+from appliance.agent.devices import (
+    CameraHandle,
+    DeviceStatus,
+    LatencyObserver,
+    PresetNames,
+    ViscaLink,
+)
+from appliance.agent.errors import UnknownDeviceError
+from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
+from appliance.config import AgentConfig
+from drivers.errors import DeviceError
+from drivers.supervision import DeviceState
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S: Final = 4.0  # all devices released within this (SIGTERM budget is 5 s)
+
+
+class CheckRunner(Protocol):
+    """What the readiness-check engine offers the API (docs/INTERFACES.md, "Check engine")."""
+
+    async def start(self, only: set[str] | None = None) -> str: ...
+
+    def progress(self, run_id: str) -> object: ...
+
+    async def wait(self, run_id: str) -> object: ...
+
+    def history(self, limit: int = 20) -> Sequence[object]: ...
+
+    def health(self) -> str: ...
+
+
+class AgentService:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        hotplug: bool = True,
+        stop_timeout_s: float = STOP_TIMEOUT_S,
+    ) -> None:
+        self.config = config
+        self.checks: CheckRunner | None = None
+        self.started_monotonic = time.monotonic()
+        self.stop_timeout_s = stop_timeout_s
+        self._observers: list[LatencyObserver] = []
+        self._use_hotplug = hotplug
+        self._hotplug: object | None = None
+        self._started = False
+        self.preset_names = PresetNames(config.state.dir / "presets.json", config.cameras)
+        self.video_sources: dict[str, VideoHandle] = {
+            cam.id: VideoHandle(cam.id, cam.video) for cam in config.cameras if cam.video
+        }
+        self.links: dict[str, ViscaLink] = {}
+        self.cameras: dict[str, CameraHandle] = {}
+        for cam in config.cameras:
+            link = self.links.get(cam.link)
+            if link is None:
+                link = self.links[cam.link] = ViscaLink(cam)
+            self.cameras[cam.id] = CameraHandle(
+                cam, link, self.preset_names, self._observe, self.video_sources.get(cam.id)
+            )
+        self.audio = AudioDevices(config.microphones, config.speakers, self._observe)
+        self.displays: dict[str, DisplayHandle] = {
+            d.id: DisplayHandle(d, room_name=config.room.name, observe=self._observe)
+            for d in config.displays
+        }
+
+    # -- lookups (unknown id → UnknownDeviceError → 404) ---------------------------------
+
+    def camera(self, camera_id: str) -> CameraHandle:
+        try:
+            return self.cameras[camera_id]
+        except KeyError:
+            raise UnknownDeviceError(camera_id, "no such camera in this room") from None
+
+    def display(self, display_id: str) -> DisplayHandle:
+        try:
+            return self.displays[display_id]
+        except KeyError:
+            raise UnknownDeviceError(display_id, "no such display in this room") from None
+
+    def devices(self) -> list[DeviceStatus]:
+        """Every device's live state: ports, cameras, video sources, audio, displays."""
+        out: list[DeviceStatus] = [link.status() for link in self.links.values()]
+        out += [cam.status() for cam in self.cameras.values()]
+        out += [v.status() for v in self.video_sources.values()]
+        out += self.audio.statuses()
+        out += [d.status() for d in self.displays.values()]
+        return out
+
+    def health(self) -> str:
+        """The engine's rollup when it runs; else from device states (no check results)."""
+        if self.checks is not None:
+            return self.checks.health()
+        states = [d.state for d in self.devices()]
+        if not states:
+            return "unknown"
+        ready = sum(s is DeviceState.READY for s in states)
+        if ready == len(states):
+            return "healthy"
+        return "warning" if ready else "error"
+
+    # -- command latency (metrics) ------------------------------------------------------
+
+    def add_latency_observer(self, observer: LatencyObserver) -> None:
+        self._observers.append(observer)
+
+    def _observe(self, device: str, operation: str, seconds: float) -> None:
+        for observer in self._observers:
+            observer(device, operation, seconds)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every supervisor; devices connect in the background (never raises for a
+        missing device: it shows as disconnected/failed with its last error)."""
+        if self._started:
+            return
+        self._started = True
+        self.started_monotonic = time.monotonic()
+        for link in self.links.values():
+            await link.start()
+        for video in self.video_sources.values():
+            await video.start()
+        await self.audio.start()
+        for display in self.displays.values():
+            await display.start()
+        if self._use_hotplug:
+            await self._start_hotplug()
+        log.info(
+            "room %s: %d camera(s) on %d link(s), %d audio device(s), %d display(s)",
+            self.config.room.id,
+            len(self.cameras),
+            len(self.links),
+            len(self.audio.endpoints()),
+            len(self.displays),
+        )
+
+    async def stop(self) -> None:
+        """Release every device; each part gets a share of ``stop_timeout_s``."""
+        if not self._started:
+            return
+        self._started = False
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self._hotplug is not None:
+            steps.append(("hotplug", self._stop_hotplug))
+        steps += [(f"display {d.id}", d.stop_all) for d in self.displays.values()]
+        steps.append(("audio", self.audio.stop))
+        steps += [(f"video {v.id}", v.stop) for v in self.video_sources.values()]
+        steps += [(f"link {link.id}", link.stop) for link in self.links.values()]
+        deadline = time.monotonic() + self.stop_timeout_s
+        results = await asyncio.gather(
+            *(self._bounded(name, step, deadline) for name, step in steps), return_exceptions=True
+        )
+        for (name, _), result in zip(steps, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("stopping %s failed: %s", name, result)
+        log.info("room %s: all devices released", self.config.room.id)
+
+    # -- internals ----------------------------------------------------------------------
+
+    @staticmethod
+    async def _bounded(name: str, step: Callable[[], Awaitable[None]], deadline: float) -> None:
+        try:
+            await asyncio.wait_for(step(), max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            log.error("stopping %s timed out", name)
+
+    async def _start_hotplug(self) -> None:
+        from drivers.hotplug import DeviceMatch, HotplugMonitor
+
+        monitor = HotplugMonitor()
+        try:
+            await monitor.start()
+        except (DeviceError, OSError) as exc:
+            log.warning("hotplug monitor unavailable (%s); devices retry on their backoff", exc)
+            return
+        for link in self.links.values():
+            if link.serial_path is not None:
+                monitor.attach(link.supervisor, DeviceMatch.for_path(link.serial_path))
+        monitor.subscribe(lambda _event: self.audio.refresh_soon(), DeviceMatch(subsystem="sound"))
+        self._hotplug = monitor
+
+    async def _stop_hotplug(self) -> None:
+        monitor, self._hotplug = self._hotplug, None
+        if monitor is not None:
+            with contextlib.suppress(Exception):
+                await monitor.stop()  # type: ignore[attr-defined]
