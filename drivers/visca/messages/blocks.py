@@ -10,7 +10,7 @@ back (the simulator's side).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._core import from_nibbles, nibbles, to_hex
 
@@ -45,7 +45,7 @@ class LensBlock:
     memory_recall_executing: bool  # byte 14 bit 2
     focus_executing: bool  # byte 14 bit 1
     zoom_executing: bool  # byte 14 bit 0
-    raw: bytes = b""
+    raw: bytes = field(default=b"", compare=False, repr=False)
 
     @classmethod
     def from_data(cls, data: bytes) -> LensBlock:
@@ -105,7 +105,7 @@ class CameraBlock:
     gain: int  # byte 12 bits 3–0
     bright: int  # byte 13 bits 4–0
     exp_comp: int  # byte 14 bits 3–0
-    raw: bytes = b""
+    raw: bytes = field(default=b"", compare=False, repr=False)
 
     @classmethod
     def from_data(cls, data: bytes) -> CameraBlock:
@@ -164,7 +164,7 @@ class OtherBlock:
     picture_effect: int  # byte 5 bits 3–0
     camera_id: int  # bytes 8–11
     system_50hz: bool  # byte 12 bit 0 (1 = 50/25 Hz, 0 = 59.94/29.97 Hz)
-    raw: bytes = b""
+    raw: bytes = field(default=b"", compare=False, repr=False)
 
     @classmethod
     def from_data(cls, data: bytes) -> OtherBlock:
@@ -199,7 +199,7 @@ class EnlargementBlock1:
     nr_level: int  # byte 12 bits 1–0
     chroma_suppress: int  # byte 13 bits 5–3
     gain_limit: int  # byte 13 bits 2–0
-    raw: bytes = b""
+    raw: bytes = field(default=b"", compare=False, repr=False)
 
     @classmethod
     def from_data(cls, data: bytes) -> EnlargementBlock1:
