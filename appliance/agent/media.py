@@ -27,7 +27,8 @@ from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedErro
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
-    from drivers.audio import AudioDevice, LevelReading
+    from drivers.audio import LevelReading
+    from drivers.audio.devices import AudioDevice
     from drivers.display import CecDisplay, VlcDisplay
     from drivers.video import VideoSource
 
@@ -63,11 +64,11 @@ class AudioEndpoint:
 
     async def resolve(self) -> None:
         """Find the sound device whose name contains the configured substring."""
-        from drivers.audio import find_device
+        from drivers.audio.devices import DeviceKind, find_device
 
-        kind = "input" if self.kind == "microphone" else "output"
+        kind = DeviceKind.INPUT if self.kind == "microphone" else DeviceKind.OUTPUT
         try:
-            self._device = await asyncio.to_thread(find_device, self.config.name, kind)
+            self._device = await find_device(self.config.name, kind)
         except DeviceError as exc:
             self._device = None
             self.state = DeviceState.DISCONNECTED
@@ -152,14 +153,21 @@ class AudioDevices:
 
     async def start(self) -> None:
         if self._endpoints:
-            self.refresh_soon()
+            self.refresh_soon(rescan=False)
 
-    def refresh_soon(self) -> None:
+    def refresh_soon(self, *, rescan: bool = True) -> None:
         """Look the devices up again (hotplug saw a sound device come or go)."""
         if self._refresh is None or self._refresh.done():
-            self._refresh = asyncio.create_task(self._resolve_all(), name="audio-resolve")
+            self._refresh = asyncio.create_task(self._resolve_all(rescan), name="audio-resolve")
 
-    async def _resolve_all(self) -> None:
+    async def _resolve_all(self, rescan: bool) -> None:
+        from drivers.audio.devices import rescan_devices
+
+        if rescan:
+            try:
+                await rescan_devices()
+            except DeviceError as exc:
+                log.warning("audio rescan failed: %s", exc)
         for endpoint in self._endpoints.values():
             await endpoint.resolve()
 
