@@ -15,6 +15,8 @@ import struct
 import tty
 from collections.abc import Iterator
 
+from drivers.visca.framing import Framer
+
 SONY_HEADER = struct.Struct(">HHI")
 
 
@@ -57,6 +59,44 @@ class PtyPeer:
 
     def close(self) -> None:
         self.unplug()
+
+
+class ScriptedCamera(PtyPeer):
+    """A pty peer that frames what the daemon sends; the test answers each packet.
+
+    ``await cam.packet()`` returns the next packet the daemon wrote; ``cam.write(...)``
+    answers with real VISCA bytes. No camera logic: the test is the camera.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._framer = Framer()
+        self._packets: asyncio.Queue[bytes] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self.master, self._on_readable)
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self.master, 256)
+        except OSError:
+            return
+        for packet in self._framer.feed(data):
+            self._packets.put_nowait(packet)
+
+    async def packet(self, timeout_s: float = 2.0) -> bytes:
+        return await asyncio.wait_for(self._packets.get(), timeout_s)
+
+    def pending(self) -> list[bytes]:
+        """Packets received and not yet taken."""
+        out = []
+        while not self._packets.empty():
+            out.append(self._packets.get_nowait())
+        return out
+
+    def unplug(self) -> None:
+        if self.master >= 0:
+            self._loop.remove_reader(self.master)
+        super().unplug()
 
 
 @contextlib.contextmanager

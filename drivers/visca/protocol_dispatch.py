@@ -1,0 +1,126 @@
+"""Route one decoded reply to the message it answers (the receive half of ``ViscaPort``).
+
+Matching rules (VISCA.md §1.2, §1.3):
+
+- ACK ``z0 4y``: the first reply of the command awaiting one; it now occupies socket y.
+- Completion ``z0 5y`` (y ≠ 0): finishes the oldest command in (address, y). With no
+  command there, it answers the awaiting command (a camera that skips the ACK).
+  ``z0 50 FF`` answers the awaiting addressed IF_Clear.
+- Inquiry answer ``z0 50 …``: the awaiting inquiry of that address (they stay in order).
+- Error ``z0 6y cc``: "canceled" (04) ends the command in socket y and answers the
+  awaiting Cancel; any other code is the first reply of the awaiting message of that
+  address, else (a command failing while it runs) ends the command in socket y.
+- Network Change ``z0 38``: re-address the chain. Notifications go to the hook.
+- Anything else is counted as garbage and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from drivers.visca import messages as m
+from drivers.visca.protocol_support import Message, rejected
+
+if TYPE_CHECKING:
+    from drivers.visca.protocol import ViscaPort
+
+log = logging.getLogger(__name__)
+
+
+def dispatch(port: ViscaPort, reply: m.Reply) -> None:
+    address = getattr(reply, "address", None)
+    if isinstance(address, int) and address >= 1:
+        port.heard(address)
+    awaiting = port.awaiting
+    if awaiting is not None and awaiting.first.done():
+        awaiting = None
+    if isinstance(reply, m.Ack):
+        if (
+            awaiting is not None
+            and awaiting.address == reply.address
+            and awaiting.request.kind is m.RequestKind.COMMAND
+        ):
+            port.sockets.register(awaiting, reply.address, reply.socket)
+            awaiting.first.set_result(reply)
+            return
+    elif isinstance(reply, m.Completion):
+        port.completion_seen()
+        if reply.socket != 0:
+            message = port.sockets.pop(reply.address, reply.socket)
+            if message is not None:
+                if not message.done.done():
+                    message.done.set_result(None)
+                return
+        # No command in that socket: the awaiting command's completion without an ACK
+        # (socket ≠ 0), or the answer to an addressed IF_Clear (z0 50 FF, socket 0).
+        wanted = m.RequestKind.COMMAND if reply.socket else m.RequestKind.INQUIRY
+        if (
+            awaiting is not None
+            and awaiting.address == reply.address
+            and awaiting.request.kind is wanted
+        ):
+            awaiting.first.set_result(reply)
+            if not awaiting.done.done():
+                awaiting.done.set_result(None)
+            return
+    elif isinstance(reply, m.InquiryReply):
+        if (
+            awaiting is not None
+            and awaiting.address == reply.address
+            and awaiting.request.kind is m.RequestKind.INQUIRY
+        ):
+            awaiting.first.set_result(reply)
+            return
+    elif isinstance(reply, m.ErrorReply):
+        if _error(port, awaiting, reply):
+            return
+    elif isinstance(reply, m.NetworkChange):
+        port.network_change(reply.address)
+        return
+    elif isinstance(reply, m.AddressReply):
+        if awaiting is not None and awaiting.request.body[:1] == b"\x30":
+            awaiting.first.set_result(reply)
+            return
+    elif isinstance(reply, m.IfClearEcho):
+        if awaiting is not None and awaiting.request.kind is m.RequestKind.BROADCAST:
+            awaiting.first.set_result(reply)
+            return
+    elif isinstance(reply, m.Notification):
+        if port.on_notification is not None:
+            try:
+                port.on_notification(reply)
+            except Exception:
+                log.exception("%s: notification hook failed", port.device_id)
+        return
+    else:
+        port.garbage_packets += 1
+        log.debug("%s: garbage %s", port.device_id, reply)
+        return
+    log.debug("%s: stray reply %s", port.device_id, reply)
+
+
+def _error(port: ViscaPort, awaiting: Message | None, reply: m.ErrorReply) -> bool:
+    if reply.code == m.ErrorCode.CANCELED:
+        target = port.sockets.pop(reply.address, reply.socket)
+        if target is not None and not target.done.done():
+            target.done.set_exception(rejected(port.name_of(reply.address), target.request, reply))
+        if (
+            awaiting is not None
+            and awaiting.address == reply.address
+            and awaiting.request.kind is m.RequestKind.CANCEL
+        ):
+            awaiting.first.set_result(reply)
+        return True
+    if awaiting is not None and awaiting.address == reply.address:
+        awaiting.first.set_result(reply)
+        return True
+    if reply.socket != 0:
+        target = port.sockets.pop(reply.address, reply.socket)
+        if target is not None:
+            if not target.done.done():
+                target.done.set_exception(
+                    rejected(port.name_of(reply.address), target.request, reply)
+                )
+            return True
+    return False

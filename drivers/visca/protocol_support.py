@@ -1,0 +1,206 @@
+"""Pieces of :mod:`drivers.visca.protocol`: the port gate, message records, error texts.
+
+Kept apart so that ``protocol.py`` reads as the request/reply logic only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from drivers.errors import CommandRejectedError
+from drivers.visca.messages import ErrorCode, ErrorReply, Reply, Request
+
+# Readable texts for the VISCA error codes (VISCA.md §1.2).
+ERROR_TEXT: Final[dict[int, str]] = {
+    ErrorCode.LENGTH: "message too long",
+    ErrorCode.SYNTAX: "syntax error: unknown command or illegal parameter",
+    ErrorCode.BUFFER_FULL: "command buffer full: both command sockets are busy",
+    ErrorCode.CANCELED: "command canceled",
+    ErrorCode.NO_SOCKET: "no such socket: nothing to cancel",
+    ErrorCode.NOT_EXECUTABLE: "not executable in the camera's current state "
+    "(menu open, power off, one-push running, or a conflicting mode)",
+}
+
+
+def rejected(device_id: str, request: Request, reply: ErrorReply) -> CommandRejectedError:
+    """The typed error for an error reply: code + readable message + operation."""
+    text = ERROR_TEXT.get(reply.code, f"unknown error code {reply.code:02X}")
+    return CommandRejectedError(
+        device_id,
+        f"camera rejected {request.name}: {text} (code {reply.code:02X}, socket {reply.socket})",
+        code=reply.code,
+        operation=request.name,
+    )
+
+
+def retrieve(future: asyncio.Future[object] | asyncio.Future[Reply] | asyncio.Future[None]) -> None:
+    """Done-callback: mark an exception as retrieved (a waiter may have given up)."""
+    if not future.cancelled():
+        future.exception()
+
+
+@dataclass(eq=False)
+class Message:
+    """One request on the wire: its first reply, and (commands) its completion."""
+
+    address: int | None  # None: broadcast
+    request: Request
+    first: asyncio.Future[Reply]
+    done: asyncio.Future[None]
+    group: str | None = None  # drive group (pan_tilt, zoom, focus) of a drive command
+    waited: bool = True  # someone awaits the completion
+    socket: int | None = None
+
+
+def new_message(
+    address: int | None, request: Request, *, group: str | None = None, waited: bool = True
+) -> Message:
+    loop = asyncio.get_running_loop()
+    first: asyncio.Future[Reply] = loop.create_future()
+    done: asyncio.Future[None] = loop.create_future()
+    first.add_done_callback(retrieve)
+    done.add_done_callback(retrieve)
+    return Message(address, request, first, done, group, waited)
+
+
+class PortGate:
+    """The port's lock: one message awaiting its first reply; urgent waiters go first.
+
+    ``asyncio.Lock`` is FIFO; Stop and Cancel must not wait behind queued moves
+    (VISCA.md §5 #4, glikely/obs-ptz#7), so urgent acquirers have their own queue that is
+    always served first. The gate is handed over directly on release (no barging).
+    """
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._normal: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def queued(self) -> int:
+        return len(self._urgent) + len(self._normal)
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as we were cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # already popped by release()
+                    queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._busy = False
+
+
+class SocketTable:
+    """Commands sitting in camera sockets, by (address, socket), oldest first.
+
+    A deque per socket because some cameras reuse a socket under load (PTZOptics,
+    VISCA.md §1.3); a completion finishes the oldest.
+    """
+
+    def __init__(self) -> None:
+        self._queues: dict[tuple[int, int], collections.deque[Message]] = {}
+
+    def register(self, message: Message, address: int, socket: int) -> None:
+        """An ACK put ``message`` in ``socket``. The camera only ACKs into a free
+        socket, so fire-and-forget entries still listed there are stale: drop them."""
+        queue = self._queues.setdefault((address, socket), collections.deque())
+        for old in [old for old in queue if not old.waited]:
+            queue.remove(old)
+        message.socket = socket
+        queue.append(message)
+
+    def pop(self, address: int, socket: int) -> Message | None:
+        queue = self._queues.get((address, socket))
+        if not queue:
+            return None
+        message = queue.popleft()
+        if not queue:
+            del self._queues[(address, socket)]
+        return message
+
+    def forget(self, message: Message) -> None:
+        if message.address is None or message.socket is None:
+            return
+        queue = self._queues.get((message.address, message.socket))
+        if queue and message in queue:
+            queue.remove(message)
+
+    def sockets_of(self, address: int, group: str) -> list[int]:
+        """Sockets holding a drive of ``group`` at ``address``."""
+        return sorted(
+            socket
+            for (addr, socket), queue in self._queues.items()
+            if addr == address and any(message.group == group for message in queue)
+        )
+
+    def drain(self, address: int | None = None) -> list[Message]:
+        """Remove and return every command (of ``address``, or of all cameras)."""
+        out: list[Message] = []
+        for key in [k for k in self._queues if address is None or k[0] == address]:
+            out.extend(self._queues.pop(key))
+        return out
+
+
+class SilenceTracker:
+    """Counts unanswered messages per camera; ``limit`` in a row → unavailable.
+
+    A camera marked unavailable gets one try per message (no retries) and its errors
+    are ``DeviceUnavailableError``; the first packet heard from it clears the mark.
+    """
+
+    def __init__(self, limit: int, on_change: Callable[[int, bool], None]) -> None:
+        self.limit = limit
+        self._on_change = on_change
+        self._missed: dict[int, int] = {}
+        self._unavailable: set[int] = set()
+
+    @property
+    def unavailable(self) -> frozenset[int]:
+        return frozenset(self._unavailable)
+
+    def is_unavailable(self, address: int | None) -> bool:
+        return address in self._unavailable
+
+    def missed(self, address: int) -> int:
+        """One more message without a reply; return the run length."""
+        count = self._missed[address] = self._missed.get(address, 0) + 1
+        if count >= self.limit and address not in self._unavailable:
+            self._unavailable.add(address)
+            self._on_change(address, False)
+        return count
+
+    def heard(self, address: int) -> None:
+        self._missed.pop(address, None)
+        if address in self._unavailable:
+            self._unavailable.discard(address)
+            self._on_change(address, True)
+
+    def reset(self) -> None:
+        self._missed.clear()
+        self._unavailable.clear()
