@@ -13,6 +13,7 @@ to the latency observers (Prometheus histogram).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -23,12 +24,11 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from appliance.agent.errors import InvalidRequestError
 from appliance.config import CameraConfig
-from drivers.errors import DeviceUnavailableError
-from drivers.supervision import DeviceState
+from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
+from drivers.supervision import DeviceState, Supervisor
 
 if TYPE_CHECKING:
     from drivers.visca.camera import Position, ViscaCamera
-    from drivers.visca.supervisor import ViscaSupervisor
 
     from appliance.agent.media import VideoHandle
     from drivers.visca.protocol import ViscaPort
@@ -56,7 +56,13 @@ class DeviceStatus:
 
 
 class ViscaLink:
-    """One physical VISCA link shared by every camera configured on it."""
+    """One physical VISCA link shared by every camera configured on it.
+
+    Its supervisor is the shared :class:`drivers.supervision.Supervisor`: connect =
+    ``ViscaPort.open()`` (open the transport; AddressSet + IF_Clear on serial chains),
+    watch = ``ViscaPort.wait_closed()`` (the transport reports an unplug at once),
+    disconnect = ``ViscaPort.close()``. Hotplug ``kick()``s it.
+    """
 
     def __init__(
         self, first: CameraConfig, *, connect_timeout_s: float = CONNECT_TIMEOUT_S
@@ -65,25 +71,21 @@ class ViscaLink:
         self.serial_path = first.port
         self.baud = first.baud
         self.url = first.url
-        self.connect_timeout_s = connect_timeout_s
+        self.supervisor = _LinkSupervisor(self, connect_timeout_s)
         self._port: ViscaPort | None = None
-        self.supervisor: ViscaSupervisor = self._make_supervisor()
+        self.camera_count: int | None = None
 
-    def _make_supervisor(self) -> ViscaSupervisor:
-        from drivers.visca.supervisor import ViscaSupervisor
-
-        return ViscaSupervisor(self._open_port, device_id=self.id)
-
-    async def _open_port(self) -> ViscaPort:
+    def _new_port(self) -> ViscaPort:
         from drivers.visca.protocol import ViscaPort
-        from drivers.visca.transport import transport_from_url
+        from drivers.visca.transport import Transport, transport_from_url
         from drivers.visca.transport_serial import SerialTransport
 
+        transport: Transport
         if self.serial_path is not None:
             transport = SerialTransport(self.serial_path, self.baud, device_id=self.id)
         else:
             transport = transport_from_url(self.url or "", device_id=self.id)
-        return ViscaPort(transport)
+        return ViscaPort(transport, device_id=self.id)
 
     @property
     def state(self) -> DeviceState:
@@ -91,8 +93,8 @@ class ViscaLink:
 
     def port(self, device_id: str, operation: str) -> ViscaPort:
         """The open port, or ``DeviceUnavailableError`` naming ``device_id``."""
-        port = self.supervisor.port if self.supervisor.state is DeviceState.READY else None
-        if port is None:
+        port = self._port
+        if self.supervisor.state is not DeviceState.READY or port is None or not port.is_open:
             reason = self.supervisor.last_error or self.supervisor.state.value
             raise DeviceUnavailableError(
                 device_id, f"link {self.id} not ready: {reason}", operation=operation
@@ -103,6 +105,7 @@ class ViscaLink:
         details: dict[str, Scalar] = {
             "link": self.serial_path or self.url,
             "baud": self.baud if self.serial_path else None,
+            "cameras_on_chain": self.camera_count,
         }
         return DeviceStatus(self.id, "camera_port", self.state, self.supervisor.last_error, details)
 
@@ -111,6 +114,45 @@ class ViscaLink:
 
     async def stop(self) -> None:
         await self.supervisor.stop()
+
+
+class _LinkSupervisor(Supervisor):
+    def __init__(self, link: ViscaLink, connect_timeout_s: float) -> None:
+        super().__init__(link.id)
+        self._link = link
+        self.connect_timeout_s = connect_timeout_s
+
+    async def _connect(self) -> None:
+        port = self._link._port or self._link._new_port()
+        self._link._port = port
+        try:
+            self._link.camera_count = await asyncio.wait_for(port.open(), self.connect_timeout_s)
+        except TimeoutError:
+            raise DeviceTimeoutError(
+                self.device_id,
+                f"no answer within {self.connect_timeout_s:.1f} s",
+                operation="connect",
+            ) from None
+
+    async def _watch(self) -> None:
+        port = self._link._port
+        if port is None:
+            return
+        lost = asyncio.create_task(port.wait_closed(), name=f"{self.device_id}:watch")
+        outside = asyncio.create_task(self._lost.wait(), name=f"{self.device_id}:lost")
+        try:
+            done, _ = await asyncio.wait({lost, outside}, return_when=asyncio.FIRST_COMPLETED)
+            if lost in done:
+                raise lost.result()
+        finally:
+            for task in (lost, outside):
+                task.cancel()
+            await asyncio.gather(lost, outside, return_exceptions=True)
+
+    async def _disconnect(self) -> None:
+        port = self._link._port
+        if port is not None:
+            await port.close()
 
 
 class PresetNames:

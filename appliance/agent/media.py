@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Final, Literal
 
 from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
@@ -99,7 +99,7 @@ class AudioEndpoint:
         finally:
             self._observe(self.id, "level", time.perf_counter() - start)
 
-    async def level_stream(self, interval_s: float) -> AsyncIterator[LevelReading]:
+    async def level_stream(self, interval_s: float) -> AsyncGenerator[LevelReading, None]:
         from drivers.audio import level_stream
 
         self._microphone_only("level_stream")

@@ -34,7 +34,7 @@ from appliance.config import AgentConfig, parse_listen
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S: Final = 5.0
-GRACEFUL_S: Final = 1.0  # open requests / WebSockets after SIGTERM, before they are cancelled
+GRACEFUL_S: Final = 1  # open requests / WebSockets after SIGTERM, before they are cancelled
 STARTUP_TIMEOUT_S: Final = 30.0  # binding the port and the lifespan start; devices connect later
 
 

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from appliance.agent.devices import (
     CameraHandle,
@@ -34,6 +34,9 @@ from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
 from appliance.config import AgentConfig
 from drivers.errors import DeviceError
 from drivers.supervision import DeviceState
+
+if TYPE_CHECKING:
+    from drivers.hotplug import HotplugMonitor
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class AgentService:
         self.stop_timeout_s = stop_timeout_s
         self._observers: list[LatencyObserver] = []
         self._use_hotplug = hotplug
-        self._hotplug: object | None = None
+        self._hotplug: HotplugMonitor | None = None
         self._started = False
         self.preset_names = PresetNames(config.state.dir / "presets.json", config.cameras)
         self.video_sources: dict[str, VideoHandle] = {
@@ -118,13 +121,19 @@ class AgentService:
         """The engine's rollup when it runs; else from device states (no check results)."""
         if self.checks is not None:
             return self.checks.health()
-        states = [d.state for d in self.devices()]
-        if not states:
+        devices = self.devices()
+        if not devices:
             return "unknown"
-        ready = sum(s is DeviceState.READY for s in states)
-        if ready == len(states):
+        # A device opened on demand (a video source) is idle, not broken: only a device
+        # that failed or reports an error counts against the room.
+        broken = [
+            d
+            for d in devices
+            if d.state is DeviceState.FAILED or (d.state is not DeviceState.READY and d.last_error)
+        ]
+        if not broken:
             return "healthy"
-        return "warning" if ready else "error"
+        return "error" if len(broken) == len(devices) else "warning"
 
     # -- command latency (metrics) ------------------------------------------------------
 
@@ -211,4 +220,4 @@ class AgentService:
         monitor, self._hotplug = self._hotplug, None
         if monitor is not None:
             with contextlib.suppress(Exception):
-                await monitor.stop()  # type: ignore[attr-defined]
+                await monitor.stop()
