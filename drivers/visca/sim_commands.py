@@ -1,0 +1,438 @@
+"""Commands (``8x 01 … FF``) of the simulated camera: parse, validate, execute.
+
+:func:`parse_command` looks at the message (bytes after ``8x 01``), raises
+``Reject(SYNTAX)`` for an unknown command or an illegal parameter (VISCA.md §1.2), and
+otherwise returns the command's name, its :class:`Gate` and a function that runs it at
+a given instant (the camera first checks sockets and state). Byte layouts are VISCA.md
+§2.2 (shared docs). Conventions: pan right / tilt up are positive units; focus runs from
+the profile's far end (low) to its near end (high).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from drivers.visca.sim_state import (
+    ALWAYS,
+    NORMAL,
+    NOT_EXECUTABLE,
+    SYNTAX,
+    Effect,
+    Gate,
+    Preset,
+    Reject,
+)
+
+if TYPE_CHECKING:
+    from drivers.visca.sim_camera import CameraSimulator
+
+Exec = Callable[[float], Effect]
+Parsed = tuple[str, Gate, Exec]
+
+PT: Final = frozenset({"pan", "tilt"})
+ZOOM: Final = frozenset({"zoom"})
+FOCUS: Final = frozenset({"focus"})
+INSTANT: Final = Effect()
+# Zoom/focus variable speed p = 0 (slowest) … 7 (fastest); fixed tele/wide use the middle.
+MAX_VARIABLE_SPEED: Final = 7
+STANDARD_SPEED: Final = 3
+PRESET_OSD_TOGGLE: Final = 0x5F  # PTZOptics: recalling 95 toggles the OSD (VISCA.md §2.3)
+_DIRECTION: Final = {0x01: -1, 0x02: 1, 0x03: 0}  # PanDir LEFT/RIGHT/STOP; TiltDir UP=1 below
+_TILT_DIRECTION: Final = {0x01: 1, 0x02: -1, 0x03: 0}
+
+
+def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
+    """Parse ``msg`` (bytes after ``8x 01``) for ``cam``; raise ``Reject`` when illegal."""
+    if len(msg) < 2:
+        raise Reject(SYNTAX)
+    head = msg[:2]
+    if head == b"\x04\x00" and len(msg) == 3:
+        return _power(cam, msg[2])
+    if head == b"\x06\x06" and msg[2:] == b"\x03":
+        return "SYS_Menu Off", ALWAYS, _menu_off(cam)
+    if head[0] == 0x06:
+        return _pan_tilt(cam, msg)
+    if head in (b"\x04\x07", b"\x04\x08") and len(msg) == 3:
+        return _zoom_focus_drive(cam, "zoom" if head[1] == 0x07 else "focus", msg[2])
+    if head == b"\x04\x47" and len(msg) in (6, 10):
+        return _zoom_direct(cam, msg[2:])
+    if head == b"\x04\x48" and len(msg) == 6:
+        return _focus_direct(cam, msg[2:])
+    if head == b"\x04\x38" and len(msg) == 3:
+        return _focus_mode(cam, msg[2])
+    if head == b"\x04\x18" and len(msg) == 3 and msg[2] in (0x01, 0x02):
+        return _focus_one_push(cam, infinity=msg[2] == 0x02)
+    if head == b"\x04\x06" and len(msg) == 3:
+        return _digital_zoom(cam, msg[2])
+    if head == b"\x04\x10" and msg[2:] == b"\x05":
+        return "CAM_WB OnePushTrigger", NORMAL, _wb_one_push(cam)
+    if head == b"\x04\x3f" and len(msg) == 4:
+        return _memory(cam, msg[2], msg[3])
+    action = cam.settings.command(msg)
+    if action is None:
+        raise Reject(SYNTAX)
+
+    def run_setting(now: float) -> Effect:
+        action()
+        return INSTANT
+
+    return f"setting {msg[:3].hex(' ')}", NORMAL, run_setting
+
+
+# --- power, menu, white balance -------------------------------------------------------
+
+
+def _power(cam: CameraSimulator, value: int) -> Parsed:
+    if value not in (0x02, 0x03):
+        raise Reject(SYNTAX)
+    on = value == 0x02
+
+    def run(now: float) -> Effect:
+        if on == cam.power:
+            return INSTANT  # already there: accepted and completed at once
+        cam.set_power(on)
+        for axis in cam.axes.values():
+            axis.stop(now)
+        cam.hold(now, cam.power_transition_s)
+        return Effect(hold_s=cam.power_transition_s)
+
+    return f"CAM_Power {'On' if on else 'Off'}", Gate(when_off=True, when_menu=True), run
+
+
+def _menu_off(cam: CameraSimulator) -> Exec:
+    def run(now: float) -> Effect:
+        cam.menu_open = False
+        return INSTANT
+
+    return run
+
+
+def _wb_one_push(cam: CameraSimulator) -> Exec:
+    def run(now: float) -> Effect:
+        if cam.settings.mode(b"\x04\x35") != 0x03:  # only in One Push WB mode
+            raise Reject(NOT_EXECUTABLE)
+        # After its ACK every command gets Not Executable until it ends (SRG-120DH).
+        cam.hold(now, cam.one_push_wb_s)
+        return Effect(hold_s=cam.one_push_wb_s)
+
+    return run
+
+
+# --- pan-tilt ---------------------------------------------------------------------------
+
+
+def _pan_tilt(cam: CameraSimulator, msg: bytes) -> Parsed:
+    op = msg[1]
+    if op == 0x01 and len(msg) == 6:
+        return _drive(cam, msg[2], msg[3], msg[4], msg[5])
+    if op in (0x02, 0x03):
+        return _move(cam, msg, relative=op == 0x03)
+    if op == 0x04 and len(msg) == 2:
+        return "Pan-tiltHome", NORMAL, _home(cam, extra_s=0.0)
+    if op == 0x05 and len(msg) == 2:
+        return "Pan-tiltReset", NORMAL, _home(cam, extra_s=cam.pan_tilt_reset_s)
+    if op == 0x07 and len(msg) >= 4:
+        return _limit(cam, msg)
+    raise Reject(SYNTAX)
+
+
+def _speed(cam: CameraSimulator, value: int, maximum: int) -> int:
+    if value == 0:
+        if cam.strict:  # Sony answers 90 60 02 FF to speed 00 (obs-ptz#40)
+            raise Reject(SYNTAX)
+        return 1
+    if value > maximum:
+        raise Reject(SYNTAX)
+    return value
+
+
+def pan_units_per_s(cam: CameraSimulator, speed: int) -> float:
+    return cam.profile.pan_deg_per_s_at(speed) * cam.profile.units_per_degree_pan
+
+
+def tilt_units_per_s(cam: CameraSimulator, speed: int) -> float:
+    return cam.profile.tilt_deg_per_s_at(speed) * cam.profile.units_per_degree_tilt
+
+
+def _drive(cam: CameraSimulator, vv: int, ww: int, xx: int, yy: int) -> Parsed:
+    pan_speed = _speed(cam, vv, cam.profile.max_pan_speed)
+    tilt_speed = _speed(cam, ww, cam.profile.max_tilt_speed)
+    if xx not in _DIRECTION or yy not in _TILT_DIRECTION:
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        cam.axes["pan"].drive(now, _DIRECTION[xx], pan_units_per_s(cam, pan_speed))
+        cam.axes["tilt"].drive(now, _TILT_DIRECTION[yy], tilt_units_per_s(cam, tilt_speed))
+        return Effect(claims=PT)  # a drive completes at once and keeps moving
+
+    return f"Pan-tiltDrive {xx:02X}{yy:02X}", NORMAL, run
+
+
+def _move(cam: CameraSimulator, msg: bytes, *, relative: bool) -> Parsed:
+    profile = cam.profile
+    pn, tn = profile.pan_nibbles, profile.tilt_nibbles
+    if len(msg) != 4 + pn + tn:
+        raise Reject(SYNTAX)
+    pan_speed = _speed(cam, msg[2], profile.max_pan_speed)
+    if msg[3] == 0x00 and profile.absolute_single_speed:
+        tilt_speed = min(pan_speed, profile.max_tilt_speed)  # "VV 00": one speed for both
+    else:
+        tilt_speed = _speed(cam, msg[3], profile.max_tilt_speed)
+    pan = signed_nibbles(msg[4 : 4 + pn])
+    tilt = signed_nibbles(msg[4 + pn :])
+    if not relative and not (
+        profile.pan_range[0] <= pan <= profile.pan_range[1]
+        and profile.tilt_range[0] <= tilt <= profile.tilt_range[1]
+    ):
+        raise Reject(SYNTAX)  # an illegal parameter is a syntax error (VISCA.md §1.2)
+
+    def run(now: float) -> Effect:
+        pan_axis, tilt_axis = cam.axes["pan"], cam.axes["tilt"]
+        base_pan = pan_axis.position(now) if relative else 0.0
+        base_tilt = tilt_axis.position(now) if relative else 0.0
+        pan_axis.move_to(now, base_pan + pan, pan_units_per_s(cam, pan_speed))
+        tilt_axis.move_to(now, base_tilt + tilt, tilt_units_per_s(cam, tilt_speed))
+        return Effect(claims=PT, waits=PT)
+
+    name = "Pan-tiltRelativePosition" if relative else "Pan-tiltAbsolutePosition"
+    return name, NORMAL, run
+
+
+def _home(cam: CameraSimulator, *, extra_s: float) -> Exec:
+    def run(now: float) -> Effect:
+        pan_speed = pan_units_per_s(cam, cam.profile.max_pan_speed)
+        tilt_speed = tilt_units_per_s(cam, cam.profile.max_tilt_speed)
+        cam.axes["pan"].move_to(now, 0.0, pan_speed)
+        cam.axes["tilt"].move_to(now, 0.0, tilt_speed)
+        return Effect(claims=PT, waits=PT, hold_s=extra_s)
+
+    return run
+
+
+def _limit(cam: CameraSimulator, msg: bytes) -> Parsed:
+    profile = cam.profile
+    pn, tn = profile.pan_nibbles, profile.tilt_nibbles
+    action, corner = msg[2], msg[3]
+    if len(msg) != 4 + pn + tn or action not in (0x00, 0x01) or corner not in (0x00, 0x01):
+        raise Reject(SYNTAX)
+    pan, tilt = signed_nibbles(msg[4 : 4 + pn]), signed_nibbles(msg[4 + pn :])
+    up_right = corner == 0x01
+    if action == 0x00 and not (
+        profile.pan_range[0] <= pan <= profile.pan_range[1]
+        and profile.tilt_range[0] <= tilt <= profile.tilt_range[1]
+    ):
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        for name, value, bounds in (
+            ("pan", pan, profile.pan_range),
+            ("tilt", tilt, profile.tilt_range),
+        ):
+            axis = cam.axes[name]
+            low, high = axis.low, axis.high
+            if action == 0x01:  # clear: back to the mechanical end
+                value = bounds[1] if up_right else bounds[0]
+            if up_right:
+                axis.set_range(now, low, max(float(value), low))
+            else:
+                axis.set_range(now, min(float(value), high), high)
+        return INSTANT
+
+    return f"Pan-tiltLimit{'Clear' if action else 'Set'}", NORMAL, run
+
+
+# --- zoom and focus -----------------------------------------------------------------------
+
+
+def travel_units_per_s(cam: CameraSimulator, axis: str, speed: int) -> float:
+    """Zoom/focus speed: full optical travel takes ``*_full_travel_s`` at speed 7."""
+    profile = cam.profile
+    low, high = profile.zoom_range if axis == "zoom" else profile.focus_range
+    full_s = profile.zoom_full_travel_s if axis == "zoom" else profile.focus_full_travel_s
+    return (high - low) / full_s * (speed + 1) / (MAX_VARIABLE_SPEED + 1)
+
+
+def _zoom_focus_drive(cam: CameraSimulator, axis: str, value: int) -> Parsed:
+    if value == 0x00:
+        direction, speed = 0, 0
+    elif value in (0x02, 0x03):
+        direction, speed = (1 if value == 0x02 else -1), STANDARD_SPEED
+    elif value >> 4 in (0x2, 0x3) and value & 0x0F <= MAX_VARIABLE_SPEED:
+        direction, speed = (1 if value >> 4 == 0x2 else -1), value & 0x0F
+    else:
+        raise Reject(SYNTAX)
+    if axis == "focus":
+        direction = -direction  # Far (02/2p) runs towards the far end (low values)
+    claims = ZOOM if axis == "zoom" else FOCUS
+
+    def run(now: float) -> Effect:
+        if axis == "focus" and cam.focus_auto and direction:
+            raise Reject(NOT_EXECUTABLE)  # manual focus while in AF (EVI-D100)
+        if direction == 0:
+            cam.axes[axis].stop(now)
+        else:
+            cam.axes[axis].drive(now, direction, travel_units_per_s(cam, axis, speed))
+        return Effect(claims=claims)
+
+    name = f"CAM_{axis.capitalize()} {value:02X}"
+    return name, NORMAL, run
+
+
+def _zoom_direct(cam: CameraSimulator, data: bytes) -> Parsed:
+    zoom = unsigned_nibbles(data[:4])
+    high = cam.axes["zoom"].high
+    if not cam.profile.zoom_range[0] <= zoom <= high:
+        raise Reject(SYNTAX)
+    focus = unsigned_nibbles(data[4:]) if len(data) == 8 else None
+    if focus is not None and not cam.profile.focus_range[0] <= focus <= cam.profile.focus_range[1]:
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        fastest = MAX_VARIABLE_SPEED
+        cam.axes["zoom"].move_to(now, zoom, travel_units_per_s(cam, "zoom", fastest))
+        axes = ZOOM
+        if focus is not None and not cam.focus_auto:
+            cam.axes["focus"].move_to(now, focus, travel_units_per_s(cam, "focus", fastest))
+            axes = ZOOM | FOCUS
+        return Effect(claims=axes, waits=axes)
+
+    return "CAM_Zoom Direct" if focus is None else "CAM_ZoomFocus Direct", NORMAL, run
+
+
+def _focus_direct(cam: CameraSimulator, data: bytes) -> Parsed:
+    focus = unsigned_nibbles(data)
+    if not cam.profile.focus_range[0] <= focus <= cam.profile.focus_range[1]:
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        if cam.focus_auto:
+            raise Reject(NOT_EXECUTABLE)
+        speed = travel_units_per_s(cam, "focus", MAX_VARIABLE_SPEED)
+        cam.axes["focus"].move_to(now, focus, speed)
+        return Effect(claims=FOCUS, waits=FOCUS)
+
+    return "CAM_Focus Direct", NORMAL, run
+
+
+def _focus_mode(cam: CameraSimulator, value: int) -> Parsed:
+    if value not in (0x02, 0x03, 0x10):
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        auto = (not cam.focus_auto) if value == 0x10 else value == 0x02
+        cam.set_focus_auto(now, auto)
+        return Effect(claims=FOCUS)
+
+    return f"CAM_Focus Mode {value:02X}", NORMAL, run
+
+
+def _focus_one_push(cam: CameraSimulator, *, infinity: bool) -> Parsed:
+    def run(now: float) -> Effect:
+        if cam.focus_auto:
+            if infinity:
+                raise Reject(NOT_EXECUTABLE)
+            return INSTANT  # AF is already focusing
+        zoom = cam.axes["zoom"].position(now)
+        target = cam.profile.focus_range[0] if infinity else cam.ideal_focus(zoom)
+        speed = travel_units_per_s(cam, "focus", MAX_VARIABLE_SPEED)
+        cam.axes["focus"].move_to(now, target, speed)
+        return Effect(claims=FOCUS, waits=FOCUS)
+
+    return "CAM_Focus Infinity" if infinity else "CAM_Focus OnePushAF", NORMAL, run
+
+
+def _digital_zoom(cam: CameraSimulator, value: int) -> Parsed:
+    if value not in (0x02, 0x03):
+        raise Reject(SYNTAX)
+
+    def run(now: float) -> Effect:
+        cam.settings.modes[b"\x04\x06"] = value
+        high = cam.profile.zoom_range[1]
+        if value == 0x02 and cam.profile.digital_zoom_max:
+            high = cam.profile.digital_zoom_max
+        zoom = cam.axes["zoom"]
+        zoom.set_range(now, zoom.low, float(high))
+        if zoom.position(now) > high:
+            zoom.stop(now)
+            zoom.pos0 = float(high)
+        return INSTANT
+
+    return "CAM_DZoom", NORMAL, run
+
+
+# --- presets ------------------------------------------------------------------------------
+
+
+def _memory(cam: CameraSimulator, action: int, number: int) -> Parsed:
+    profile = cam.profile
+    low, high = profile.preset_range
+    if action not in (0x00, 0x01, 0x02) or not low <= number <= high:
+        raise Reject(SYNTAX)
+    if profile.preset_encoding == "0p" and number > 0x0F:
+        raise Reject(SYNTAX)
+    osd_toggle = profile.preset_95_toggles_osd and number == PRESET_OSD_TOGGLE and action == 0x02
+    if number in profile.reserved_presets and not osd_toggle:
+        raise Reject(SYNTAX)
+    name = ("CAM_Memory Reset", "CAM_Memory Set", "CAM_Memory Recall")[action]
+
+    def run(now: float) -> Effect:
+        if osd_toggle:
+            cam.menu_open = not cam.menu_open
+            return INSTANT
+        cam.last_preset = number
+        if action == 0x00:
+            cam.presets.pop(number, None)
+            return INSTANT
+        if action == 0x01:
+            cam.presets[number] = cam.snapshot_preset(now)
+            return INSTANT
+        return cam.recall(now, cam.presets.get(number))
+
+    return f"{name} {number}", Gate(when_menu=osd_toggle), run
+
+
+def recall_effect(cam: CameraSimulator, now: float, preset: Preset | None) -> Effect:
+    """Move every axis to ``preset`` (home and wide when never stored)."""
+    target = preset or Preset(
+        pan=0.0,
+        tilt=0.0,
+        zoom=float(cam.profile.zoom_range[0]),
+        focus=cam.ideal_focus(cam.profile.zoom_range[0]),
+        focus_auto=True,
+    )
+    offset = cam.faults.preset_offset or (0, 0)
+    degrees_per_s = cam.profile.preset_deg_per_s
+    cam.axes["pan"].move_to(
+        now, target.pan + offset[0], degrees_per_s * cam.profile.units_per_degree_pan
+    )
+    cam.axes["tilt"].move_to(
+        now, target.tilt + offset[1], degrees_per_s * cam.profile.units_per_degree_tilt
+    )
+    cam.axes["zoom"].move_to(now, target.zoom, travel_units_per_s(cam, "zoom", MAX_VARIABLE_SPEED))
+    axes = PT | ZOOM
+    cam.set_focus_auto(now, target.focus_auto)
+    if not target.focus_auto:
+        speed = travel_units_per_s(cam, "focus", MAX_VARIABLE_SPEED)
+        cam.axes["focus"].move_to(now, target.focus, speed)
+        axes = axes | FOCUS
+    return Effect(claims=axes | FOCUS, waits=axes)
+
+
+# --- nibble helpers -----------------------------------------------------------------------
+
+
+def unsigned_nibbles(data: bytes) -> int:
+    if not data or any(b > 0x0F for b in data):
+        raise Reject(SYNTAX)
+    value = 0
+    for b in data:
+        value = (value << 4) | b
+    return value
+
+
+def signed_nibbles(data: bytes) -> int:
+    value = unsigned_nibbles(data)
+    if value & (1 << (4 * len(data) - 1)):
+        value -= 1 << (4 * len(data))
+    return value

@@ -1,0 +1,210 @@
+"""Inquiries (``8x 09 … FF``) of the simulated camera, answered from the live state.
+
+Every inquiry of VISCA.md §2.4 (shared docs) is answered with data consistent with the
+state the commands left (position read at the instant the camera processes the
+inquiry). Block-inquiry bit maps follow the SRG-300H transcription (SONY-HTML
+``Sony_SRG-300H.html``: lens, camera, other and enlargement blocks, 13 data bytes each).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from drivers.visca.sim_state import SYNTAX, Reject
+
+if TYPE_CHECKING:
+    from drivers.visca.sim_camera import CameraSimulator
+
+ON, OFF = 0x02, 0x03
+MAX_SOCKET: Final = 0x02  # CAM_VersionInq KK: two command sockets (VISCA.md §1.3)
+# VideoSystemInq values for the frame rates we simulate (SONY-HTML SRG-300H).
+_VIDEO_SYSTEM: Final = ((1 / 59.94, 0x00), (1 / 50, 0x08), (1 / 29.97, 0x02), (1 / 25, 0x0A))
+# Pan-tiltModeInq (decoded by messages.decode_pan_tilt_status): pq bits 3–2 = init
+# status (10 done, 01 in progress), pq bit 0/1 = tilt up/down end; rs bit 0/1 = pan
+# right/left end, rs bits 3–2 = move status (01 moving, 10 completed, 11 failed).
+_INIT_DONE, _INIT_RUNNING = 0b10, 0b01
+_MOVING, _MOVE_DONE = 0b01, 0b10
+
+
+def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
+    """Data bytes of the answer to ``query`` (bytes after ``8x 09``); ``Reject`` if unknown."""
+    if query == b"\x00\x02":
+        return _version(cam)
+    if query == b"\x04\x00":
+        return bytes((ON if cam.power else OFF,))
+    if query == b"\x04\x47":
+        return _nibbles(round(cam.axes["zoom"].position(now)), 4)
+    if query == b"\x04\x48":
+        return _nibbles(round(cam.focus_position(now)), 4)
+    if query == b"\x04\x38":
+        return bytes((ON if cam.focus_auto else OFF,))
+    if query == b"\x04\x3f":
+        return bytes((cam.last_preset,))
+    if query == b"\x06\x06":
+        return bytes((ON if cam.menu_open else OFF,))
+    if query == b"\x06\x34":
+        return b"\x00"  # IR condition: stable (no remote in a simulation)
+    if query == b"\x06\x23":
+        return bytes((_video_system(cam.frame_s),))
+    if query == b"\x06\x10":
+        return _pan_tilt_status(cam, now)
+    if query == b"\x06\x11":
+        return bytes((cam.profile.max_pan_speed, cam.profile.max_tilt_speed))
+    if query == b"\x06\x12":
+        pan = round(cam.axes["pan"].position(now))
+        tilt = round(cam.axes["tilt"].position(now))
+        return _nibbles(pan, cam.profile.pan_nibbles) + _nibbles(tilt, cam.profile.tilt_nibbles)
+    if len(query) == 3 and query[:2] == b"\x7e\x7e" and query[2] <= 0x05:
+        return _BLOCKS[query[2]](cam, now)
+    data = cam.settings.inquiry(query)
+    if data is None:
+        raise Reject(SYNTAX)
+    return data
+
+
+def _version(cam: CameraSimulator) -> bytes:
+    profile = cam.profile
+    vendor = profile.vendor_ids[0] if profile.vendor_ids else 0x0000
+    model = profile.model_ids[0] if profile.model_ids else 0x0000
+    return b"".join(v.to_bytes(2, "big") for v in (vendor, model, cam.rom_version)) + bytes(
+        (MAX_SOCKET,)
+    )
+
+
+def _video_system(frame_s: float) -> int:
+    return min(_VIDEO_SYSTEM, key=lambda item: abs(item[0] - frame_s))[1]
+
+
+def _pan_tilt_status(cam: CameraSimulator, now: float) -> bytes:
+    pan, tilt = cam.axes["pan"], cam.axes["tilt"]
+    moving = pan.moving(now) or tilt.moving(now)
+    init = _INIT_RUNNING if cam.resetting(now) else _INIT_DONE
+    pq = (
+        (init << 2)
+        | (0x01 if tilt.at_limit(now) > 0 else 0)
+        | (0x02 if tilt.at_limit(now) < 0 else 0)
+    )
+    rs = (_MOVING if moving else _MOVE_DONE) << 2
+    rs |= (0x01 if pan.at_limit(now) > 0 else 0) | (0x02 if pan.at_limit(now) < 0 else 0)
+    return bytes((pq, rs))
+
+
+# --- block inquiries (13 data bytes each) ---------------------------------------------------
+
+
+def _lens_block(cam: CameraSimulator, now: float) -> bytes:
+    settings = cam.settings
+    zoom = round(cam.axes["zoom"].position(now))
+    near_limit = settings.words[0x28] >> 8  # the block carries the top byte
+    flags = (
+        (settings.mode(b"\x04\x57") & 0x03) << 3
+        | (1 << 2 if settings.mode(b"\x04\x58") == 0x03 else 0)  # AF sensitivity low
+        | (1 << 1 if settings.mode(b"\x04\x06") == ON else 0)  # digital zoom on
+        | (1 if cam.focus_auto else 0)  # focus mode auto
+    )
+    status = (
+        (1 << 2 if cam.recalling(now) else 0)
+        | (1 << 1 if cam.axes["focus"].moving(now) else 0)
+        | (1 if cam.axes["zoom"].moving(now) else 0)
+    )
+    return (
+        _nibbles(zoom, 4)
+        + bytes((near_limit >> 4, near_limit & 0x0F))
+        + _nibbles(round(cam.focus_position(now)), 4)
+        + bytes((0x00, flags, status))
+    )
+
+
+def _camera_block(cam: CameraSimulator, now: float) -> bytes:
+    s = cam.settings
+    levels, mode = s.levels, s.mode
+    flags = (
+        (1 << 5 if mode(b"\x04\x52") == ON else 0)
+        | (1 << 4 if mode(b"\x7e\x04\x00") else 0)
+        | (1 << 2 if mode(b"\x04\x33") == ON else 0)
+        | (1 << 1 if mode(b"\x04\x3e") == ON else 0)
+        | (1 if mode(b"\x04\x5a") == ON else 0)
+    )
+    return bytes(
+        (
+            levels[0x43] >> 4,
+            levels[0x43] & 0x0F,
+            levels[0x44] >> 4,
+            levels[0x44] & 0x0F,
+            mode(b"\x04\x35"),
+            levels[0x42] & 0x0F,
+            mode(b"\x04\x39"),
+            flags,
+            levels[0x4A] & 0x3F,
+            levels[0x4B] & 0x1F,
+            levels[0x4C] & 0x1F,
+            levels[0x4D] & 0x0F,
+            levels[0x4E] & 0x0F,
+        )
+    )
+
+
+def _other_block(cam: CameraSimulator, now: float) -> bytes:
+    s = cam.settings
+    byte2 = (1 << 2 if s.mode(b"\x04\x51") == ON else 0) | (1 if cam.power else 0)
+    byte3 = (
+        (1 << 6 if s.mode(b"\x04\x34") == ON else 0)
+        | (1 << 5 if s.mode(b"\x04\x34") == 0x00 else 0)
+        | (1 << 4 if s.mode(b"\x04\x01") == ON else 0)
+    )
+    return (
+        bytes((byte2, byte3, 0x00, s.mode(b"\x04\x63"), 0x00, 0x00))
+        + _nibbles(s.words[0x22], 4)
+        + bytes((0x00, 0x00, 0x00))
+    )
+
+
+def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
+    s = cam.settings
+    zoom = round(cam.axes["zoom"].position(now))
+    digital = max(0, zoom - cam.profile.zoom_range[1]) >> 8
+    interval = s.words[0x27]
+    byte13 = (s.mode(b"\x04\x5b") & 0x07) << 4 | (1 << 3 if s.mode(b"\x04\x5e") == ON else 0)
+    byte13 |= s.mode(b"\x04\x53") & 0x07
+    byte14 = (s.mode(b"\x04\x5f") & 0x07) << 4 | (s.mode(b"\x04\x2c") & 0x0F)
+    return bytes(
+        (
+            (digital >> 4) & 0x0F,
+            digital & 0x0F,
+            (interval >> 12) & 0x0F,
+            (interval >> 8) & 0x0F,
+            (interval >> 4) & 0x0F,
+            interval & 0x0F,
+            0x00,
+            0x00,
+            0x00,
+            0x04,  # colour gain master: 100 %
+            0x00,
+            byte13,
+            byte14,
+        )
+    )
+
+
+def _enlargement2_block(cam: CameraSimulator, now: float) -> bytes:
+    defog = 1 if cam.settings.defog == ON else 0
+    return bytes((0, 0, 0, 0, 0, defog, 0, 0, 0, 0, 0, 0, 0))
+
+
+def _enlargement3_block(cam: CameraSimulator, now: float) -> bytes:
+    return bytes((0x07, *(0,) * 12))  # colour hue master: 0° (07)
+
+
+_BLOCKS: Final = (
+    _lens_block,
+    _camera_block,
+    _other_block,
+    _enlargement_block,
+    _enlargement2_block,
+    _enlargement3_block,
+)
+
+
+def _nibbles(value: int, count: int) -> bytes:
+    raw = value & ((1 << (4 * count)) - 1)
+    return bytes((raw >> (4 * (count - 1 - i))) & 0x0F for i in range(count))
