@@ -266,6 +266,34 @@ BRC_X400 = ModelProfile(
     sources=("VISCA.md §2.6 BRC-X400", "SONY-HTML Sony_BRC-X400.html", "SRG-X400 manual"),
 )
 
+BRC_X1000 = ModelProfile(
+    name="brc-x1000",
+    title="Sony BRC-X1000 / BRC-H800 / BRC-H780 (5-nibble pan, 4-nibble tilt)",
+    vendor_ids=_SONY_VENDORS,
+    model_ids=(0x0519, 0x051A, 0x051B),  # VISCA.md §2.5
+    # SONY-HTML Sony_BRC-X1000.html "Pan/Tilt Position": 170° = 09CA7 / F6359,
+    # tilt +90° = 52EF, −30° = E45B → 235.9 units/° on both axes.
+    pan_range=(-0x09CA7, 0x09CA7),
+    tilt_range=(-0x1BA5, 0x52EF),
+    pan_degrees=(-170.0, 170.0),
+    tilt_degrees=(-30.0, 90.0),
+    pan_nibbles=5,
+    tilt_nibbles=4,
+    max_pan_speed=0x18,  # 19–32h only in "Extd. Step" mode (VISCA.md §2.6)
+    max_tilt_speed=0x17,
+    zoom_range=(0x0000, 0x4000),  # 12× optical; Clear Image Zoom to 6000
+    digital_zoom_max=0x6000,
+    focus_range=(0x1000, 0xF000),  # SONY-HTML "Focus Distance"
+    preset_range=(0x00, 0x63),  # pp = preset number − 1 (VISCA.md §2.3)
+    preset_encoding="pp",
+    # Approximate spec-sheet figures (not in our sources): 0.5…100 °/s.
+    pan_deg_per_s_range=(0.5, 100.0),
+    tilt_deg_per_s_range=(0.5, 100.0),
+    preset_deg_per_s=300.0,
+    zoom_full_travel_s=3.0,
+    sources=("VISCA.md §2.2, §2.6 BRC-X1000", "SONY-HTML Sony_BRC-X1000.html"),
+)
+
 SRG_360SHE = ModelProfile(
     name="srg-360she",
     title="Sony SRG-360SHE (5-nibble pan and tilt)",
@@ -352,7 +380,8 @@ GENERIC = ModelProfile(
 )
 
 PROFILES: dict[str, ModelProfile] = {
-    p.name: p for p in (EVI_D70, SRG_120DH, SRG_300H, BRC_X400, SRG_360SHE, PTZOPTICS_20X, GENERIC)
+    p.name: p
+    for p in (EVI_D70, SRG_120DH, SRG_300H, BRC_X400, BRC_X1000, SRG_360SHE, PTZOPTICS_20X, GENERIC)
 }
 
 

@@ -494,7 +494,10 @@ def test_pan_tilt_status_bits_per_sony_table() -> None:
     failed = m.decode_pan_tilt_status(m.from_hex("3D 10"))
     assert (failed.init, failed.move) == (m.InitStatus.FAILED, m.MoveStatus.FAILED)
     assert (failed.tilt_abnormal, failed.pan_abnormal) == (True, True)
-    for data in ("28 01", "24 0A", "3D 10", "00 00"):
+    # BRC-X1000 adds fault 2 = "mechanism is defective" on both axes.
+    defective = m.decode_pan_tilt_status(m.from_hex("22 20"))
+    assert (defective.pan_fault, defective.tilt_fault, defective.moving) == (2, 2, False)
+    for data in ("28 01", "24 0A", "3D 10", "00 00", "22 20"):
         assert m.decode_pan_tilt_status(m.from_hex(data)).to_data() == m.from_hex(data)
 
 

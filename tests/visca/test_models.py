@@ -30,6 +30,7 @@ def test_required_profiles_exist_and_names_match_keys() -> None:
         ("srg-300h", ("DE00", "2200"), ("FC00", "1200"), 51.2),  # ±170°, −20…+90°
         ("srg-120dh", ("EC00", "1400"), ("FB00", "0500"), 51.2),  # ±100°, ±25°
         ("srg-360she", ("EAC00", "15400"), ("FC400", "0B400"), 512.0),  # 5 nibbles
+        ("brc-x1000", ("F6359", "09CA7"), ("E45B", "52EF"), 0x937 / 10),  # 5+4, 10° = 00937
         ("generic", ("F670", "0990"), ("FE50", "0510"), 14.4),  # OEM-TABLE
     ],
 )
@@ -173,6 +174,8 @@ def test_quirks() -> None:
         (0x0001, 0x0617, "brc-x400"),
         (0x0001, 0x0604, "srg-360she"),
         (0x0020, 0x0605, "srg-360she"),
+        (0x0001, 0x0519, "brc-x1000"),
+        (0x0001, 0x051A, "brc-x1000"),  # BRC-H800
         (0x0109, 0x2020, "generic"),  # Birddog P100
         (0x2574, 0x0A30, "generic"),  # AVer CAM520 Pro2
         (0x0001, 0x0999, "generic"),

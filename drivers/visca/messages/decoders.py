@@ -65,9 +65,10 @@ class InitStatus(enum.IntEnum):
 class PanTiltStatus:
     """Pan-tiltModeInq reply ``pq rs``: 16 status bits, byte ``pq`` high.
 
-    Bits (SONY-HTML Sony_SRG-360SHE.html "Pan/Tilt Status Code"): 0 pan at left end,
-    1 pan at right end, 2 tilt at top, 3 tilt at bottom; 5–4 = 01 abnormal pan position;
-    9–8 = 01 abnormal tilt position; 11–10 move status; 13–12 initialisation.
+    Bits (SONY-HTML Sony_SRG-360SHE.html and Sony_BRC-X1000.html "Pan/Tilt Status"):
+    0 pan at left end, 1 pan at right end, 2 tilt at top, 3 tilt at bottom; 5–4 pan
+    fault and 9–8 tilt fault (0 normal, 1 position cannot be detected, 2 mechanism
+    defective); 11–10 move status; 13–12 initialisation.
     """
 
     raw: int
@@ -77,12 +78,20 @@ class PanTiltStatus:
     pan_right_end: bool
     tilt_up_end: bool
     tilt_down_end: bool
-    pan_abnormal: bool
-    tilt_abnormal: bool
+    pan_fault: int = 0
+    tilt_fault: int = 0
 
     @property
     def moving(self) -> bool:
         return self.move is MoveStatus.MOVING
+
+    @property
+    def pan_abnormal(self) -> bool:
+        return self.pan_fault != 0
+
+    @property
+    def tilt_abnormal(self) -> bool:
+        return self.tilt_fault != 0
 
     @classmethod
     def from_data(cls, data: bytes) -> PanTiltStatus:
@@ -98,8 +107,8 @@ class PanTiltStatus:
             pan_right_end=bool(raw & 0x0002),
             tilt_up_end=bool(raw & 0x0004),
             tilt_down_end=bool(raw & 0x0008),
-            pan_abnormal=(raw >> 4) & 0b11 == 0b01,
-            tilt_abnormal=(raw >> 8) & 0b11 == 0b01,
+            pan_fault=(raw >> 4) & 0b11,
+            tilt_fault=(raw >> 8) & 0b11,
         )
 
     def to_data(self) -> bytes:
@@ -107,8 +116,8 @@ class PanTiltStatus:
         raw = (
             (int(self.init) << 12)
             | (int(self.move) << 10)
-            | (0x0100 if self.tilt_abnormal else 0)
-            | (0x0010 if self.pan_abnormal else 0)
+            | (self.tilt_fault & 0b11) << 8
+            | (self.pan_fault & 0b11) << 4
             | (0x0008 if self.tilt_down_end else 0)
             | (0x0004 if self.tilt_up_end else 0)
             | (0x0002 if self.pan_right_end else 0)
