@@ -13,6 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from drivers.visca.sim_lens import (
+    FOCUS,
+    INSTANT,
+    MAX_VARIABLE_SPEED,
+    ZOOM,
+    digital_zoom,
+    focus_direct,
+    focus_mode,
+    focus_one_push,
+    travel_units_per_s,
+    zoom_direct,
+    zoom_focus_drive,
+)
 from drivers.visca.sim_state import (
     ALWAYS,
     NORMAL,
@@ -22,6 +35,7 @@ from drivers.visca.sim_state import (
     Gate,
     Preset,
     Reject,
+    signed_nibbles,
 )
 
 if TYPE_CHECKING:
@@ -31,12 +45,6 @@ Exec = Callable[[float], Effect]
 Parsed = tuple[str, Gate, Exec]
 
 PT: Final = frozenset({"pan", "tilt"})
-ZOOM: Final = frozenset({"zoom"})
-FOCUS: Final = frozenset({"focus"})
-INSTANT: Final = Effect()
-# Zoom/focus variable speed p = 0 (slowest) … 7 (fastest); fixed tele/wide use the middle.
-MAX_VARIABLE_SPEED: Final = 7
-STANDARD_SPEED: Final = 3
 PRESET_OSD_TOGGLE: Final = 0x5F  # PTZOptics: recalling 95 toggles the OSD (VISCA.md §2.3)
 _DIRECTION: Final = {0x01: -1, 0x02: 1, 0x03: 0}  # PanDir LEFT/RIGHT/STOP; TiltDir UP=1 below
 _TILT_DIRECTION: Final = {0x01: 1, 0x02: -1, 0x03: 0}
@@ -54,17 +62,17 @@ def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
     if head[0] == 0x06:
         return _pan_tilt(cam, msg)
     if head in (b"\x04\x07", b"\x04\x08") and len(msg) == 3:
-        return _zoom_focus_drive(cam, "zoom" if head[1] == 0x07 else "focus", msg[2])
+        return zoom_focus_drive(cam, "zoom" if head[1] == 0x07 else "focus", msg[2])
     if head == b"\x04\x47" and len(msg) in (6, 10):
-        return _zoom_direct(cam, msg[2:])
+        return zoom_direct(cam, msg[2:])
     if head == b"\x04\x48" and len(msg) == 6:
-        return _focus_direct(cam, msg[2:])
+        return focus_direct(cam, msg[2:])
     if head == b"\x04\x38" and len(msg) == 3:
-        return _focus_mode(cam, msg[2])
+        return focus_mode(cam, msg[2])
     if head == b"\x04\x18" and len(msg) == 3 and msg[2] in (0x01, 0x02):
-        return _focus_one_push(cam, infinity=msg[2] == 0x02)
+        return focus_one_push(cam, infinity=msg[2] == 0x02)
     if head == b"\x04\x06" and len(msg) == 3:
-        return _digital_zoom(cam, msg[2])
+        return digital_zoom(cam, msg[2])
     if head == b"\x04\x10" and msg[2:] == b"\x05":
         return "CAM_WB OnePushTrigger", NORMAL, _wb_one_push(cam)
     if head == b"\x04\x3f" and len(msg) == 4:
@@ -242,125 +250,6 @@ def _limit(cam: CameraSimulator, msg: bytes) -> Parsed:
     return f"Pan-tiltLimit{'Clear' if action else 'Set'}", NORMAL, run
 
 
-# --- zoom and focus -----------------------------------------------------------------------
-
-
-def travel_units_per_s(cam: CameraSimulator, axis: str, speed: int) -> float:
-    """Zoom/focus speed: full optical travel takes ``*_full_travel_s`` at speed 7."""
-    profile = cam.profile
-    low, high = profile.zoom_range if axis == "zoom" else profile.focus_range
-    full_s = profile.zoom_full_travel_s if axis == "zoom" else profile.focus_full_travel_s
-    return (high - low) / full_s * (speed + 1) / (MAX_VARIABLE_SPEED + 1)
-
-
-def _zoom_focus_drive(cam: CameraSimulator, axis: str, value: int) -> Parsed:
-    if value == 0x00:
-        direction, speed = 0, 0
-    elif value in (0x02, 0x03):
-        direction, speed = (1 if value == 0x02 else -1), STANDARD_SPEED
-    elif value >> 4 in (0x2, 0x3) and value & 0x0F <= MAX_VARIABLE_SPEED:
-        direction, speed = (1 if value >> 4 == 0x2 else -1), value & 0x0F
-    else:
-        raise Reject(SYNTAX)
-    if axis == "focus":
-        direction = -direction  # Far (02/2p) runs towards the far end (low values)
-    claims = ZOOM if axis == "zoom" else FOCUS
-
-    def run(now: float) -> Effect:
-        if axis == "focus" and cam.focus_auto and direction:
-            raise Reject(NOT_EXECUTABLE)  # manual focus while in AF (EVI-D100)
-        if direction == 0:
-            cam.axes[axis].stop(now)
-        else:
-            cam.axes[axis].drive(now, direction, travel_units_per_s(cam, axis, speed))
-        return Effect(claims=claims)
-
-    name = f"CAM_{axis.capitalize()} {value:02X}"
-    return name, NORMAL, run
-
-
-def _zoom_direct(cam: CameraSimulator, data: bytes) -> Parsed:
-    zoom = unsigned_nibbles(data[:4])
-    high = cam.axes["zoom"].high
-    if not cam.profile.zoom_range[0] <= zoom <= high:
-        raise Reject(SYNTAX)
-    focus = unsigned_nibbles(data[4:]) if len(data) == 8 else None
-    if focus is not None and not cam.profile.focus_range[0] <= focus <= cam.profile.focus_range[1]:
-        raise Reject(SYNTAX)
-
-    def run(now: float) -> Effect:
-        fastest = MAX_VARIABLE_SPEED
-        cam.axes["zoom"].move_to(now, zoom, travel_units_per_s(cam, "zoom", fastest))
-        axes = ZOOM
-        if focus is not None and not cam.focus_auto:
-            cam.axes["focus"].move_to(now, focus, travel_units_per_s(cam, "focus", fastest))
-            axes = ZOOM | FOCUS
-        return Effect(claims=axes, waits=axes)
-
-    return "CAM_Zoom Direct" if focus is None else "CAM_ZoomFocus Direct", NORMAL, run
-
-
-def _focus_direct(cam: CameraSimulator, data: bytes) -> Parsed:
-    focus = unsigned_nibbles(data)
-    if not cam.profile.focus_range[0] <= focus <= cam.profile.focus_range[1]:
-        raise Reject(SYNTAX)
-
-    def run(now: float) -> Effect:
-        if cam.focus_auto:
-            raise Reject(NOT_EXECUTABLE)
-        speed = travel_units_per_s(cam, "focus", MAX_VARIABLE_SPEED)
-        cam.axes["focus"].move_to(now, focus, speed)
-        return Effect(claims=FOCUS, waits=FOCUS)
-
-    return "CAM_Focus Direct", NORMAL, run
-
-
-def _focus_mode(cam: CameraSimulator, value: int) -> Parsed:
-    if value not in (0x02, 0x03, 0x10):
-        raise Reject(SYNTAX)
-
-    def run(now: float) -> Effect:
-        auto = (not cam.focus_auto) if value == 0x10 else value == 0x02
-        cam.set_focus_auto(now, auto)
-        return Effect(claims=FOCUS)
-
-    return f"CAM_Focus Mode {value:02X}", NORMAL, run
-
-
-def _focus_one_push(cam: CameraSimulator, *, infinity: bool) -> Parsed:
-    def run(now: float) -> Effect:
-        if cam.focus_auto:
-            if infinity:
-                raise Reject(NOT_EXECUTABLE)
-            return INSTANT  # AF is already focusing
-        zoom = cam.axes["zoom"].position(now)
-        target = cam.profile.focus_range[0] if infinity else cam.ideal_focus(zoom)
-        speed = travel_units_per_s(cam, "focus", MAX_VARIABLE_SPEED)
-        cam.axes["focus"].move_to(now, target, speed)
-        return Effect(claims=FOCUS, waits=FOCUS)
-
-    return "CAM_Focus Infinity" if infinity else "CAM_Focus OnePushAF", NORMAL, run
-
-
-def _digital_zoom(cam: CameraSimulator, value: int) -> Parsed:
-    if value not in (0x02, 0x03):
-        raise Reject(SYNTAX)
-
-    def run(now: float) -> Effect:
-        cam.settings.modes[b"\x04\x06"] = value
-        high = cam.profile.zoom_range[1]
-        if value == 0x02 and cam.profile.digital_zoom_max:
-            high = cam.profile.digital_zoom_max
-        zoom = cam.axes["zoom"]
-        zoom.set_range(now, zoom.low, float(high))
-        if zoom.position(now) > high:
-            zoom.stop(now)
-            zoom.pos0 = float(high)
-        return INSTANT
-
-    return "CAM_DZoom", NORMAL, run
-
-
 # --- presets ------------------------------------------------------------------------------
 
 
@@ -417,22 +306,3 @@ def recall_effect(cam: CameraSimulator, now: float, preset: Preset | None) -> Ef
         cam.axes["focus"].move_to(now, target.focus, speed)
         axes = axes | FOCUS
     return Effect(claims=axes | FOCUS, waits=axes)
-
-
-# --- nibble helpers -----------------------------------------------------------------------
-
-
-def unsigned_nibbles(data: bytes) -> int:
-    if not data or any(b > 0x0F for b in data):
-        raise Reject(SYNTAX)
-    value = 0
-    for b in data:
-        value = (value << 4) | b
-    return value
-
-
-def signed_nibbles(data: bytes) -> int:
-    value = unsigned_nibbles(data)
-    if value & (1 << (4 * len(data) - 1)):
-        value -= 1 << (4 * len(data))
-    return value

@@ -120,3 +120,21 @@ class Gate:
 
 ALWAYS: Final = Gate(when_off=True, when_menu=True)
 NORMAL: Final = Gate()
+
+
+def unsigned_nibbles(data: bytes) -> int:
+    """``0p 0q …`` → integer; ``Reject(SYNTAX)`` if a byte is not a nibble."""
+    if not data or any(b > 0x0F for b in data):
+        raise Reject(SYNTAX)
+    value = 0
+    for b in data:
+        value = (value << 4) | b
+    return value
+
+
+def signed_nibbles(data: bytes) -> int:
+    """``0p 0q …`` → two's-complement integer (positions, VISCA.md §2.1)."""
+    value = unsigned_nibbles(data)
+    if value & (1 << (4 * len(data) - 1)):
+        value -= 1 << (4 * len(data))
+    return value
