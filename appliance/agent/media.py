@@ -27,8 +27,8 @@ from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedErro
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
-    from drivers.audio import LevelReading
     from drivers.audio.devices import AudioDevice
+    from drivers.audio.signals import LevelReading
     from drivers.display import CecDisplay, VlcDisplay
     from drivers.video import VideoSource
 
@@ -51,6 +51,7 @@ class AudioEndpoint:
         self.kind: AudioKind = kind
         self._observe = observe
         self._device: AudioDevice | None = None
+        self._exclusive = asyncio.Lock()  # one level reading at a time per microphone
         self.state = DeviceState.DISCONNECTED
         self.last_error: str | None = None
 
@@ -89,22 +90,25 @@ class AudioEndpoint:
         return self._device
 
     async def level(self, seconds: float) -> LevelReading:
-        from drivers.audio import measure_level
+        from drivers.audio.levels import LevelMeter
 
         self._microphone_only("level")
         device = self.device("level")
         start = time.perf_counter()
         try:
-            return await measure_level(device, seconds)
+            async with self._exclusive, LevelMeter(device) as meter:
+                return await meter.read(seconds)
         finally:
             self._observe(self.id, "level", time.perf_counter() - start)
 
     async def level_stream(self, interval_s: float) -> AsyncGenerator[LevelReading, None]:
-        from drivers.audio import level_stream
+        """Live readings; the microphone stays open while the caller iterates."""
+        from drivers.audio.levels import LevelMeter
 
         self._microphone_only("level_stream")
-        async for reading in level_stream(self.device("level_stream"), interval_s):
-            yield reading
+        async with LevelMeter(self.device("level_stream")) as meter:
+            async for reading in meter.readings(interval_s):
+                yield reading
 
     def _microphone_only(self, operation: str) -> None:
         if self.kind != "microphone":

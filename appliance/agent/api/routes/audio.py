@@ -15,7 +15,7 @@ from appliance.agent.media import AudioEndpoint
 from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
-    from drivers.audio import LevelReading
+    from drivers.audio.signals import LevelReading
 
 log = logging.getLogger(__name__)
 

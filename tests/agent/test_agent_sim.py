@@ -1,0 +1,242 @@
+"""Acceptance: an agent PROCESS, started from a config file, on simulated hardware.
+
+The simulators (2-camera VISCA daisy chain on a pty, MJPEG scene streams rendered from
+the simulated cameras' pan/tilt/zoom) run in this test process; the agent is
+``python -m appliance agent --config F`` and is driven over real HTTP / WebSocket.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.agent.conftest import (
+    AgentProcess,
+    free_port,
+    open_notify_socket,
+    start_agent,
+)
+from tests.agent.sim_room import SimRoomThread
+
+READY_WAIT_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
+    with SimRoomThread(tmp_path_factory.mktemp("sim-room") / "room") as room:
+        yield room
+
+
+@pytest.fixture(scope="module")
+def agent(sim: SimRoomThread) -> Iterator[AgentProcess]:
+    port = free_port()
+    config = sim.hardware.write_config(f"127.0.0.1:{port}")
+    state = sim.hardware.directory / "state"
+    with open_notify_socket(sim.hardware.directory) as notify:
+        proc = start_agent(config, state, port, notify)
+        try:
+            _wait_ready(proc, ["cam1", "cam2"])
+            yield proc
+        finally:
+            proc.terminate()
+
+
+def _client(agent: AgentProcess) -> httpx.Client:
+    return httpx.Client(base_url=agent.base_url + "/api/v1", headers=agent.headers(), timeout=20)
+
+
+def _devices(agent: AgentProcess) -> dict[str, dict[str, Any]]:
+    with _client(agent) as c:
+        return {d["id"]: d for d in c.get("/devices").json()}
+
+
+def _wait_ready(agent: AgentProcess, ids: list[str], timeout_s: float = READY_WAIT_S) -> float:
+    start = time.monotonic()
+    while True:
+        devices = _devices(agent)
+        if all(devices[i]["state"] == "ready" for i in ids):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"not ready after {timeout_s} s: {devices}\n{agent.log()}")
+        time.sleep(0.05)
+
+
+def test_daisy_chain_is_one_link_two_cameras(agent: AgentProcess) -> None:
+    devices = _devices(agent)
+    links = [d for d in devices.values() if d["kind"] == "camera_port"]
+    assert len(links) == 1
+    assert links[0]["details"]["cameras_on_chain"] == 2  # AddressSet counted the chain
+    assert devices["cam1"]["details"]["address"] == 1
+    assert devices["cam2"]["details"]["address"] == 2
+    with _client(agent) as c:
+        status = c.get("/status").json()
+        cams = c.get("/cameras").json()
+    assert status["room_id"] == "sim-test"
+    assert status["checks_available"] is False
+    assert [cam["id"] for cam in cams] == ["cam1", "cam2"]
+    assert {"number": 1, "name": "chu-toa"} in cams[0]["presets"]
+
+
+def test_snapshot_jpeg_is_the_cameras_picture(agent: AgentProcess) -> None:
+    with _client(agent) as c:
+        r = c.get("/cameras/cam1/snapshot.jpg")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/jpeg"
+    image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    assert image.shape == (360, 640, 3)
+    assert float(image.std()) > 10  # a rendered scene, not a flat or black frame
+
+
+def test_camera_power_position_zoom_focus(agent: AgentProcess, sim: SimRoomThread) -> None:
+    with _client(agent) as c:
+        assert c.put("/cameras/cam2/power", json={"on": True}).json() == {"on": True}
+        assert c.get("/cameras/cam2/power").json() == {"on": True}
+        r = c.put("/cameras/cam2/position", json={"pan_deg": 20.0, "tilt_deg": 5.0})
+        assert r.status_code == 200, r.text
+        assert abs(r.json()["pan_deg"] - 20.0) < 1.0
+        state = sim.call(lambda: sim.hardware.visca.state(2) if sim.hardware.visca else None)
+        assert state is not None
+        assert abs(state.pan_deg - 20.0) < 1.0  # the simulated head really moved
+        assert abs(sim.call(lambda: sim.hardware.visca.state(1).pan_deg)) < 1.0  # cam1 did not
+        r = c.post("/cameras/cam2/zoom", json={"position": 0x2000})
+        assert r.status_code == 200, r.text
+        assert abs(r.json()["position"] - 0x2000) < 0x100
+        assert c.post("/cameras/cam2/focus", json={"mode": "auto"}).status_code == 200
+        assert c.post("/cameras/cam2/drive", json={"pan": "left"}).status_code == 204
+        assert c.post("/cameras/cam2/stop").status_code == 204
+        assert c.get("/cameras/cam2/position").status_code == 200
+
+
+def test_presets_store_and_recall_by_name_and_number(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    with _client(agent) as c:
+        assert c.put("/cameras/cam1/position", json={"pan_deg": -30, "tilt_deg": 0}).is_success
+        r = c.post("/cameras/cam1/presets", json={"number": 3, "name": "phat-bieu"})
+        assert r.status_code == 201, r.text
+        assert {"number": 3, "name": "phat-bieu"} in c.get("/cameras/cam1/presets").json()
+        assert c.put("/cameras/cam1/position", json={"pan_deg": 10, "tilt_deg": 0}).is_success
+        r = c.post("/cameras/cam1/presets/phat-bieu/recall")
+        assert r.status_code == 200, r.text
+        assert r.json()["number"] == 3
+        assert abs(sim.call(lambda: sim.hardware.visca.state(1).pan_deg) + 30) < 1.0
+        r = c.post("/cameras/cam1/presets/3/recall")
+        assert r.json()["name"] == "phat-bieu"
+    names = (sim.hardware.directory / "state" / "presets.json").read_text(encoding="utf-8")
+    assert "phat-bieu" in names  # survives a restart
+
+
+def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
+    with _client(agent) as c:
+        r = c.get("/cameras/nope/position")
+        assert r.status_code == 404
+        assert r.json() == {
+            "error": "not_found",
+            "message": "Không có thiết bị nope (camera_position_get)",
+            "device": "nope",
+            "operation": "camera_position_get",
+        }
+        r = c.post("/cameras/cam1/presets/khong-co/recall", headers={"Accept-Language": "en"})
+        assert r.status_code == 422
+        assert r.json()["device"] == "cam1"
+        assert "unknown preset name 'khong-co'" in r.json()["message"]
+        r = c.post("/cameras/cam1/drive", json={"pan": "sideways"})
+        assert r.status_code == 422
+        assert r.json()["error"] == "invalid_input"
+        assert r.json()["device"] == "cam1"
+        r = c.post("/checks")
+        assert r.status_code == 503
+        assert r.json()["error"] == "check_engine_unavailable"
+
+
+def test_unplugged_chain_gives_503_then_comes_back(agent: AgentProcess, sim: SimRoomThread) -> None:
+    assert sim.hardware.visca is not None
+    visca = sim.hardware.visca
+    sim.call(visca.unplug)
+    try:
+        with _client(agent) as c:
+            deadline = time.monotonic() + 5
+            while True:
+                r = c.get("/cameras/cam1/power")
+                if r.status_code == 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        assert r.status_code == 503, r.text
+        assert r.json()["device"] == "cam1"
+        assert r.json()["error"] == "device_unavailable"
+    finally:
+        sim.call(visca.replug)
+    back_s = _wait_ready(agent, ["cam1", "cam2"], timeout_s=5)
+    assert back_s < 2.5, f"back in use after {back_s:.2f} s (DESIGN §8: 2 s)"
+
+
+def test_metrics(agent: AgentProcess) -> None:
+    with _client(agent) as c:
+        c.post("/cameras/cam1/presets/1/recall")
+        text = httpx.get(agent.base_url + "/metrics", headers=agent.headers(), timeout=5).text
+    assert 'appliance_device_up{device="cam1",kind="camera"} 1.0' in text
+    assert 'appliance_device_up{device="mic1",kind="microphone"} 0.0' in text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("appliance_command_duration_seconds_count")
+        and 'device="cam1"' in ln
+        and 'operation="preset_recall"' in ln
+    )
+    assert float(line.split()[-1]) >= 1
+
+
+def test_audio_unavailable_is_reported(agent: AgentProcess) -> None:
+    with _client(agent) as c:
+        devices = c.get("/audio/devices").json()
+        assert {d["id"]: d["kind"] for d in devices} == {"mic1": "microphone", "spk1": "speaker"}
+        r = c.get("/audio/mic1/level", params={"seconds": 0.2})
+        assert r.status_code == 503
+        assert r.json()["device"] == "mic1"
+        assert c.get("/audio/spk1/level").status_code in (409, 503)
+        assert c.get("/audio/nope/level").status_code == 404
+
+
+async def test_level_stream_of_unavailable_mic_closes_with_reason(agent: AgentProcess) -> None:
+    url = agent.base_url.replace("http", "ws") + "/api/v1/audio/mic1/levels"
+    async with connect(url, additional_headers=agent.headers(), open_timeout=5) as ws:
+        with pytest.raises(ConnectionClosed) as info:
+            await ws.recv()
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1011
+    assert "mic1" in info.value.rcvd.reason
+
+
+def test_displays_empty_room(agent: AgentProcess) -> None:
+    with _client(agent) as c:
+        assert c.get("/displays").json() == []
+        assert c.put("/displays/main/power", json={"on": True}).status_code == 404
+
+
+def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
+    port = free_port()
+    with SimRoomThread(tmp_path / "room") as sim, open_notify_socket(tmp_path) as notify:
+        config = sim.hardware.write_config(f"127.0.0.1:{port}")
+        proc = start_agent(config, sim.hardware.directory / "state", port, notify)
+        try:
+            _wait_ready(proc, ["cam1", "cam2"])
+            notify.wait_for("WATCHDOG=1", 5)
+            stop_s = proc.terminate()
+            notify.wait_for("STOPPING=1", 1)
+        finally:
+            proc.terminate()
+    assert proc.proc.returncode == 0, proc.log()
+    assert stop_s < 5.0
+    log = proc.log()
+    assert "all devices released" in log
+    assert "Traceback" not in log
