@@ -28,9 +28,8 @@ from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
 from drivers.supervision import DeviceState, Supervisor
 
 if TYPE_CHECKING:
-    from drivers.visca.camera import Position, ViscaCamera
-
     from appliance.agent.media import VideoHandle
+    from drivers.visca.camera import FocusAction, Position, ViscaCamera, ZoomAction
     from drivers.visca.protocol import ViscaPort
 
 log = logging.getLogger(__name__)
@@ -286,7 +285,7 @@ class CameraHandle:
     async def goto_degrees(self, pan_deg: float, tilt_deg: float, speed: int | None) -> None:
         await self._call("goto", lambda c: c.goto_degrees(pan_deg, tilt_deg))
 
-    async def zoom(self, action: str, speed: int | None) -> None:
+    async def zoom(self, action: ZoomAction, speed: int | None) -> None:
         await self._call("zoom", lambda c: c.zoom(action, speed))
 
     async def zoom_to(self, position: int) -> None:
@@ -295,7 +294,7 @@ class CameraHandle:
     async def zoom_position(self) -> int:
         return await self._call("zoom_inquiry", lambda c: c.zoom_position())
 
-    async def focus(self, action: str, speed: int | None) -> None:
+    async def focus(self, action: FocusAction, speed: int | None) -> None:
         await self._call("focus", lambda c: c.focus(action, speed))
 
     async def focus_auto(self, on: bool) -> None:

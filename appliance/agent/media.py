@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
 from appliance.agent.errors import UnknownDeviceError
@@ -29,8 +30,48 @@ from drivers.supervision import DeviceState
 if TYPE_CHECKING:
     from drivers.audio.devices import AudioDevice
     from drivers.audio.signals import LevelReading
-    from drivers.display import CecDisplay, VlcDisplay
-    from drivers.video import VideoSource
+    from drivers.video.capture import VideoSource
+
+
+class VlcDisplayLike(Protocol):
+    """``drivers.display.VlcDisplay`` as docs/INTERFACES.md describes it (the display
+    driver had not landed when this was written; the names are the contract's)."""
+
+    async def open(self) -> None: ...
+
+    async def show_pattern(self, kind: str | None = None) -> None: ...
+
+    async def show_slate(self, room_name: str) -> None: ...
+
+    async def play_url(self, url: str) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class CecDisplayLike(Protocol):
+    """``drivers.display.CecDisplay`` per docs/INTERFACES.md."""
+
+    async def power_on(self) -> None: ...
+
+    async def standby(self) -> None: ...
+
+    async def power_status(self) -> object: ...
+
+
+def _display_driver(name: str, **kwargs: object) -> object:
+    """Build ``drivers.display.<name>``; NotSupportedError while that driver is missing."""
+    module = importlib.import_module("drivers.display")
+    factory = getattr(module, name, None)
+    if factory is None:
+        raise NotSupportedError(
+            str(kwargs.get("device_id", "display")),
+            f"display driver has no {name} (drivers/display not installed)",
+            operation="open",
+        )
+    return factory(**kwargs)
+
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +234,8 @@ class DisplayHandle:
         self.id = config.id
         self.room_name = room_name
         self._observe = observe
-        self._vlc: VlcDisplay | None = None
-        self._cec: CecDisplay | None = None
+        self._vlc: VlcDisplayLike | None = None
+        self._cec: CecDisplayLike | None = None
         self.state = DeviceState.DISCONNECTED
         self.last_error: str | None = None
         self.showing: str | None = None
@@ -264,12 +305,16 @@ class DisplayHandle:
             self.showing = None
             self.state = DeviceState.DISCONNECTED
 
-    async def _display(self, operation: str) -> VlcDisplay:
+    async def _display(self, operation: str) -> VlcDisplayLike:
         if self._vlc is None:
-            from drivers.display import VlcDisplay
-
-            vlc = VlcDisplay(
-                output=self.config.output, xdisplay=self.config.x_display, device_id=self.id
+            vlc = cast(
+                VlcDisplayLike,
+                _display_driver(
+                    "VlcDisplay",
+                    output=self.config.output,
+                    xdisplay=self.config.x_display,
+                    device_id=self.id,
+                ),
             )
             try:
                 await vlc.open()
@@ -280,15 +325,13 @@ class DisplayHandle:
             self._vlc = vlc
         return self._vlc
 
-    def _cec_display(self, operation: str) -> CecDisplay:
+    def _cec_display(self, operation: str) -> CecDisplayLike:
         if not self.config.cec:
             raise NotSupportedError(
                 self.id, "HDMI-CEC is off for this display (cec = false)", operation=operation
             )
         if self._cec is None:
-            from drivers.display import CecDisplay
-
-            self._cec = CecDisplay(device_id=self.id)
+            self._cec = cast(CecDisplayLike, _display_driver("CecDisplay", device_id=self.id))
         return self._cec
 
 
@@ -321,7 +364,7 @@ class VideoHandle:
         """The open source (the check engine reads frames through this too)."""
         async with self._lock:
             if self._source is None:
-                from drivers.video import VideoSource
+                from drivers.video.capture import VideoSource
 
                 source = VideoSource(self.url, device_id=self.id)
                 try:
