@@ -2,14 +2,24 @@
 
 Every inquiry of VISCA.md §2.4 (shared docs) is answered with data consistent with the
 state the commands left (position read at the instant the camera processes the
-inquiry). Block-inquiry bit maps follow the SRG-300H transcription (SONY-HTML
-``Sony_SRG-300H.html``: lens, camera, other and enlargement blocks, 13 data bytes each).
+inquiry). Bit-packed answers (pan-tilt status, lens/camera/other blocks) are built
+with the wire layer's own dataclasses (``messages.PanTiltStatus``, ``LensBlock`` …), so
+the layout lives in one place; enlargement block 1 follows the SRG-300H transcription
+(SONY-HTML ``Sony_SRG-300H.html``), blocks 2–3 carry defog and colour hue only.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from drivers.visca.messages import (
+    CameraBlock,
+    InitStatus,
+    LensBlock,
+    MoveStatus,
+    OtherBlock,
+    PanTiltStatus,
+)
 from drivers.visca.sim_state import SYNTAX, Reject
 
 if TYPE_CHECKING:
@@ -19,11 +29,6 @@ ON, OFF = 0x02, 0x03
 MAX_SOCKET: Final = 0x02  # CAM_VersionInq KK: two command sockets (VISCA.md §1.3)
 # VideoSystemInq values for the frame rates we simulate (SONY-HTML SRG-300H).
 _VIDEO_SYSTEM: Final = ((1 / 59.94, 0x00), (1 / 50, 0x08), (1 / 29.97, 0x02), (1 / 25, 0x0A))
-# Pan-tiltModeInq (decoded by messages.decode_pan_tilt_status): pq bits 3–2 = init
-# status (10 done, 01 in progress), pq bit 0/1 = tilt up/down end; rs bit 0/1 = pan
-# right/left end, rs bits 3–2 = move status (01 moving, 10 completed, 11 failed).
-_INIT_DONE, _INIT_RUNNING = 0b10, 0b01
-_MOVING, _MOVE_DONE = 0b01, 0b10
 
 
 def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
@@ -78,15 +83,15 @@ def _video_system(frame_s: float) -> int:
 def _pan_tilt_status(cam: CameraSimulator, now: float) -> bytes:
     pan, tilt = cam.axes["pan"], cam.axes["tilt"]
     moving = pan.moving(now) or tilt.moving(now)
-    init = _INIT_RUNNING if cam.resetting(now) else _INIT_DONE
-    pq = (
-        (init << 2)
-        | (0x01 if tilt.at_limit(now) > 0 else 0)
-        | (0x02 if tilt.at_limit(now) < 0 else 0)
-    )
-    rs = (_MOVING if moving else _MOVE_DONE) << 2
-    rs |= (0x01 if pan.at_limit(now) > 0 else 0) | (0x02 if pan.at_limit(now) < 0 else 0)
-    return bytes((pq, rs))
+    return PanTiltStatus(
+        raw=0,
+        init=InitStatus.INITIALIZING if cam.resetting(now) else InitStatus.DONE,
+        move=MoveStatus.MOVING if moving else MoveStatus.COMPLETED,
+        pan_left_end=pan.at_limit(now) < 0,
+        pan_right_end=pan.at_limit(now) > 0,
+        tilt_up_end=tilt.at_limit(now) > 0,
+        tilt_down_end=tilt.at_limit(now) < 0,
+    ).to_data()
 
 
 # --- block inquiries (13 data bytes each) ---------------------------------------------------
@@ -94,69 +99,49 @@ def _pan_tilt_status(cam: CameraSimulator, now: float) -> bytes:
 
 def _lens_block(cam: CameraSimulator, now: float) -> bytes:
     settings = cam.settings
-    zoom = round(cam.axes["zoom"].position(now))
-    near_limit = settings.words[0x28] >> 8  # the block carries the top byte
-    flags = (
-        (settings.mode(b"\x04\x57") & 0x03) << 3
-        | (1 << 2 if settings.mode(b"\x04\x58") == 0x03 else 0)  # AF sensitivity low
-        | (1 << 1 if settings.mode(b"\x04\x06") == ON else 0)  # digital zoom on
-        | (1 if cam.focus_auto else 0)  # focus mode auto
-    )
-    status = (
-        (1 << 2 if cam.recalling(now) else 0)
-        | (1 << 1 if cam.axes["focus"].moving(now) else 0)
-        | (1 if cam.axes["zoom"].moving(now) else 0)
-    )
-    return (
-        _nibbles(zoom, 4)
-        + bytes((near_limit >> 4, near_limit & 0x0F))
-        + _nibbles(round(cam.focus_position(now)), 4)
-        + bytes((0x00, flags, status))
-    )
+    return LensBlock(
+        zoom_pos=round(cam.axes["zoom"].position(now)),
+        focus_near_limit=settings.words[0x28] & 0xFF00,  # the block carries the top byte
+        focus_pos=round(cam.focus_position(now)),
+        af_mode=settings.mode(b"\x04\x57") & 0x03,
+        af_sensitivity_normal=settings.mode(b"\x04\x58") == 0x02,
+        digital_zoom=settings.mode(b"\x04\x06") == ON,
+        focus_auto=cam.focus_auto,
+        low_contrast=False,
+        memory_recall_executing=cam.recalling(now),
+        focus_executing=cam.axes["focus"].moving(now),
+        zoom_executing=cam.axes["zoom"].moving(now),
+    ).to_data()
 
 
 def _camera_block(cam: CameraSimulator, now: float) -> bytes:
-    s = cam.settings
-    levels, mode = s.levels, s.mode
-    flags = (
-        (1 << 5 if mode(b"\x04\x52") == ON else 0)
-        | (1 << 4 if mode(b"\x7e\x04\x00") else 0)
-        | (1 << 2 if mode(b"\x04\x33") == ON else 0)
-        | (1 << 1 if mode(b"\x04\x3e") == ON else 0)
-        | (1 if mode(b"\x04\x5a") == ON else 0)
-    )
-    return bytes(
-        (
-            levels[0x43] >> 4,
-            levels[0x43] & 0x0F,
-            levels[0x44] >> 4,
-            levels[0x44] & 0x0F,
-            mode(b"\x04\x35"),
-            levels[0x42] & 0x0F,
-            mode(b"\x04\x39"),
-            flags,
-            levels[0x4A] & 0x3F,
-            levels[0x4B] & 0x1F,
-            levels[0x4C] & 0x1F,
-            levels[0x4D] & 0x0F,
-            levels[0x4E] & 0x0F,
-        )
-    )
+    levels, mode = cam.settings.levels, cam.settings.mode
+    return CameraBlock(
+        r_gain=levels[0x43],
+        b_gain=levels[0x44],
+        wb_mode=mode(b"\x04\x35"),
+        aperture=levels[0x42],
+        ae_mode=mode(b"\x04\x39"),
+        high_resolution=mode(b"\x04\x52") == ON,
+        wide_dynamic=mode(b"\x7e\x04\x00") != 0,
+        backlight=mode(b"\x04\x33") == ON,
+        exp_comp_on=mode(b"\x04\x3e") == ON,
+        slow_shutter_auto=mode(b"\x04\x5a") == ON,
+        shutter=levels[0x4A],
+        iris=levels[0x4B],
+        gain=levels[0x4C],
+        bright=levels[0x4D],
+        exp_comp=levels[0x4E],
+    ).to_data()
 
 
 def _other_block(cam: CameraSimulator, now: float) -> bytes:
-    s = cam.settings
-    byte2 = (1 << 2 if s.mode(b"\x04\x51") == ON else 0) | (1 if cam.power else 0)
-    byte3 = (
-        (1 << 6 if s.mode(b"\x04\x34") == ON else 0)
-        | (1 << 5 if s.mode(b"\x04\x34") == 0x00 else 0)
-        | (1 << 4 if s.mode(b"\x04\x01") == ON else 0)
-    )
-    return (
-        bytes((byte2, byte3, 0x00, s.mode(b"\x04\x63"), 0x00, 0x00))
-        + _nibbles(s.words[0x22], 4)
-        + bytes((0x00, 0x00, 0x00))
-    )
+    return OtherBlock(
+        power=cam.power,
+        picture_effect=cam.settings.mode(b"\x04\x63"),
+        camera_id=cam.settings.words[0x22],
+        system_50hz=_video_system(cam.frame_s) >= 0x08,
+    ).to_data()
 
 
 def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:

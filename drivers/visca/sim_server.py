@@ -137,6 +137,14 @@ class ViscaSimulator:
             camera.faults = Faults()
         self._garbage = False
 
+    def send_network_change(self) -> None:
+        """Send ``z0 38 FF`` now, as a camera does at power-up (VISCA.md §1.2).
+
+        The one sent at start/replug is usually lost on a pty: pyserial flushes its
+        input when it opens the port, exactly as with a real adapter.
+        """
+        self._transmit(self.engine.network_change(time.monotonic()))
+
     def inject(self, raw: bytes) -> None:
         """Send ``raw`` bytes on the link as they are (stray or malformed data)."""
         self._transmit(Outgoing(time.monotonic(), raw, None), raw_bytes=True)
