@@ -1,0 +1,417 @@
+"""Room-audio simulator: a throwaway PulseAudio server with a speaker and a microphone in one room.
+
+A product feature (``appliance agent --simulate``, ``make demo``, training) that the tests
+use too. Topology inside the server (PLATFORM.md Media 1 recipe, user mode, temp dir):
+
+    "Room Speaker" ─▶ room_speaker (remap sink) ─▶ room (null sink = the air of the room)
+                                          room noise (50 Hz hum) ─▶ room
+    room.monitor ─▶ room_mic (remap source) ─▶ "Room Mic"
+
+so whatever the speaker plays reaches the microphone through the real sound path. Faults
+(what the readiness check must catch): a silent microphone (``room_mic`` muted), a clipping
+microphone (``room_mic`` gain raised), a speaker that is not heard (``room_speaker`` muted).
+
+Why named ALSA PCMs: PortAudio only lists ``pulse`` and ``default`` for PulseAudio, so the
+room's devices could not be chosen by name. An ALSA config (``ALSA_CONFIG_PATH``, our file
+after the system's) defines ``pcm."Room Speaker"`` / ``pcm."Room Mic"`` as ``type pulse`` PCMs
+bound to this server, playback- or capture-only (``type asym``), with hints — PortAudio then
+lists them under those names, just like real USB devices. The alternative (PULSE_SINK /
+PULSE_SOURCE set at stream-open time) mutates the process environment per stream and does
+not make names visible to ``list_devices()``.
+
+Quirk this module works around: PulseAudio's null sink renders in 2 s blocks while no
+client asks for low latency (module-null-sink ``BLOCK_USEC``), so a new recording stream
+waited 0.5–2 s for its first block. A permanent 20 ms ``module-loopback`` from the room's
+monitor into a second null sink keeps the room rendering in short blocks, and suspending and
+resuming the room sink once at start restarts its clock so it leaves the initial 2 s block
+at once: the first microphone block then arrives in ~30 ms.
+
+All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.2 s); async callers use
+``asyncio.to_thread``. ``python -m drivers.audio.simulator`` runs one in the foreground.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from drivers.audio import _sd
+from drivers.audio.aliases import AlsaPulseAlias, alsa_config_path_with, alsa_pulse_config
+from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
+
+log = logging.getLogger(__name__)
+
+SIM_ID: Final = "room-audio-simulator"
+SPEAKER_NAME: Final = "Room Speaker"
+MIC_NAME: Final = "Room Mic"
+SAMPLE_RATE_HZ: Final = 48_000
+ROOM_NOISE_DBFS: Final = -60.0  # peak level of the room's hum at the microphone
+ROOM_NOISE_HZ: Final = 50  # mains hum (Vietnam: 50 Hz); module-sine takes whole Hz only
+CLIPPING_GAIN_DB: Final = 20.0  # "gain too high" fault: a -6 dBFS tone arrives at +14 dBFS
+KEEPALIVE_LATENCY_MS: Final = 20
+START_TIMEOUT_S: Final = 5.0
+STOP_TIMEOUT_S: Final = 5.0
+PACTL_TIMEOUT_S: Final = 5.0
+PACKAGES: Final = _sd.PACKAGES_HINT
+_MODULE_SINE_AMPLITUDE: Final = 0.5  # module-sine.c writes 0.5·sin at 100 % volume
+_PA_VOLUME_NORM: Final = 0x10000  # pulse/volume.h; software volume is cubic in linear gain
+_ALSA_PULSE_PLUGIN: Final = "libasound_module_pcm_pulse.so"
+
+
+class RoomAudioSimulator:
+    """One simulated room: start it, ``activate()`` it in this process, inject faults, stop it."""
+
+    def __init__(
+        self,
+        *,
+        speaker_name: str = SPEAKER_NAME,
+        mic_name: str = MIC_NAME,
+        room_noise_dbfs: float | None = ROOM_NOISE_DBFS,
+        base_dir: str | Path | None = None,
+        start_timeout_s: float = START_TIMEOUT_S,
+    ) -> None:
+        self.speaker_name = speaker_name
+        self.mic_name = mic_name
+        self.room_noise_dbfs = room_noise_dbfs
+        self._base_dir = base_dir
+        self._start_timeout_s = start_timeout_s
+        self.dir: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pactl = ""
+        self._noise_module: int | None = None
+        self._tones: list[int] = []
+        self._saved_env: dict[str, str | None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def server(self) -> str:
+        return f"unix:{self._require_dir() / 'native'}"
+
+    @property
+    def alsa_config(self) -> Path:
+        return self._require_dir() / "asound.conf"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should use this room (also what activate() sets)."""
+        return {
+            "PULSE_SERVER": self.server,
+            "ALSA_CONFIG_PATH": alsa_config_path_with(self.alsa_config, os.environ),
+        }
+
+    def start(self) -> None:
+        """Start the server and build the room; raise ``DeviceUnavailableError`` if impossible."""
+        if self.running:
+            return
+        pulseaudio = _need_binary("pulseaudio")
+        self._pactl = _need_binary("pactl")
+        _need_alsa_pulse_plugin()
+        self.dir = Path(tempfile.mkdtemp(prefix="room-audio-", dir=self._base_dir))
+        (self.dir / "home").mkdir()
+        script = self.dir / "room.pa"
+        script.write_text(self._server_script(), encoding="utf-8")
+        self.alsa_config.write_text(
+            alsa_pulse_config(
+                [
+                    AlsaPulseAlias(self.speaker_name, "room_speaker", "output", self.server),
+                    AlsaPulseAlias(self.mic_name, "room_mic", "input", self.server),
+                ]
+            ),
+            encoding="utf-8",
+        )
+        env = dict(
+            os.environ,
+            HOME=str(self.dir / "home"),
+            PULSE_RUNTIME_PATH=str(self.dir / "run"),
+            PULSE_STATE_PATH=str(self.dir / "state"),
+        )
+        # -n: no default.pa (no udev/dbus/suspend modules) → deterministic; -F: our modules.
+        args = [
+            pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
+            "--realtime=no", "--high-priority=no", "--use-pid-file=no",
+            "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),
+        ]  # fmt: skip
+        with (self.dir / "server.log").open("wb") as errlog:
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                args, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
+            )
+        try:
+            self._wait_ready()
+            if self.room_noise_dbfs is not None:
+                self._noise_module = self._load_sine(ROOM_NOISE_HZ, self.room_noise_dbfs)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("room audio simulator up: pid %s, %s", self.pid, self.server)
+
+    def stop(self) -> None:
+        """Deactivate, stop the server (by PID, ours only) and remove its directory."""
+        self.deactivate()
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(STOP_TIMEOUT_S)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+        self._noise_module = None
+        self._tones.clear()
+
+    def activate(self) -> None:
+        """Point this process's sound stack at the room and rescan devices (no stream may be open)."""
+        if self._saved_env is None:
+            new = self.env()
+            self._saved_env = {k: os.environ.get(k) for k in new}
+            os.environ.update(new)
+        _sd.reinitialize()
+
+    def deactivate(self) -> None:
+        """Restore the environment from before :meth:`activate` and rescan."""
+        saved, self._saved_env = self._saved_env, None
+        if saved is None:
+            return
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _sd.reinitialize()
+
+    def __enter__(self) -> RoomAudioSimulator:
+        self.start()
+        try:
+            self.activate()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- faults and signals --------------------------------------------------------------
+
+    def set_microphone_silent(self, silent: bool = True) -> None:
+        """Fault: the microphone delivers digital silence (muted, unplugged capsule)."""
+        self._run("set-source-mute", "room_mic", "1" if silent else "0")
+
+    def set_microphone_gain(self, gain_db: float) -> None:
+        """Microphone gain relative to unity (``CLIPPING_GAIN_DB`` makes the test tone clip)."""
+        self._run("set-source-volume", "room_mic", str(_pa_volume(gain_db)))
+
+    def set_microphone_clipping(self, clipping: bool = True) -> None:
+        """Fault: gain so high that the test tone clips."""
+        self.set_microphone_gain(CLIPPING_GAIN_DB if clipping else 0.0)
+
+    def set_speaker_heard(self, heard: bool) -> None:
+        """Fault (``heard=False``): the speaker plays but nothing reaches the room (amp off)."""
+        self._run("set-sink-mute", "room_speaker", "0" if heard else "1")
+
+    def set_room_noise(self, level_dbfs: float | None) -> None:
+        """Change the hum's peak level at the microphone, or remove it (None)."""
+        if self._noise_module is not None:
+            self._run("unload-module", str(self._noise_module))
+            self._noise_module = None
+        self.room_noise_dbfs = level_dbfs
+        if level_dbfs is not None:
+            self._noise_module = self._load_sine(ROOM_NOISE_HZ, level_dbfs)
+
+    def play_tone(self, freq_hz: int, level_dbfs: float) -> int:
+        """A steady sine in the room at a known peak level (server-side, independent of us)."""
+        module = self._load_sine(freq_hz, level_dbfs)
+        self._tones.append(module)
+        return module
+
+    def stop_tone(self, handle: int) -> None:
+        if handle in self._tones:
+            self._tones.remove(handle)
+            self._run("unload-module", str(handle))
+
+    def reset_faults(self, room_noise_dbfs: float | None = ROOM_NOISE_DBFS) -> None:
+        """Back to a healthy room: mic unmuted at unity gain, speaker heard, no extra tones."""
+        self.set_microphone_silent(False)
+        self.set_microphone_gain(0.0)
+        self.set_speaker_heard(True)
+        for handle in list(self._tones):
+            self.stop_tone(handle)
+        if room_noise_dbfs != self.room_noise_dbfs:
+            self.set_room_noise(room_noise_dbfs)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _server_script(self) -> str:
+        sock = self._require_dir() / "native"
+        rate = f"rate={SAMPLE_RATE_HZ} channels=1"
+        return "\n".join(
+            [
+                f"load-module module-native-protocol-unix auth-anonymous=1 socket={sock}",
+                f"load-module module-null-sink sink_name=room {rate}",
+                f"load-module module-remap-sink sink_name=room_speaker master=room {rate}",
+                f"load-module module-remap-source source_name=room_mic master=room.monitor {rate}",
+                f"load-module module-null-sink sink_name=room_keepalive {rate}",
+                "load-module module-loopback source=room.monitor sink=room_keepalive "
+                f"latency_msec={KEEPALIVE_LATENCY_MS}",
+                # Restart the room's clock so it leaves its initial 2 s block now (see above).
+                "suspend-sink room 1",
+                "suspend-sink room 0",
+                "set-default-sink room_speaker",
+                "set-default-source room_mic",
+                "",
+            ]
+        )
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self._start_timeout_s
+        while True:
+            if self._proc is None or self._proc.poll() is not None:
+                raise DeviceUnavailableError(
+                    SIM_ID, f"pulseaudio exited at start: {self._server_log()}", operation="start"
+                )
+            with contextlib.suppress(DeviceUnavailableError):
+                sinks = self._run("list", "short", "sinks")
+                if "room_speaker" in sinks:
+                    return
+            if time.monotonic() > deadline:
+                raise DeviceTimeoutError(
+                    SIM_ID,
+                    f"pulseaudio not ready after {self._start_timeout_s:.1f} s: {self._server_log()}",
+                    operation="start",
+                )
+            time.sleep(0.02)
+
+    def _load_sine(self, freq_hz: int, level_dbfs: float) -> int:
+        out = self._run("load-module", "module-sine", "sink=room", f"frequency={int(freq_hz)}")
+        module = int(out.strip())
+        inputs = json.loads(self._run("-f", "json", "list", "sink-inputs"))
+        index = next(
+            (int(i["index"]) for i in inputs if str(i.get("owner_module")) == str(module)), None
+        )
+        if index is None:
+            raise DeviceUnavailableError(SIM_ID, "module-sine made no sink input", operation="tone")
+        gain_db = level_dbfs - 20.0 * math.log10(_MODULE_SINE_AMPLITUDE)
+        self._run("set-sink-input-volume", str(index), str(_pa_volume(gain_db)))
+        return module
+
+    def _run(self, *args: str) -> str:
+        if not self.running:
+            raise DeviceUnavailableError(SIM_ID, "the simulator is not running", operation=args[0])
+        env = dict(os.environ, LC_ALL="C", PULSE_SERVER=self.server)
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [self._pactl, "-s", self.server, *args],
+                capture_output=True,
+                text=True,
+                timeout=PACTL_TIMEOUT_S,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DeviceTimeoutError(SIM_ID, f"pactl {args[0]} hung", operation=args[0]) from exc
+        if done.returncode != 0:
+            raise DeviceUnavailableError(
+                SIM_ID, f"pactl {' '.join(args)}: {done.stderr.strip()}", operation=args[0]
+            )
+        return done.stdout
+
+    def _require_dir(self) -> Path:
+        if self.dir is None:
+            raise DeviceUnavailableError(SIM_ID, "the simulator is not started")
+        return self.dir
+
+    def _server_log(self) -> str:
+        with contextlib.suppress(OSError):
+            text = (self._require_dir() / "server.log").read_text(errors="replace").strip()
+            return text[-500:] or "no log output"
+        return "no log"
+
+
+def _pa_volume(gain_db: float) -> int:
+    """pa_sw_volume_from_dB: PulseAudio's software volume is cubic in the linear gain."""
+    return round(_PA_VOLUME_NORM * math.cbrt(math.pow(10.0, gain_db / 20.0)))
+
+
+def _need_binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise DeviceUnavailableError(
+            SIM_ID,
+            f"'{name}' is not installed; install the Debian packages {PACKAGES}",
+            operation="start",
+        )
+    return path
+
+
+def _need_alsa_pulse_plugin() -> None:
+    roots = [Path("/usr/lib"), Path("/usr/lib64"), Path("/usr/local/lib")]
+    for root in roots:
+        if (
+            any(root.glob(f"*/alsa-lib/{_ALSA_PULSE_PLUGIN}"))
+            or (root / "alsa-lib" / _ALSA_PULSE_PLUGIN).exists()
+        ):
+            return
+    raise DeviceUnavailableError(
+        SIM_ID,
+        f"the ALSA PulseAudio plugin ({_ALSA_PULSE_PLUGIN}) is missing; install the Debian "
+        f"packages {PACKAGES}",
+        operation="start",
+    )
+
+
+@contextlib.contextmanager
+def _until_signalled() -> Iterator[None]:
+    stop = {"now": False}
+
+    def handler(_signum: int, _frame: object) -> None:
+        stop["now"] = True
+
+    old = [signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)]
+    try:
+        while not stop["now"]:
+            time.sleep(0.2)
+        yield
+    finally:
+        for s, h in zip((signal.SIGINT, signal.SIGTERM), old, strict=True):
+            signal.signal(s, h)
+
+
+def main() -> None:
+    """Run one simulated room in the foreground; print the environment that reaches it."""
+    sim = RoomAudioSimulator()
+    sim.start()
+    try:
+        for key, value in sim.env().items():
+            sys.stdout.write(f"export {key}={value}\n")
+        sys.stdout.write(f"# devices: {sim.speaker_name!r}, {sim.mic_name!r}; Ctrl-C stops\n")
+        sys.stdout.flush()
+        with _until_signalled():
+            pass
+    finally:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Room audio tests: real PulseAudio server, real PortAudio streams."""
