@@ -159,6 +159,12 @@ class SocketTable:
             if addr == address and any(message.group == group for message in queue)
         )
 
+    def busy(self, address: int) -> list[int]:
+        """Sockets of ``address`` with a command in them."""
+        return sorted(
+            socket for (addr, socket), queue in self._queues.items() if addr == address and queue
+        )
+
     def drain(self, address: int | None = None) -> list[Message]:
         """Remove and return every command (of ``address``, or of all cameras)."""
         out: list[Message] = []
