@@ -1,0 +1,288 @@
+"""Preset verification: is the camera looking where preset N should look?
+
+After a preset recall the readiness check compares the live frame with the reference
+frame stored when the technician aimed that preset (DESIGN.md §3). References live on
+disk, one pair of files per camera and preset::
+
+    <root>/<camera_id>/preset-003.jpg     the reference picture (JPEG, evidence too)
+    <root>/<camera_id>/preset-003.json    {"camera_id", "preset", "created_at", "width",
+                                            "height", "position": {...} | null}
+
+Two measures, each with its own named pass threshold:
+
+- ``ssim`` (default): structural similarity (Wang et al. 2004; Gaussian 11×11, σ 1.5) on
+  320×180 gray copies — 3.5 ms including both resizes (PLATFORM.md Media 3). Robust to
+  sensor noise and a moving clock hand, drops quickly when the view is elsewhere.
+- ``orb``: share of the reference's ORB keypoints with a close, cross-checked match in
+  the live frame (960-wide copies, ~15 ms) — tolerates small shifts better.
+
+Figures for both, and their separation on simulator footage, come from
+``bench/frames.py`` and tests/video/test_presets.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final, Literal
+
+import numpy as np
+
+from drivers.errors import ConfigError
+from drivers.video import _cv
+from drivers.video._cv import Frame
+from drivers.video.capture import write_atomic
+
+SSIM_SIZE: Final = (320, 180)
+SSIM_SIGMA: Final = 1.5
+SSIM_PASS: Final = 0.70  # same view ≥ 0.9 on simulator footage; another preset ≤ 0.5
+ORB_WIDTH: Final = 960
+ORB_FEATURES: Final = 500
+ORB_MAX_DISTANCE: Final = 50  # Hamming distance of a "good" match (of 256 bits)
+ORB_PASS: Final = 0.25
+REFERENCE_JPEG_QUALITY: Final = 95
+PRESET_MIN: Final = 0
+PRESET_MAX: Final = 255  # VISCA memory numbers fit one byte (VISCA.md CAM_Memory)
+_CAMERA_ID: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$")
+
+Method = Literal["ssim", "orb"]
+_EMPTY: Final[Frame] = np.zeros((0, 0, 3), dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class PresetReference:
+    """A stored reference picture of one camera preset."""
+
+    camera_id: str
+    preset: int
+    image_path: Path
+    created_at: str  # ISO 8601, UTC
+    width: int
+    height: int
+    position: dict[str, float] | None = None  # e.g. {"pan_deg":…, "tilt_deg":…, "zoom":…}
+    image: Frame = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
+class PresetMatch:
+    """The comparison of a live frame with a preset reference."""
+
+    method: Method
+    score: float
+    threshold: float
+    passed: bool
+    elapsed_ms: float
+
+
+def verify_preset(
+    frame: Frame,
+    reference: PresetReference | Frame,
+    *,
+    method: Method = "ssim",
+    threshold: float | None = None,
+) -> PresetMatch:
+    """Compare ``frame`` with ``reference`` (a stored reference or a frame)."""
+    ref = reference.image if isinstance(reference, PresetReference) else reference
+    if ref.size == 0 or frame.size == 0:
+        raise ValueError("cannot compare an empty frame")
+    start = time.perf_counter()
+    if method == "ssim":
+        limit = SSIM_PASS if threshold is None else threshold
+        score = ssim(_small_gray(frame, SSIM_SIZE), _small_gray(ref, SSIM_SIZE))
+    elif method == "orb":
+        limit = ORB_PASS if threshold is None else threshold
+        score = _cv.orb_good_match_ratio(
+            _width_gray(ref, ORB_WIDTH),
+            _width_gray(frame, ORB_WIDTH),
+            ORB_FEATURES,
+            ORB_MAX_DISTANCE,
+        )
+    else:
+        raise ValueError(f"unknown preset verification method {method!r} (ssim, orb)")
+    elapsed = (time.perf_counter() - start) * 1000
+    return PresetMatch(method, score, limit, score >= limit, elapsed)
+
+
+def ssim(a: Frame, b: Frame) -> float:
+    """Mean SSIM of two same-size gray images (Wang et al. 2004, K1 0.01, K2 0.03)."""
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"SSIM needs two gray images of one size, not {a.shape} and {b.shape}")
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    x = a.astype(np.float32)
+    y = b.astype(np.float32)
+    mx, my = _cv.gaussian_blur_f32(x, SSIM_SIGMA), _cv.gaussian_blur_f32(y, SSIM_SIGMA)
+    sxx = _cv.gaussian_blur_f32(x * x, SSIM_SIGMA) - mx * mx
+    syy = _cv.gaussian_blur_f32(y * y, SSIM_SIGMA) - my * my
+    sxy = _cv.gaussian_blur_f32(x * y, SSIM_SIGMA) - mx * my
+    num = (2 * mx * my + c1) * (2 * sxy + c2)
+    den = (mx * mx + my * my + c1) * (sxx + syy + c2)
+    return float(np.mean(num / den))
+
+
+class PresetStore:
+    """References on disk under ``root`` (see the module docstring). Async methods do
+    their file and OpenCV work in a worker thread."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    async def save(
+        self,
+        camera_id: str,
+        preset: int,
+        frame: Frame,
+        *,
+        position: dict[str, float] | None = None,
+    ) -> PresetReference:
+        """Store ``frame`` as the reference of ``preset`` (replacing an older one)."""
+        return await asyncio.to_thread(self.save_sync, camera_id, preset, frame, position)
+
+    async def load(self, camera_id: str, preset: int) -> PresetReference:
+        """The stored reference; ``ConfigError`` naming the file when missing or damaged."""
+        return await asyncio.to_thread(self.load_sync, camera_id, preset)
+
+    async def delete(self, camera_id: str, preset: int) -> bool:
+        return await asyncio.to_thread(self.delete_sync, camera_id, preset)
+
+    async def presets(self, camera_id: str) -> list[int]:
+        """Preset numbers with a stored reference, ascending."""
+        return await asyncio.to_thread(self.presets_sync, camera_id)
+
+    async def verify(
+        self,
+        camera_id: str,
+        preset: int,
+        frame: Frame,
+        *,
+        method: Method = "ssim",
+        threshold: float | None = None,
+    ) -> PresetMatch:
+        """Load the reference and compare ``frame`` with it."""
+        ref = await self.load(camera_id, preset)
+        return await asyncio.to_thread(
+            verify_preset, frame, ref, method=method, threshold=threshold
+        )
+
+    # -- synchronous forms (tools, benchmarks) ---------------------------------------
+
+    def save_sync(
+        self,
+        camera_id: str,
+        preset: int,
+        frame: Frame,
+        position: dict[str, float] | None = None,
+    ) -> PresetReference:
+        image_path, meta_path = self._paths(camera_id, preset)
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.size == 0:
+            raise ValueError(f"a reference must be an H×W×3 BGR uint8 frame, not {frame.shape}")
+        height, width = frame.shape[:2]
+        ref = PresetReference(
+            camera_id,
+            preset,
+            image_path,
+            datetime.now(tz=UTC).isoformat(timespec="seconds"),
+            width,
+            height,
+            dict(position) if position else None,
+            frame,
+        )
+        try:
+            image_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create: {exc.strerror or exc}", path=str(image_path.parent)
+            ) from None
+        write_atomic(image_path, _cv.encode_jpeg(frame, REFERENCE_JPEG_QUALITY))
+        meta = {
+            "camera_id": camera_id,
+            "preset": preset,
+            "created_at": ref.created_at,
+            "width": width,
+            "height": height,
+            "position": ref.position,
+        }
+        write_atomic(meta_path, json.dumps(meta, ensure_ascii=False, indent=2).encode())
+        return ref
+
+    def load_sync(self, camera_id: str, preset: int) -> PresetReference:
+        image_path, meta_path = self._paths(camera_id, preset)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            image = _cv.decode_image(image_path.read_bytes())
+        except FileNotFoundError:
+            raise ConfigError(
+                f"no reference stored for preset {preset} of {camera_id}", path=str(meta_path)
+            ) from None
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"damaged preset reference: {exc}", path=str(meta_path)) from None
+        try:
+            position = meta.get("position")
+            ref = PresetReference(
+                camera_id,
+                preset,
+                image_path,
+                str(meta["created_at"]),
+                int(meta["width"]),
+                int(meta["height"]),
+                {str(k): float(v) for k, v in position.items()} if position else None,
+                image,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"damaged preset reference: bad field {exc}", path=str(meta_path)
+            ) from None
+        if (ref.height, ref.width) != image.shape[:2]:
+            raise ConfigError("reference image size differs from its JSON", path=str(image_path))
+        return ref
+
+    def delete_sync(self, camera_id: str, preset: int) -> bool:
+        found = False
+        for path in self._paths(camera_id, preset):
+            try:
+                path.unlink()
+                found = True
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise ConfigError(f"cannot delete: {exc.strerror or exc}", path=str(path)) from None
+        return found
+
+    def presets_sync(self, camera_id: str) -> list[int]:
+        folder = self._paths(camera_id, 0)[0].parent
+        if not folder.is_dir():
+            return []
+        found = []
+        for meta in folder.glob("preset-*.json"):
+            m = re.fullmatch(r"preset-(\d{3})\.json", meta.name)
+            if m and (folder / f"preset-{m.group(1)}.jpg").is_file():
+                found.append(int(m.group(1)))
+        return sorted(found)
+
+    def _paths(self, camera_id: str, preset: int) -> tuple[Path, Path]:
+        if not isinstance(camera_id, str) or not _CAMERA_ID.match(camera_id):
+            raise ValueError(f"camera id {camera_id!r} must be 1–64 letters, digits, '_.:-'")
+        if (
+            isinstance(preset, bool)
+            or not isinstance(preset, int)
+            or not PRESET_MIN <= preset <= PRESET_MAX
+        ):
+            raise ValueError(f"preset must be an integer {PRESET_MIN}…{PRESET_MAX}, not {preset!r}")
+        folder = self.root / camera_id
+        return folder / f"preset-{preset:03d}.jpg", folder / f"preset-{preset:03d}.json"
+
+
+def _small_gray(frame: Frame, size: tuple[int, int]) -> Frame:
+    return _cv.resize(_cv.to_gray(frame), size[0], size[1], "area")
+
+
+def _width_gray(frame: Frame, width: int) -> Frame:
+    gray = _cv.to_gray(frame)
+    h, w = gray.shape[:2]
+    if w <= width:
+        return gray
+    return _cv.resize(gray, width, max(1, round(h * width / w)), "area")
