@@ -60,9 +60,12 @@ class CecDisplayLike(Protocol):
     async def power_status(self) -> object: ...
 
 
-def _display_driver(name: str, **kwargs: object) -> object:
-    """Build ``drivers.display.<name>``; NotSupportedError while that driver is missing."""
-    module = importlib.import_module("drivers.display")
+def _display_driver(module_name: str, name: str, **kwargs: object) -> object:
+    """Build ``drivers.display.<module>.<name>``; NotSupportedError if the driver is missing."""
+    try:
+        module = importlib.import_module(f"drivers.display.{module_name}")
+    except ImportError:
+        module = None
     factory = getattr(module, name, None)
     if factory is None:
         raise NotSupportedError(
@@ -310,6 +313,7 @@ class DisplayHandle:
             vlc = cast(
                 VlcDisplayLike,
                 _display_driver(
+                    "display",
                     "VlcDisplay",
                     output=self.config.output,
                     xdisplay=self.config.x_display,
@@ -331,7 +335,9 @@ class DisplayHandle:
                 self.id, "HDMI-CEC is off for this display (cec = false)", operation=operation
             )
         if self._cec is None:
-            self._cec = cast(CecDisplayLike, _display_driver("CecDisplay", device_id=self.id))
+            self._cec = cast(
+                CecDisplayLike, _display_driver("cec", "CecDisplay", device_id=self.id)
+            )
         return self._cec
 
 

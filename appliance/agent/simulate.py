@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 from appliance.i18n import t
 
 if TYPE_CHECKING:
+    from drivers.audio.simulator import RoomAudioSimulator
     from drivers.video.simulator import VideoSimulator
     from drivers.visca.sim_server import PtySimulator
 
@@ -32,6 +33,9 @@ SIM_CAMERAS: Final = 2
 SIM_MODEL: Final = "srg-300h"
 SIM_VIDEO_SIZE: Final = (640, 360)  # small frames: the demo runs 31 rooms on 2 cores
 SIM_VIDEO_FPS: Final = 5.0
+# The names the PulseAudio room simulator gives its devices (drivers/audio/simulator.py).
+SIM_MIC: Final = "Room Mic"
+SIM_SPEAKER: Final = "Room Speaker"
 SIM_PRESETS: Final = {"cam1": {"chu-toa": 1, "toan-canh": 2}, "cam2": {"dai-bieu": 1}}
 
 
@@ -95,8 +99,8 @@ class SimulatedHardware:
         return (
             f'[room]\nid = "{self.room_id}"\nname = "{self.room_name}"\ndistrict = "Mô phỏng"\n\n'
             + "\n".join(cameras)
-            + '\n[[microphones]]\nid = "mic1"\nname = "sim-room-mic"\n'
-            + '\n[[speakers]]\nid = "spk1"\nname = "sim-room-speaker"\n'
+            + f'\n[[microphones]]\nid = "mic1"\nname = "{SIM_MIC}"\n'
+            + f'\n[[speakers]]\nid = "spk1"\nname = "{SIM_SPEAKER}"\n'
             + f'\n[api]\nlisten = "{listen}"\n\n[state]\ndir = "{state_dir}"\n'
         )
 
@@ -104,6 +108,25 @@ class SimulatedHardware:
         path = self.directory / "appliance.toml"
         path.write_text(self.config_text(listen, self.directory / "state"), encoding="utf-8")
         return path
+
+
+def _start_room_audio(lang: str) -> RoomAudioSimulator | None:
+    """The PulseAudio room simulator, activated in this process (the agent's own)."""
+    from drivers.audio.simulator import RoomAudioSimulator
+    from drivers.errors import DeviceError
+
+    if shutil.which("pulseaudio") is None:
+        log.warning("%s", t("agent.simulate.no_pulse", lang))
+        return None
+    room = RoomAudioSimulator()
+    try:
+        room.start()
+        room.activate()
+    except DeviceError as exc:
+        room.stop()
+        log.warning("%s (%s)", t("agent.simulate.no_pulse", lang), exc)
+        return None
+    return room
 
 
 def free_loopback_port() -> int:
@@ -123,14 +146,16 @@ async def run_simulated(
     temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
     directory = Path(rooms_dir or temp or ".") / room_id
     hardware = SimulatedHardware(directory, room_id=room_id)
+    audio = None
     try:
         await hardware.start()
+        audio = _start_room_audio(lang)
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
-        if shutil.which("pulseaudio") is None:
-            log.warning("%s", t("agent.simulate.no_pulse", lang))
         await run_agent(load_config(path))
     finally:
+        if audio is not None:
+            audio.stop()
         await hardware.stop()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

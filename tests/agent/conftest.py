@@ -20,6 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.pulse import pulse_room
+
+__all__ = ["pulse_room"]  # the PulseAudio room simulator fixture, re-exported for pytest
+
 READY_TIMEOUT_S = 20.0
 
 

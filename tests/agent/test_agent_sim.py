@@ -7,6 +7,8 @@ the simulated cameras' pan/tilt/zoom) run in this test process; the agent is
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +19,9 @@ import httpx
 import numpy as np
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import InvalidStatus
 
+from drivers.audio.simulator import RoomAudioSimulator
 from tests.agent.conftest import (
     AgentProcess,
     free_port,
@@ -37,14 +40,14 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
 
 
 @pytest.fixture(scope="module")
-def agent(sim: SimRoomThread) -> Iterator[AgentProcess]:
+def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentProcess]:
     port = free_port()
     config = sim.hardware.write_config(f"127.0.0.1:{port}")
     state = sim.hardware.directory / "state"
     with open_notify_socket(sim.hardware.directory) as notify:
-        proc = start_agent(config, state, port, notify)
+        proc = start_agent(config, state, port, notify, extra_env=pulse_room.env())
         try:
-            _wait_ready(proc, ["cam1", "cam2"])
+            _wait_ready(proc, ["cam1", "cam2", "mic1", "spk1"])
             yield proc
         finally:
             proc.terminate()
@@ -185,7 +188,7 @@ def test_metrics(agent: AgentProcess) -> None:
         c.post("/cameras/cam1/presets/1/recall")
         text = httpx.get(agent.base_url + "/metrics", headers=agent.headers(), timeout=5).text
     assert 'appliance_device_up{device="cam1",kind="camera"} 1.0' in text
-    assert 'appliance_device_up{device="mic1",kind="microphone"} 0.0' in text
+    assert 'appliance_device_up{device="mic1",kind="microphone"} 1.0' in text
     line = next(
         ln
         for ln in text.splitlines()
@@ -196,25 +199,37 @@ def test_metrics(agent: AgentProcess) -> None:
     assert float(line.split()[-1]) >= 1
 
 
-def test_audio_unavailable_is_reported(agent: AgentProcess) -> None:
+def test_audio_devices_and_level(agent: AgentProcess) -> None:
     with _client(agent) as c:
-        devices = c.get("/audio/devices").json()
-        assert {d["id"]: d["kind"] for d in devices} == {"mic1": "microphone", "spk1": "speaker"}
-        r = c.get("/audio/mic1/level", params={"seconds": 0.2})
-        assert r.status_code == 503
-        assert r.json()["device"] == "mic1"
-        assert c.get("/audio/spk1/level").status_code in (409, 503)
+        devices = {d["id"]: d for d in c.get("/audio/devices").json()}
+        assert devices["mic1"]["kind"] == "microphone"
+        assert devices["mic1"]["state"] == "ready"
+        assert devices["mic1"]["device_name"] is not None
+        assert "Room Mic" in devices["mic1"]["device_name"]
+        assert devices["spk1"]["kind"] == "speaker"
+        r = c.get("/audio/mic1/level", params={"seconds": 0.3})
+        assert r.status_code == 200, r.text
+        level = r.json()
+        # The simulated room has a noise floor: a real, finite, below-full-scale level.
+        assert -120 < level["rms_dbfs"] < 0
+        assert level["peak_dbfs"] >= level["rms_dbfs"]
+        assert c.get("/audio/spk1/level").status_code == 409  # measured on microphones
         assert c.get("/audio/nope/level").status_code == 404
+        assert c.get("/audio/mic1/level", params={"seconds": 0}).status_code == 422
 
 
-async def test_level_stream_of_unavailable_mic_closes_with_reason(agent: AgentProcess) -> None:
-    url = agent.base_url.replace("http", "ws") + "/api/v1/audio/mic1/levels"
+async def test_live_level_stream_over_websocket(agent: AgentProcess) -> None:
+    url = agent.base_url.replace("http", "ws") + "/api/v1/audio/mic1/levels?interval_s=0.1"
     async with connect(url, additional_headers=agent.headers(), open_timeout=5) as ws:
-        with pytest.raises(ConnectionClosed) as info:
-            await ws.recv()
-    assert info.value.rcvd is not None
-    assert info.value.rcvd.code == 1011
-    assert "mic1" in info.value.rcvd.reason
+        readings = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(3)]
+    for reading in readings:
+        assert reading["device"] == "mic1"
+        assert -120 < reading["rms_dbfs"] < 0
+    unknown = agent.base_url.replace("http", "ws") + "/api/v1/audio/nope/levels"
+    with pytest.raises(InvalidStatus) as info:
+        async with connect(unknown, additional_headers=agent.headers(), open_timeout=5):
+            pass
+    assert info.value.response.status_code == 403
 
 
 def test_displays_empty_room(agent: AgentProcess) -> None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from appliance.agent.api.deps import ServiceDep
 from appliance.agent.api.models import AudioDeviceOut, LevelOut
+from appliance.agent.errors import UnknownDeviceError
 from appliance.agent.media import AudioEndpoint
 from drivers.errors import DeviceError
 
@@ -25,6 +26,7 @@ LEVEL_DEFAULT_S: Final = 0.5
 STREAM_INTERVAL_DEFAULT_S: Final = 0.1
 # RFC 6455 §7.4.1: 1011 = the server hit a condition that stops it serving the request.
 WS_DEVICE_ERROR: Final = 1011
+WS_UNKNOWN_DEVICE: Final = 1008  # policy violation: no such device to stream
 
 
 def _out(ep: AudioEndpoint) -> AudioDeviceOut:
@@ -71,7 +73,12 @@ async def audio_level_stream(
     interval_s: float = Query(STREAM_INTERVAL_DEFAULT_S, ge=0.02, le=5),
 ) -> None:
     """Live level readings as JSON text messages (one per ``interval_s``) until closed."""
-    ep = service.audio.endpoint(device_id)  # unknown id: closed before accept (403)
+    try:
+        ep = service.audio.endpoint(device_id)
+    except UnknownDeviceError:
+        # Closed before accept: the server answers the handshake with HTTP 403 (ASGI spec).
+        await websocket.close(WS_UNKNOWN_DEVICE)
+        return
     await websocket.accept()
     try:
         async with contextlib.aclosing(ep.level_stream(interval_s)) as stream:
