@@ -4,7 +4,7 @@ A product feature (``appliance agent --simulate``, ``make demo``, training) that
 use too. Topology inside the server (PLATFORM.md Media 1 recipe, user mode, temp dir):
 
     "Room Speaker" ─▶ room_speaker (remap sink) ─▶ room (null sink = the air of the room)
-                                          room noise (50 Hz hum) ─▶ room
+             room noise (50 Hz hum), test tones ─▶ toneN (remap sink, sets the level) ─▶ room
     room.monitor ─▶ room_mic (remap source) ─▶ "Room Mic"
 
 so whatever the speaker plays reaches the microphone through the real sound path. Faults
@@ -33,7 +33,6 @@ All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.2 s); async 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -43,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -70,6 +69,12 @@ _PA_VOLUME_NORM: Final = 0x10000  # pulse/volume.h; software volume is cubic in 
 _ALSA_PULSE_PLUGIN: Final = "libasound_module_pcm_pulse.so"
 
 
+@dataclass(frozen=True)
+class _Tone:
+    sine: int  # module-sine's module index (the handle callers get)
+    remap: int  # the remap sink that sets its level
+
+
 class RoomAudioSimulator:
     """One simulated room: start it, ``activate()`` it in this process, inject faults, stop it."""
 
@@ -90,8 +95,9 @@ class RoomAudioSimulator:
         self.dir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._pactl = ""
-        self._noise_module: int | None = None
-        self._tones: list[int] = []
+        self._noise_module: _Tone | None = None
+        self._tones: dict[int, _Tone] = {}
+        self._serial = 0
         self._saved_env: dict[str, str | None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -234,7 +240,7 @@ class RoomAudioSimulator:
     def set_room_noise(self, level_dbfs: float | None) -> None:
         """Change the hum's peak level at the microphone, or remove it (None)."""
         if self._noise_module is not None:
-            self._run("unload-module", str(self._noise_module))
+            self._unload_tone(self._noise_module)
             self._noise_module = None
         self.room_noise_dbfs = level_dbfs
         if level_dbfs is not None:
@@ -242,14 +248,14 @@ class RoomAudioSimulator:
 
     def play_tone(self, freq_hz: int, level_dbfs: float) -> int:
         """A steady sine in the room at a known peak level (server-side, independent of us)."""
-        module = self._load_sine(freq_hz, level_dbfs)
-        self._tones.append(module)
-        return module
+        tone = self._load_sine(freq_hz, level_dbfs)
+        self._tones[tone.sine] = tone
+        return tone.sine
 
     def stop_tone(self, handle: int) -> None:
-        if handle in self._tones:
-            self._tones.remove(handle)
-            self._run("unload-module", str(handle))
+        tone = self._tones.pop(handle, None)
+        if tone is not None:
+            self._unload_tone(tone)
 
     def reset_faults(self, room_noise_dbfs: float | None = ROOM_NOISE_DBFS) -> None:
         """Back to a healthy room: mic unmuted at unity gain, speaker heard, no extra tones."""
@@ -303,18 +309,29 @@ class RoomAudioSimulator:
                 )
             time.sleep(0.02)
 
-    def _load_sine(self, freq_hz: int, level_dbfs: float) -> int:
-        out = self._run("load-module", "module-sine", "sink=room", f"frequency={int(freq_hz)}")
-        module = int(out.strip())
-        inputs = json.loads(self._run("-f", "json", "list", "sink-inputs"))
-        index = next(
-            (int(i["index"]) for i in inputs if str(i.get("owner_module")) == str(module)), None
-        )
-        if index is None:
-            raise DeviceUnavailableError(SIM_ID, "module-sine made no sink input", operation="tone")
-        gain_db = level_dbfs - 20.0 * math.log10(_MODULE_SINE_AMPLITUDE)
-        self._run("set-sink-input-volume", str(index), str(_pa_volume(gain_db)))
-        return module
+    def _load_sine(self, freq_hz: int, level_dbfs: float) -> _Tone:
+        # module-sine has no volume argument and starts at once, so it plays through its own
+        # remap sink whose volume is set first: the room never hears it at the wrong level.
+        self._serial += 1
+        name = f"tone{self._serial}"
+        remap = int(
+            self._run(
+                "load-module", "module-remap-sink", f"sink_name={name}", "master=room",
+                f"rate={SAMPLE_RATE_HZ}", "channels=1",
+            ).strip()
+        )  # fmt: skip
+        try:
+            gain_db = level_dbfs - 20.0 * math.log10(_MODULE_SINE_AMPLITUDE)
+            self._run("set-sink-volume", name, str(_pa_volume(gain_db)))
+            out = self._run("load-module", "module-sine", f"sink={name}", f"frequency={freq_hz}")
+        except DeviceUnavailableError:
+            self._run("unload-module", str(remap))
+            raise
+        return _Tone(sine=int(out.strip()), remap=remap)
+
+    def _unload_tone(self, tone: _Tone) -> None:
+        self._run("unload-module", str(tone.sine))
+        self._run("unload-module", str(tone.remap))
 
     def _run(self, *args: str) -> str:
         if not self.running:
@@ -381,20 +398,20 @@ def _need_alsa_pulse_plugin() -> None:
     )
 
 
-@contextlib.contextmanager
-def _until_signalled() -> Iterator[None]:
+def _wait_for_signal() -> None:
+    """Sleep until SIGINT or SIGTERM, then restore the previous handlers."""
     stop = {"now": False}
 
     def handler(_signum: int, _frame: object) -> None:
         stop["now"] = True
 
-    old = [signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)]
+    signums = (signal.SIGINT, signal.SIGTERM)
+    old = [signal.signal(s, handler) for s in signums]
     try:
         while not stop["now"]:
             time.sleep(0.2)
-        yield
     finally:
-        for s, h in zip((signal.SIGINT, signal.SIGTERM), old, strict=True):
+        for s, h in zip(signums, old, strict=True):
             signal.signal(s, h)
 
 
@@ -407,8 +424,7 @@ def main() -> None:
             sys.stdout.write(f"export {key}={value}\n")
         sys.stdout.write(f"# devices: {sim.speaker_name!r}, {sim.mic_name!r}; Ctrl-C stops\n")
         sys.stdout.flush()
-        with _until_signalled():
-            pass
+        _wait_for_signal()
     finally:
         sim.stop()
 
