@@ -40,6 +40,8 @@ NOISE_WINDOW_S: Final = 3.0
 SETTLE_S: Final = 0.05
 FIRST_BLOCK_TIMEOUT_S: Final = 3.0  # no audio at all from an open microphone within this → error
 STALL_TIMEOUT_S: Final = 2.0  # audio stopped arriving for this long → error
+MIN_SPAN_S: Final = 0.01  # shortest / longest stretch one reading may cover
+MAX_SPAN_S: Final = 60.0
 
 
 class LevelMeter:
@@ -113,6 +115,7 @@ class LevelMeter:
 
     async def read(self, seconds: float) -> LevelReading:
         """Collect ``seconds`` of new audio and return its levels."""
+        _check_seconds("seconds", seconds)
         need = max(1, round(seconds * self.samplerate))
         parts: list[Samples] = []
         have = 0
@@ -124,6 +127,7 @@ class LevelMeter:
 
     async def readings(self, interval_s: float = INTERVAL_S) -> AsyncIterator[LevelReading]:
         """Live readings, one per ``interval_s`` of audio, until the caller stops iterating."""
+        _check_seconds("interval_s", interval_s)
         need = max(1, round(interval_s * self.samplerate))
         buffer = np.zeros(0, dtype=np.float32)
         while True:
@@ -194,8 +198,14 @@ class LevelMeter:
         )
 
 
+def _check_seconds(name: str, value: float) -> None:
+    if not MIN_SPAN_S <= value <= MAX_SPAN_S:
+        raise ValueError(f"level {name}={value} is outside {MIN_SPAN_S:g}…{MAX_SPAN_S:g} s")
+
+
 async def measure_level(device: AudioDevice | str, seconds: float = 1.0) -> LevelReading:
     """Open the microphone, measure ``seconds`` of audio, close it."""
+    _check_seconds("seconds", seconds)
     async with LevelMeter(device) as meter:
         return await meter.read(seconds)
 
@@ -204,6 +214,7 @@ async def level_stream(
     device: AudioDevice | str, interval_s: float = INTERVAL_S
 ) -> AsyncIterator[LevelReading]:
     """Live readings of ``device``; wrap in ``contextlib.aclosing`` so the stream closes."""
+    _check_seconds("interval_s", interval_s)
     async with LevelMeter(device) as meter:
         async for reading in meter.readings(interval_s):
             yield reading

@@ -35,7 +35,7 @@ from drivers.audio.devices import AudioDevice, DeviceKind, claim, resolve
 from drivers.audio.levels import SAMPLE_RATE_HZ, STREAM_LATENCY_S
 from drivers.audio.signals import Samples
 from drivers.audio.verdict import LoopbackResult, LoopbackTimings
-from drivers.errors import DeviceTimeoutError, NotSupportedError
+from drivers.errors import DeviceTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,24 @@ class LoopbackParams:
     input_start_timeout_s: float = INPUT_START_TIMEOUT_S
     play_margin_s: float = PLAY_MARGIN_S
 
+    def __post_init__(self) -> None:
+        """Reject nonsense with a clear ``ValueError`` (the control API answers 422)."""
+        limits: dict[str, tuple[float, float]] = {
+            "samplerate": (8000, 192_000),
+            "freq_hz": (20.0, self.samplerate / 2 - 1000.0),
+            "amplitude": (1e-4, 1.0),
+            "tone_s": (0.1, 10.0),
+            "latency_s": (0.01, 1.0),
+            "preroll_s": (0.05, 5.0),
+            "tail_s": (0.0, 5.0),
+            "input_start_timeout_s": (0.01, 60.0),
+            "play_margin_s": (0.0, 60.0),
+        }
+        for name, (low, high) in limits.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"loopback {name}={value} is outside {low:g}…{high:g}")
+
 
 async def loopback_test(
     output: AudioDevice | str,
@@ -78,14 +96,16 @@ async def loopback_test(
     """Play a tone on ``output``, record ``input``, judge the recording (see ``verdict``).
 
     Keyword overrides set single :class:`LoopbackParams` fields
-    (``loopback_test(spk, mic, freq_hz=800, chirp=True)``). Raises ``DeviceUnavailableError``
+    (``loopback_test(spk, mic, freq_hz=800, chirp=True)``); bad values raise ``ValueError``
+    before anything plays. Raises ``DeviceUnavailableError``
     when a device is missing or busy, ``DeviceTimeoutError`` when the microphone delivers no
     audio or playback stalls. A dead microphone or an unheard tone is a FAIL result, not
     an error.
     """
-    p = replace(params or LoopbackParams(), **overrides)  # type: ignore[arg-type]
-    if not 20.0 <= p.freq_hz <= p.samplerate / 2 - 1000.0:
-        raise NotSupportedError(str(output), f"test tone {p.freq_hz} Hz is out of range")
+    try:
+        p = replace(params or LoopbackParams(), **overrides)  # type: ignore[arg-type]
+    except TypeError as exc:  # an unknown keyword
+        raise ValueError(f"loopback test: {exc}") from None
     spk = await resolve(output, DeviceKind.OUTPUT)
     mic = await resolve(input, DeviceKind.INPUT)
     with (

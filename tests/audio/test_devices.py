@@ -175,6 +175,20 @@ async def test_rescan_waits_for_open_streams_then_times_out(room_audio: RoomAudi
     assert [d.name for d in await rescan_devices(wait_s=0.2)]
 
 
-async def test_unsupported_tone_is_rejected_before_playing(room_audio: RoomAudioSimulator) -> None:
-    with pytest.raises(NotSupportedError, match="out of range"):
-        await loopback_test("Room Speaker", "Room Mic", freq_hz=30_000.0)
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"freq_hz": 30_000.0}, "freq_hz=30000.0 is outside 20…23000"),
+        ({"amplitude": 1.5}, "amplitude=1.5"),
+        ({"tone_s": 0.0}, "tone_s=0.0"),
+        ({"volume": 3.0}, "unexpected keyword argument 'volume'"),
+    ],
+)
+async def test_bad_parameters_are_rejected_before_anything_plays(
+    room_audio: RoomAudioSimulator, overrides: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await loopback_test("Room Speaker", "Room Mic", **overrides)
+    with pytest.raises(ValueError, match="seconds=0"):
+        await measure_level("Room Mic", 0.0)
+    assert _sd._open_streams == 0
