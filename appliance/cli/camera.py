@@ -1,0 +1,407 @@
+"""``appliance camera``: the technician's tool for one VISCA camera.
+
+    appliance camera --port /dev/ttyUSB0 [--address 1] [--model auto] [--lang vi|en] COMMAND
+      info | position | power on|off | stop
+      move left|right|up|down|up-left|up-right|down-left|down-right [--speed N] [--duration S]
+      goto PAN TILT [--degrees] [--speed N]
+      zoom tele|wide|stop [--speed 0-7]  |  zoom to POS
+      preset store|recall|reset N
+
+``--port`` takes a serial path (``/dev/ttyUSB0``, the simulator's pty link) or a VISCA
+URL (``visca-ip://host:52381``, ``tcp://host:5678``, ``udp://host:1259``,
+``serial:///dev/ttyUSB0?baud=9600``). Each command opens the port through the production
+driver (``ViscaPort`` + ``ViscaCamera``: AddressSet and IF_Clear on serial chains),
+does one thing, prints the result in Vietnamese (``--lang en`` for English) and closes
+the port. Every failure is one line on stderr and exit code 1 — a missing, busy or
+forbidden port, a silent camera, a refused command — never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, NoReturn
+
+import typer
+
+from appliance.i18n import t
+from drivers.errors import (
+    CommandRejectedError,
+    ConfigError,
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    ProtocolError,
+)
+
+if TYPE_CHECKING:
+    from drivers.visca.camera import ViscaCamera
+
+app = typer.Typer(
+    help="Control one VISCA camera (Vietnamese output; --lang en for English).",
+    no_args_is_help=True,
+)
+
+DIRECTIONS: Final = {
+    "left": ("LEFT", "STOP"),
+    "right": ("RIGHT", "STOP"),
+    "up": ("STOP", "UP"),
+    "down": ("STOP", "DOWN"),
+    "up-left": ("LEFT", "UP"),
+    "up-right": ("RIGHT", "UP"),
+    "down-left": ("LEFT", "DOWN"),
+    "down-right": ("RIGHT", "DOWN"),
+}
+# A drive keeps going to the mechanical end; by default stop it after this long.
+DEFAULT_MOVE_DURATION_S: Final = 1.0
+EXIT_ERROR: Final = 1
+EXIT_INTERRUPTED: Final = 130
+
+
+@dataclass(frozen=True)
+class CameraOptions:
+    """What every sub-command needs: where the camera is and how to talk."""
+
+    port: str
+    address: int = 1
+    model: str = "auto"
+    baud: int | None = None
+    lang: str = "vi"
+
+
+class CliError(Exception):
+    """A failure already phrased for the technician (one line)."""
+
+
+@app.callback()
+def camera(
+    ctx: typer.Context,
+    port: str = typer.Option(..., "--port", "-p", help="Serial path or VISCA URL."),
+    address: int = typer.Option(1, "--address", "-a", min=1, max=7, help="Camera address 1–7."),
+    model: str = typer.Option("auto", "--model", "-m", help="Model profile, or auto (ask it)."),
+    baud: int | None = typer.Option(None, "--baud", help="Serial speed (default 9600)."),
+    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+) -> None:
+    """Common options; the command follows them."""
+    ctx.obj = CameraOptions(port=port, address=address, model=model, baud=baud, lang=lang)
+
+
+@app.command("info")
+def info(ctx: typer.Context) -> None:
+    """Model, version, power, position, zoom and focus."""
+    _run(ctx.obj, show_info)
+
+
+@app.command("position")
+def position(ctx: typer.Context) -> None:
+    """Pan/tilt position (degrees and units) and zoom."""
+    _run(ctx.obj, show_position)
+
+
+@app.command("power")
+def power(ctx: typer.Context, state: str = typer.Argument(..., help="on or off")) -> None:
+    """Switch the camera on, or to standby."""
+    if state not in ("on", "off"):
+        _fail(ctx.obj, t("camera.error.invalid", ctx.obj.lang, detail=f"power {state!r} (on/off)"))
+    _run(ctx.obj, lambda session: set_power(session, state == "on"))
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    direction: str = typer.Argument(..., help="left, right, up, down, up-left, …"),
+    speed: int | None = typer.Option(None, "--speed", "-s", help="Pan/tilt speed 1…max."),
+    duration: float = typer.Option(
+        DEFAULT_MOVE_DURATION_S, "--duration", "-d", help="Seconds, then stop (0 = keep moving)."
+    ),
+) -> None:
+    """Drive the camera in a direction."""
+    if direction not in DIRECTIONS:
+        detail = f"{direction!r} ({', '.join(DIRECTIONS)})"
+        _fail(ctx.obj, t("camera.error.invalid", ctx.obj.lang, detail=detail))
+    _run(ctx.obj, lambda session: drive(session, direction, speed, duration))
+
+
+@app.command("stop")
+def stop(ctx: typer.Context) -> None:
+    """Stop a pan/tilt drive."""
+    _run(ctx.obj, halt)
+
+
+@app.command("goto", context_settings={"ignore_unknown_options": True})
+def goto(
+    ctx: typer.Context,
+    pan: str = typer.Argument(..., help="Pan (units, or degrees with --degrees)."),
+    tilt: str = typer.Argument(..., help="Tilt (units, or degrees with --degrees)."),
+    degrees: bool = typer.Option(False, "--degrees", help="PAN and TILT are degrees."),
+    speed: int | None = typer.Option(None, "--speed", "-s", help="Speed 1…max (default max)."),
+) -> None:
+    """Absolute move; returns when the camera has arrived."""
+    opts: CameraOptions = ctx.obj
+    try:
+        values = (float(pan), float(tilt)) if degrees else (int(pan, 0), int(tilt, 0))
+    except ValueError:
+        _fail(opts, t("camera.error.invalid", opts.lang, detail=f"{pan} {tilt}"))
+    _run(opts, lambda session: go_to(session, values[0], values[1], degrees=degrees, speed=speed))
+
+
+@app.command("zoom")
+def zoom(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="tele, wide, stop, or to"),
+    target: int | None = typer.Argument(None, help="With 'to': zoom position (0 = wide)."),
+    speed: int | None = typer.Option(None, "--speed", "-s", help="Zoom speed 0–7."),
+) -> None:
+    """Zoom in/out/stop, or to a position."""
+    opts: CameraOptions = ctx.obj
+    if action not in ("tele", "wide", "stop", "to") or (action == "to") != (target is not None):
+        _fail(opts, t("camera.error.invalid", opts.lang, detail=f"zoom {action} {target or ''}"))
+    _run(opts, lambda session: zoom_lens(session, action, target, speed))
+
+
+@app.command("preset")
+def preset(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="store, recall or reset"),
+    number: int = typer.Argument(..., help="Memory number as the camera numbers it."),
+) -> None:
+    """Store, recall or clear a preset (camera memory)."""
+    opts: CameraOptions = ctx.obj
+    if action not in ("store", "recall", "reset"):
+        _fail(opts, t("camera.error.invalid", opts.lang, detail=f"preset {action}"))
+    _run(opts, lambda session: use_preset(session, action, number))
+
+
+# --- the operations (also used by ``appliance demo``) -------------------------------------
+
+
+@dataclass
+class Session:
+    """An open camera for one command: the driver objects and how to print."""
+
+    opts: CameraOptions
+    camera: ViscaCamera
+    chain_count: int | None
+
+    def say(self, key: str, **params: object) -> None:
+        typer.echo(t(key, self.opts.lang, **params))
+
+
+async def show_info(session: Session) -> None:
+    cam, lang = session.camera, session.opts.lang
+    details = await cam.info()
+    session.say("camera.info.title", address=details.address, port=session.opts.port)
+    if session.chain_count is not None:
+        session.say("camera.info.chain", count=session.chain_count)
+    session.say("camera.info.model", title=cam.profile.title, profile=cam.profile.name)
+    session.say(
+        "camera.info.version",
+        vendor=details.vendor,
+        model=details.model,
+        rom=details.rom,
+        sockets=details.max_socket,
+    )
+    typer.echo(t(f"camera.power.{_power_key(details.power.name)}", lang))
+    await show_position(session)
+    mode = "auto" if await cam.focus_is_auto() else "manual"
+    session.say(
+        "camera.info.focus", mode=t(f"camera.focus.{mode}", lang), focus=await cam.focus_position()
+    )
+
+
+async def show_position(session: Session) -> None:
+    pos = await session.camera.position()
+    session.say(
+        "camera.position", pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg
+    )
+    zoom_pos = await session.camera.zoom_position()
+    session.say("camera.zoom.position", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
+
+
+async def set_power(session: Session, on: bool) -> None:
+    await session.camera.power(on)
+    session.say(
+        "camera.power.done_on" if on else "camera.power.done_off", address=session.opts.address
+    )
+
+
+async def drive(session: Session, direction: str, speed: int | None, duration: float) -> None:
+    from drivers.visca.messages import PanDir, TiltDir
+
+    cam = session.camera
+    pan_dir, tilt_dir = DIRECTIONS[direction]
+    speed = speed if speed is not None else max(1, cam.profile.max_pan_speed // 2)
+    tilt_speed = min(speed, cam.profile.max_tilt_speed)
+    await cam.move(PanDir[pan_dir], TiltDir[tilt_dir], speed, tilt_speed)
+    where = t(f"camera.dir.{direction}", session.opts.lang)
+    session.say("camera.move.started", address=session.opts.address, direction=where, speed=speed)
+    if duration <= 0:
+        session.say("camera.move.keeps_moving", port=session.opts.port)
+        return
+    started = time.monotonic()
+    await asyncio.sleep(duration)
+    await cam.stop()
+    session.say("camera.move.stopped_after", seconds=time.monotonic() - started)
+
+
+async def halt(session: Session) -> None:
+    await session.camera.stop()
+    session.say("camera.stop.done", address=session.opts.address)
+
+
+async def go_to(
+    session: Session, pan: float, tilt: float, *, degrees: bool, speed: int | None
+) -> None:
+    cam = session.camera
+    started = time.monotonic()
+    if degrees:
+        await cam.goto_degrees(pan, tilt, speed)
+    else:
+        await cam.goto(int(pan), int(tilt), speed)
+    pos = await cam.position()
+    session.say(
+        "camera.goto.done",
+        address=session.opts.address,
+        pan_deg=pos.pan_deg,
+        tilt_deg=pos.tilt_deg,
+        seconds=time.monotonic() - started,
+    )
+
+
+async def zoom_lens(session: Session, action: str, target: int | None, speed: int | None) -> None:
+    cam = session.camera
+    if action == "to" and target is not None:
+        await cam.zoom_to(target)
+        zoom_pos = await cam.zoom_position()
+        session.say("camera.zoom.done", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
+    elif action == "stop":
+        await cam.zoom("stop")
+        session.say("camera.zoom.stopped")
+    else:
+        await cam.zoom("tele" if action == "tele" else "wide", speed)
+        session.say("camera.zoom.started", direction=t(f"camera.zoom.{action}", session.opts.lang))
+
+
+async def use_preset(session: Session, action: str, number: int) -> None:
+    cam = session.camera
+    started = time.monotonic()
+    if action == "store":
+        await cam.preset_store(number)
+        session.say("camera.preset.stored", n=number)
+    elif action == "recall":
+        await cam.preset_recall(number)
+        session.say("camera.preset.recalled", n=number, seconds=time.monotonic() - started)
+    else:
+        await cam.preset_reset(number)
+        session.say("camera.preset.reset", n=number)
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def run_operation(opts: CameraOptions, operation: Callable[[Session], Awaitable[None]]) -> int:
+    """Open the camera, run ``operation``, close; return the exit code (errors printed)."""
+    try:
+        asyncio.run(_session(opts, operation))
+    except CliError as exc:
+        typer.echo(t("camera.error.prefix", opts.lang, message=str(exc)), err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _run(opts: CameraOptions, operation: Callable[[Session], Awaitable[None]]) -> None:
+    code = run_operation(opts, operation)
+    if code:
+        raise typer.Exit(code)
+
+
+def _fail(opts: CameraOptions, message: str) -> NoReturn:
+    typer.echo(t("camera.error.prefix", opts.lang, message=message), err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable[None]]) -> None:
+    from drivers.visca import messages as m
+    from drivers.visca.camera import ViscaCamera
+    from drivers.visca.models import profile_for, profile_from_version
+    from drivers.visca.protocol import ViscaPort
+    from drivers.visca.transport import transport_from_url
+
+    lang, port_name = opts.lang, opts.port
+    url = opts.port
+    if opts.baud and url.startswith("/"):
+        url = f"serial://{url}?baud={opts.baud}"
+    try:
+        profile = None if opts.model == "auto" else profile_for(opts.model)
+        port = ViscaPort(transport_from_url(url, device_id=port_name), device_id=port_name)
+    except (ConfigError, ValueError) as exc:
+        raise CliError(t("camera.error.port_spec", lang, detail=str(exc))) from None
+    try:
+        try:
+            count = await port.open()
+        except DeviceUnavailableError as exc:
+            raise CliError(_unavailable(opts, exc)) from None
+        if count is not None and opts.address > count:
+            raise CliError(
+                t("camera.error.no_camera", lang, address=opts.address, port=port_name, count=count)
+            )
+        if profile is None:
+            data = await port.inquire(opts.address, m.inq_version())
+            version = m.decode_version(data)
+            profile = profile_from_version(version.vendor, version.model)
+        cam = ViscaCamera(port, opts.address, profile, f"camera {opts.address}")
+        await operation(Session(opts, cam, count))
+    except DeviceTimeoutError:
+        raise CliError(
+            t("camera.error.timeout", lang, address=opts.address, port=port_name)
+        ) from None
+    except CommandRejectedError as exc:
+        reason = _reason(exc.code, lang)
+        raise CliError(
+            t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)
+        ) from None
+    except ProtocolError as exc:
+        raise CliError(t("camera.error.protocol", lang, detail=exc.detail)) from None
+    except DeviceUnavailableError as exc:
+        raise CliError(_unavailable(opts, exc)) from None
+    except DeviceError as exc:
+        raise CliError(
+            t("camera.error.unavailable", lang, port=port_name, detail=str(exc))
+        ) from None
+    except ValueError as exc:  # an argument outside the model's range (driver checks)
+        raise CliError(t("camera.error.invalid", lang, detail=str(exc))) from None
+    finally:
+        await port.close()
+
+
+def _unavailable(opts: CameraOptions, exc: DeviceUnavailableError) -> str:
+    lang, port, detail = opts.lang, opts.port, exc.detail
+    local = opts.port.startswith("/") or opts.port.startswith("serial:")
+    path = opts.port.removeprefix("serial://").split("?")[0]
+    if "EAGAIN" in detail or "exclusively lock" in detail:
+        return t("camera.error.port_busy", lang, port=port)
+    if "EACCES" in detail or "EPERM" in detail:
+        return t("camera.error.permission", lang, port=port)
+    if "ENOENT" in detail or (local and not Path(path).exists()):
+        return t("camera.error.port_missing", lang, port=port)
+    return t("camera.error.unavailable", lang, port=port, detail=detail)
+
+
+def _reason(code: int | None, lang: str) -> str:
+    key = f"camera.reason.{code:02X}" if code is not None else "camera.reason.other"
+    text = t(key, lang)
+    return text if text != key else t("camera.reason.other", lang, code=code or 0)
+
+
+def _power_key(name: str) -> str:
+    return {"ON": "on", "STANDBY": "off"}.get(name, "fault")
+
+
+def _zoom_percent(session: Session, zoom_pos: int) -> float:
+    low, high = session.camera.profile.zoom_range
+    return 100.0 * (zoom_pos - low) / max(1, high - low)
