@@ -18,6 +18,8 @@ from appliance import __version__
 # (command name, module with a module-level ``app: typer.Typer``)
 _GROUPS: list[tuple[str, str]] = [
     ("demo", "appliance.cli.demo"),
+    ("camera", "appliance.cli.camera"),
+    ("sim", "appliance.cli.sim"),
     ("config", "appliance.cli.config_cmd"),
     ("agent", "appliance.cli.agent"),
 ]
