@@ -33,6 +33,11 @@ FocusAction = Literal["far", "near", "stop", "one_push"]
 # Variable zoom/focus speed when none is given: the middle of 0 … 7 (VISCA.md §2.1).
 DEFAULT_LENS_SPEED: Final = 3
 T = TypeVar("T")
+# Drive groups: a Stop of a group overtakes queued drives of it and, when both sockets
+# are busy, cancels the command moving it.
+PAN_TILT: Final = "pan_tilt"
+ZOOM: Final = "zoom"
+FOCUS: Final = "focus"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +106,11 @@ class ViscaCamera:
         request = m.pan_tilt_drive(
             pan_dir, tilt_dir, *self._speeds(pan_speed, tilt_speed, default_max=False)
         )
-        await self.port.drive(self.address, request, group="pan_tilt")
+        await self.port.drive(self.address, request, group=PAN_TILT)
 
     async def stop(self) -> None:
         """Stop the pan-tilt drive; overtakes queued commands (VISCA.md §5 #4)."""
-        await self.port.stop(self.address, m.pan_tilt_stop(), group="pan_tilt")
+        await self.port.stop(self.address, m.pan_tilt_stop(), group=PAN_TILT)
 
     async def goto(self, pan: int, tilt: int, speed: int | None = None) -> None:
         """Absolute move in model units; returns when the head has arrived."""
@@ -120,7 +125,7 @@ class ViscaCamera:
             self.profile.pan_nibbles,
             self.profile.tilt_nibbles,
         )
-        await self._move(request)
+        await self._move(request, PAN_TILT)
 
     async def goto_degrees(self, pan_deg: float, tilt_deg: float, speed: int | None = None) -> None:
         """Absolute move in degrees (converted with the model's units per degree)."""
@@ -144,14 +149,15 @@ class ViscaCamera:
             request,
             completion_timeout_s=self.port.move_completion_timeout_s,
             resend_on_lost_completion=False,
+            group=PAN_TILT,
         )
 
     async def home(self) -> None:
-        await self._move(m.pan_tilt_home())
+        await self._move(m.pan_tilt_home(), PAN_TILT)
 
     async def reset(self) -> None:
         """Pan-tilt reset: mechanical re-initialisation, takes seconds."""
-        await self._move(m.pan_tilt_reset())
+        await self._move(m.pan_tilt_reset(), PAN_TILT)
 
     async def position(self) -> Position:
         request = m.inq_pan_tilt_pos(self.profile.pan_nibbles, self.profile.tilt_nibbles)
@@ -173,7 +179,7 @@ class ViscaCamera:
     async def zoom(self, action: ZoomAction, speed: int | None = None) -> None:
         """Variable zoom drive (speed 0–7) or stop."""
         if action == "stop":
-            await self.port.stop(self.address, m.zoom_stop(), group="zoom")
+            await self.port.stop(self.address, m.zoom_stop(), group=ZOOM)
             return
         lens_speed = _lens_speed(speed)
         if action == "tele":
@@ -182,12 +188,12 @@ class ViscaCamera:
             request = m.zoom_wide(lens_speed)
         else:
             raise ValueError(f"zoom action must be tele, wide or stop, got {action!r}")
-        await self.port.drive(self.address, request, group="zoom")
+        await self.port.drive(self.address, request, group=ZOOM)
 
     async def zoom_to(self, position: int) -> None:
         """Zoom direct; waits until the lens is there."""
         self.profile.check_zoom(position)
-        await self._move(m.zoom_direct(position))
+        await self._move(m.zoom_direct(position), ZOOM)
 
     async def zoom_position(self) -> int:
         return await self._inquire(m.inq_zoom_pos(), m.decode_u16)
@@ -198,13 +204,13 @@ class ViscaCamera:
     async def focus(self, action: FocusAction, speed: int | None = None) -> None:
         """Variable focus drive far/near (speed 0–7), stop, or a one-push AF trigger."""
         if action == "stop":
-            await self.port.stop(self.address, m.focus_stop(), group="focus")
+            await self.port.stop(self.address, m.focus_stop(), group=FOCUS)
         elif action == "one_push":
             await self._command(m.focus_one_push())
         elif action in ("far", "near"):
             lens_speed = _lens_speed(speed)
             request = m.focus_far(lens_speed) if action == "far" else m.focus_near(lens_speed)
-            await self.port.drive(self.address, request, group="focus")
+            await self.port.drive(self.address, request, group=FOCUS)
         else:
             raise ValueError(f"focus action must be far, near, stop or one_push, got {action!r}")
 
@@ -218,7 +224,7 @@ class ViscaCamera:
             raise ValueError(
                 f"{self.profile.name} focus must be in {low:#06x}..{high:#06x}, got {position:#x}"
             )
-        await self._move(m.focus_direct(position))
+        await self._move(m.focus_direct(position), FOCUS)
 
     async def focus_position(self) -> int:
         return await self._inquire(m.inq_focus_pos(), m.decode_u16)
@@ -336,9 +342,12 @@ class ViscaCamera:
     async def _command(self, request: m.Request) -> None:
         await self.port.command(self.address, request)
 
-    async def _move(self, request: m.Request) -> None:
+    async def _move(self, request: m.Request, group: str | None = None) -> None:
         await self.port.command(
-            self.address, request, completion_timeout_s=self.port.move_completion_timeout_s
+            self.address,
+            request,
+            completion_timeout_s=self.port.move_completion_timeout_s,
+            group=group,
         )
 
     async def _inquire(self, request: m.Request, decode: Callable[[bytes], T]) -> T:

@@ -119,6 +119,7 @@ class ViscaPort:
             self.device_id, "port not open"
         )
         self._lost_event = asyncio.Event()
+        self._opening = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -145,12 +146,16 @@ class ViscaPort:
         self._reader = asyncio.create_task(self._read_loop(), name=f"visca-rx:{self.device_id}")
         if not self.init_chain:
             return None
+        # No camera message may slip between AddressSet and IF_Clear (it would be cleared).
+        self._opening = True
         try:
             count = await self.address_set()
             await self.if_clear()
         except BaseException:
             await self.close()
             raise
+        finally:
+            self._opening = False
         return count
 
     async def close(self) -> None:
@@ -180,8 +185,13 @@ class ViscaPort:
         completion_timeout_s: float | None = None,
         resend_on_lost_completion: bool = True,
         urgent: bool = False,
+        group: str | None = None,
     ) -> None:
-        """Send a command; wait for its ACK and (by default) its completion."""
+        """Send a command; wait for its ACK and (by default) its completion.
+
+        ``group`` (``pan_tilt``, ``zoom``, ``focus``) tags what the command moves, so a
+        Stop of that group can cancel it when both sockets are busy.
+        """
         await self.run_command(
             address,
             lambda: request,
@@ -190,6 +200,7 @@ class ViscaPort:
             completion_timeout_s=completion_timeout_s,
             resend_on_lost_completion=resend_on_lost_completion,
             urgent=urgent,
+            group=group,
         )
 
     async def inquire(
@@ -238,8 +249,8 @@ class ViscaPort:
     async def stop(self, address: int, request: m.Request, *, group: str = "pan_tilt") -> None:
         """Stop a drive: jumps the queue and supersedes a queued drive of ``group``.
 
-        If both sockets are busy (e.g. pan-tilt and zoom drives running), the stop gets
-        "buffer full"; then the socket holding the drive of ``group`` is cancelled.
+        If both sockets are busy (e.g. a pan-tilt move and a zoom move running), the stop
+        gets "buffer full"; then the socket running a command of ``group`` is cancelled.
         """
         self._drives.supersede(address, group)
         try:
@@ -341,7 +352,7 @@ class ViscaPort:
                 ):
                     buffer_full += 1
                     token = None
-                    await self._wait_for_a_completion(timeout_s)
+                    await self._wait_for_a_completion(self.completion_timeout_s)
                     continue
                 raise rejected(self.name_of(address), request, reply)
             if isinstance(reply, m.Completion) or not wait_completion:
@@ -387,10 +398,10 @@ class ViscaPort:
         resend_token: int | None = None,
     ) -> tuple[Message, m.Reply, int] | None:
         """Hold the gate while one message gets its first reply; None if nothing to send."""
-        self._raise_if_lost()
+        self._raise_if_lost(address)
         await self._gate.acquire(urgent=urgent)
         try:
-            self._raise_if_lost()
+            self._raise_if_lost(address)
             request = pick()
             if request is None:
                 return None
@@ -476,9 +487,13 @@ class ViscaPort:
                     future.set_exception(exc)
         self._drives.fail_all(exc)
 
-    def _raise_if_lost(self) -> None:
+    def _raise_if_lost(self, address: int | None) -> None:
         if self._lost is not None:
             raise self._lost
+        if self._opening and address is not None:
+            raise DeviceUnavailableError(
+                self.name_of(address), "port is opening (AddressSet, IF_Clear)"
+            )
 
     def heard(self, address: int) -> None:
         """Any packet from ``address``: it answers again."""

@@ -1,0 +1,239 @@
+"""Acceptance: faults, over the production serial transport, against the camera simulator.
+
+Unplug while idle and during a move, replug (ready again within 2 s of the port
+reappearing), a silent camera, garbage on the line, buffer full, syntax and
+not-executable errors, an unsolicited network change in the middle of traffic. Every
+fault must give a typed error within its timeout — no hang, no crash — and the link
+must come back by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from drivers.errors import (
+    CommandRejectedError,
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+)
+from drivers.supervision import Backoff, DeviceState
+from drivers.visca import messages as m
+from drivers.visca.camera import ViscaCamera
+from drivers.visca.models import profile_for
+from drivers.visca.protocol import ViscaPort
+from drivers.visca.simulator import PtySimulator
+from drivers.visca.supervisor import ViscaSupervisor
+from drivers.visca.transport_serial import SerialTransport
+
+MODEL = "srg-300h"
+FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}
+REPLUG_READY_S = 2.0  # DESIGN.md §8: back in use within 2 s of returning
+
+
+@dataclass
+class Rig:
+    sim: PtySimulator
+    sup: ViscaSupervisor
+    cam: ViscaCamera
+    states: list[DeviceState]
+    errors: list[str]
+
+
+@pytest.fixture
+def health_s() -> float | None:
+    """Idle health-poll interval of the supervisor (a test may parametrize it away)."""
+    return 0.3
+
+
+@pytest.fixture
+async def rig(health_s: float | None) -> AsyncIterator[Rig]:
+    async with PtySimulator(cameras=1, model=MODEL, **FAST) as sim:
+        port = ViscaPort(
+            SerialTransport(sim.path),
+            ack_timeout_s=0.15,
+            inquiry_timeout_s=0.15,
+            completion_timeout_s=0.5,
+            move_completion_timeout_s=3.0,
+            retries=1,
+            silent_limit=2,
+            buffer_full_retries=1,
+        )
+        # A long backoff: only the path poll (or a kick) can bring the link back fast.
+        sup = ViscaSupervisor(
+            port,
+            backoff=Backoff(initial_s=5.0, max_s=30.0),
+            health_interval_s=health_s,
+            connect_timeout_s=1.0,
+        )
+        states: list[DeviceState] = []
+        errors: list[str] = []
+
+        def record(old: DeviceState, new: DeviceState, error: str | None) -> None:
+            states.append(new)
+            if error:
+                errors.append(error)
+
+        sup.on_state_change(record)
+        await sup.start()
+        try:
+            await sup.wait_ready(2.0)
+            yield Rig(sim, sup, ViscaCamera(port, 1, profile_for(MODEL), "cam1"), states, errors)
+        finally:
+            await sup.stop()
+
+
+async def _until(predicate: Callable[[], bool], timeout_s: float = 2.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not predicate():  # noqa: ASYNC110 - simulator/supervisor state has no event to await
+            await asyncio.sleep(0.01)
+
+
+async def test_unplug_while_idle_then_replug_ready_within_2s(rig: Rig) -> None:
+    rig.sim.unplug()
+    await _until(lambda: rig.sup.state is not DeviceState.READY, 1.0)
+    with pytest.raises(DeviceUnavailableError):
+        await rig.cam.inquire_power()  # at once, no timeout to wait for
+    await asyncio.sleep(0.5)  # reconnects fail meanwhile; the backoff is now 5 s
+    assert rig.sup.state in (DeviceState.DISCONNECTED, DeviceState.FAILED)
+    assert "ENOENT" in (rig.sup.last_error or "")
+    rig.sim.replug()
+    await rig.sup.wait_ready(REPLUG_READY_S)  # the path poll, not the backoff
+    assert await rig.cam.inquire_power() is True
+    assert DeviceState.DISCONNECTED in rig.states
+
+
+async def test_unplug_during_a_move_fails_the_move_at_once(rig: Rig) -> None:
+    move = asyncio.create_task(rig.cam.goto_degrees(-150.0, 0.0, speed=0x08))
+    await _until(lambda: rig.sim.state().moving)
+    rig.sim.unplug()
+    with pytest.raises(DeviceUnavailableError):
+        await asyncio.wait_for(move, 1.0)
+    rig.sim.replug()
+    await rig.sup.wait_ready(REPLUG_READY_S)
+    await rig.cam.stop()
+    assert isinstance(await rig.cam.position(), type(await rig.cam.position()))
+
+
+async def test_kick_reconnects_without_waiting_for_the_backoff(rig: Rig) -> None:
+    rig.sim.unplug()
+    await _until(lambda: rig.sup.state is not DeviceState.READY, 1.0)
+    await asyncio.sleep(0.3)
+    rig.sim.replug()
+    rig.sup.kick()  # what the hotplug monitor does
+    await rig.sup.wait_ready(REPLUG_READY_S)
+
+
+@pytest.mark.parametrize("health_s", [None])  # only the commands below meet the silence
+async def test_silent_camera_typed_errors_then_recovers(rig: Rig) -> None:
+    rig.sim.silent()
+    with pytest.raises(DeviceTimeoutError, match="no answer"):
+        await rig.cam.inquire_power()
+    with pytest.raises(DeviceUnavailableError, match="does not answer"):
+        await rig.cam.goto(0, 0)  # second silent message: marked unavailable
+    # Every camera of the port is silent: the supervisor drops the link and retries.
+    await _until(lambda: rig.sup.state is not DeviceState.READY, 1.0)
+    # Reconnecting: refused while the port is down, or unanswered while it probes.
+    with pytest.raises((DeviceUnavailableError, DeviceTimeoutError)):
+        await rig.cam.inquire_power()
+    rig.sim.silent(False)
+    rig.sup.kick()
+    await rig.sup.wait_ready(REPLUG_READY_S)
+    assert await rig.cam.inquire_power() is True
+
+
+async def test_silent_camera_noticed_while_idle(rig: Rig) -> None:
+    rig.sim.silent()
+    await _until(lambda: rig.sup.state is not DeviceState.READY, 3.0)  # health poll
+    assert "no camera answers" in rig.errors[0]
+    rig.sim.silent(False)
+    rig.sup.kick()
+    await rig.sup.wait_ready(REPLUG_READY_S)
+
+
+async def test_garbage_bytes_on_the_line(rig: Rig) -> None:
+    transport = rig.sup.port.transport
+    assert isinstance(transport, SerialTransport)
+    rig.sim.inject(b"\x00\x13\x11\x7f\xff\x90\x90\x41")  # noise between packets
+    assert await rig.cam.inquire_power() is True
+    assert transport.dropped_bytes > 0
+    rig.sim.garbage(True)  # every answer is line noise now
+    with pytest.raises(DeviceError):
+        await rig.cam.inquire_power()
+    rig.sim.garbage(False)
+    await rig.cam.goto_degrees(10.0, 0.0)  # the port still works
+    rig.sup.kick()
+    await rig.sup.wait_ready(REPLUG_READY_S)
+    assert await rig.cam.inquire_power() is True
+
+
+async def test_buffer_full_is_retried_after_a_completion(rig: Rig) -> None:
+    rig.sim.error_reply(m.ErrorCode.BUFFER_FULL, count=1)
+    await rig.cam.goto_degrees(5.0, 0.0)  # first answer: buffer full; the retry runs it
+    assert rig.sim.state().pan_deg == pytest.approx(5.0, abs=0.05)
+
+
+async def test_buffer_full_with_both_sockets_busy(rig: Rig) -> None:
+    goto = asyncio.create_task(rig.cam.goto_degrees(-150.0, 0.0, speed=0x04))  # socket 1
+    zoom = asyncio.create_task(rig.cam.zoom_to(0x2000))  # socket 2
+    await _until(lambda: len(rig.sim.state().busy_sockets) == 2)
+    with pytest.raises(CommandRejectedError) as info:
+        await rig.cam.backlight(True)  # waits for a completion once, then gives up
+    assert info.value.code == m.ErrorCode.BUFFER_FULL
+    assert "buffer full" in str(info.value)
+    await rig.cam.stop()  # buffer full too: the pan-tilt move's socket is cancelled
+    with pytest.raises(CommandRejectedError) as info:
+        await goto
+    assert info.value.code == m.ErrorCode.CANCELED
+    assert len(rig.sim.state().busy_sockets) == 1  # the zoom runs on
+    await zoom
+    assert rig.sim.state().busy_sockets == ()
+    assert rig.sim.state().zoom == 0x2000
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [(m.ErrorCode.SYNTAX, "syntax error"), (m.ErrorCode.NOT_EXECUTABLE, "not executable")],
+)
+async def test_syntax_and_not_executable_errors(rig: Rig, code: int, text: str) -> None:
+    rig.sim.error_reply(code, count=1)
+    with pytest.raises(CommandRejectedError) as info:
+        await rig.cam.goto_degrees(15.0, 0.0)
+    assert info.value.code == code
+    assert text in str(info.value)
+    assert info.value.device_id == "cam1"
+    await rig.cam.goto_degrees(15.0, 0.0)  # the next command runs
+    assert rig.sup.state is DeviceState.READY
+
+
+async def test_network_change_in_the_middle_of_traffic() -> None:
+    async with PtySimulator(cameras=2, model=MODEL, addressed=False, **FAST) as sim:
+        port = ViscaPort(SerialTransport(sim.path), ack_timeout_s=0.3, inquiry_timeout_s=0.3)
+        sup = ViscaSupervisor(port, addresses=(1, 2), health_interval_s=None)
+        await sup.start()
+        try:
+            await sup.wait_ready(2.0)
+            profile = profile_for(MODEL)
+            cams = [ViscaCamera(port, a, profile, f"cam{a}") for a in (1, 2)]
+
+            async def traffic(cam: ViscaCamera) -> None:
+                for i in range(12):
+                    await cam.goto(i * 16, 0, speed=0x18)
+                    assert (await cam.position()).pan == i * 16
+                    await cam.inquire_power()
+
+            async def changes() -> None:
+                for _ in range(3):
+                    await asyncio.sleep(0.05)
+                    sim.inject(bytes.fromhex("9038ff"))  # camera 1 reports a chain change
+
+            await asyncio.gather(traffic(cams[0]), traffic(cams[1]), changes())
+            assert port.network_changes == 3
+            assert port.camera_count == 2
+            assert sup.state is DeviceState.READY
+        finally:
+            await sup.stop()
