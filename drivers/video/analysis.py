@@ -14,6 +14,7 @@ and the per-step figures are PLATFORM.md Media 3 "Per-frame checks".
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -30,9 +31,12 @@ BLACK_MEAN_MAX: Final = 20.0  # mean luma at or below this, together with …
 BLACK_DARK_LEVEL: Final = 16  # … pixels below this level …
 BLACK_DARK_FRACTION_MIN: Final = 0.95  # … covering at least this share → black frame
 FROZEN_DIFF_MAX: Final = 0.1  # mean |Δluma| below this between consecutive frames = identical
-FROZEN_PAIRS_FAIL: Final = (
-    10  # identical consecutive pairs before "frozen" fails (≈0.4 s at 25 fps)
-)
+# "Frozen" fails when at least FROZEN_PAIRS_FAIL of the last FROZEN_WINDOW consecutive
+# pairs were identical. A window, not an unbroken run: a frozen H.264 stream still
+# sends a fresh key frame every GOP, which decodes slightly differently (seen with
+# gst x264enc key-int-max=25), and that one pair must not reset the finding.
+FROZEN_WINDOW: Final = 12  # pairs (≈0.5 s at 25 fps)
+FROZEN_PAIRS_FAIL: Final = 10
 FOCUS_WIDTH: Final = 960  # focus is measured on a copy this wide (PLATFORM.md: 2.0 ms)
 SHARPNESS_FAIL: Final = 20.0  # variance of the Laplacian below this: out of focus
 SHARPNESS_WARN: Final = 50.0  # … below this: soft
@@ -86,6 +90,7 @@ class Thresholds:
     black_dark_level: int = BLACK_DARK_LEVEL
     black_dark_fraction_min: float = BLACK_DARK_FRACTION_MIN
     frozen_diff_max: float = FROZEN_DIFF_MAX
+    frozen_window: int = FROZEN_WINDOW
     frozen_pairs_fail: int = FROZEN_PAIRS_FAIL
     focus_width: int = FOCUS_WIDTH
     sharpness_fail: float = SHARPNESS_FAIL
@@ -137,8 +142,9 @@ def analyze_frame(
     """Run the full check set on ``frame`` (BGR or gray).
 
     ``previous`` is the frame before it (BGR or gray, same size) for the frozen check;
-    without it that check is SKIP. ``identical_pairs`` is how many consecutive identical
-    pairs came before (see :class:`FrameAnalyzer`); without it one identical pair FAILs.
+    without it that check is SKIP. ``identical_pairs`` is how many of the pairs just
+    before were identical (see :class:`FrameAnalyzer`); without it one identical pair
+    FAILs.
     """
     gray = _checked_gray(frame)
     prev_gray = None if previous is None else _checked_gray(previous)
@@ -146,29 +152,27 @@ def analyze_frame(
 
 
 class FrameAnalyzer:
-    """Stateful checks over a stream: remembers the previous frame and counts identical
-    consecutive pairs, so "frozen" WARNs on the first repeat and FAILs after
-    ``thresholds.frozen_pairs_fail`` of them."""
+    """Stateful checks over a stream: remembers the previous frame and which of the
+    recent pairs were identical, so "frozen" WARNs on a repeat and FAILs once
+    ``frozen_pairs_fail`` of the last ``frozen_window`` pairs were identical."""
 
     def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.thresholds = thresholds
         self._prev: Frame | None = None
-        self._identical = 0
+        self._recent: deque[bool] = deque(maxlen=max(0, thresholds.frozen_window - 1))
 
     def analyze(self, frame: Frame) -> FrameReport:
         gray = _checked_gray(frame)
         prev = self._prev if self._prev is not None and self._prev.shape == gray.shape else None
-        report = _report(gray, prev, self.thresholds, self._identical)
-        if prev is not None and report.frozen.value < self.thresholds.frozen_diff_max:
-            self._identical += 1
-        else:
-            self._identical = 0
+        report = _report(gray, prev, self.thresholds, sum(self._recent))
+        if prev is not None:
+            self._recent.append(report.frozen.value < self.thresholds.frozen_diff_max)
         self._prev = gray
         return report
 
     def reset(self) -> None:
         self._prev = None
-        self._identical = 0
+        self._recent.clear()
 
 
 def check_signal(
@@ -277,11 +281,16 @@ def _black(hist: npt.NDArray[np.float64], mean: float, th: Thresholds) -> CheckR
 
 
 def _frozen(diff: float, identical_before: int, th: Thresholds, *, single: bool) -> CheckResult:
-    limits = {"diff_max": th.frozen_diff_max, "pairs_fail": th.frozen_pairs_fail}
-    if diff >= th.frozen_diff_max:
+    limits = {
+        "diff_max": th.frozen_diff_max,
+        "window": th.frozen_window,
+        "pairs_fail": th.frozen_pairs_fail,
+    }
+    identical = diff < th.frozen_diff_max
+    run = identical_before + int(identical)
+    if not identical and (single or identical_before < th.frozen_pairs_fail):
         return CheckResult("frozen", diff, Verdict.PASS, "video.frozen.ok", thresholds=limits)
-    run = identical_before + 1
-    failed = single or run >= th.frozen_pairs_fail
+    failed = (identical and single) or run >= th.frozen_pairs_fail
     return CheckResult(
         "frozen",
         diff,

@@ -23,7 +23,9 @@ from drivers.video import _cv
 from drivers.video._cv import Frame
 
 TEXTURE_TILE_PX: Final = 128
-TEXTURE_OCTAVE_DEG: Final = (0.5, 0.125, 0.03125, 0.0078125, 0.001953125)  # texel sizes
+# Texel size of each octave, 4× apart; each tile's period (128 texels) divides 360°, so
+# the texture has no seam where pan wraps from +180° to −180°.
+TEXTURE_OCTAVE_DEG: Final = tuple(360.0 / (TEXTURE_TILE_PX * 6 * 4**k) for k in range(5))
 TEXTURE_AMPLITUDE: Final = 6  # ± luma levels of each octave's grain
 _TEXEL_PX_RANGE: Final = (1.0, 32.0)
 _CENTER: Final = 128

@@ -1,0 +1,161 @@
+"""The simulated camera's stream: real HTTP on loopback, faults, and VISCA-driven views."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from drivers.video import (
+    Fault,
+    ManualCamera,
+    Verdict,
+    VideoSimulator,
+    VideoSource,
+    analyze_frame,
+    visca_camera_view,
+)
+from drivers.video.analysis import FROZEN_PAIRS_FAIL
+from drivers.video.simulator import CameraView, ptz_view, zoom_ratio
+from drivers.video.stream import MjpegServer
+from drivers.visca import messages
+from drivers.visca.models import profile_for
+from drivers.visca.sim_camera import CameraSimulator
+from tests.video.conftest import SIM_SIZE, analyze_frames, wait_until
+
+
+async def _http(url_port: int, request: bytes, read: int = 200_000, limit_s: float = 5.0) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", url_port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        data = b""
+        deadline = time.monotonic() + limit_s
+        while len(data) < read and time.monotonic() < deadline:
+            chunk = await asyncio.wait_for(reader.read(65536), deadline - time.monotonic())
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_stream_speaks_multipart_mjpeg(sim: VideoSimulator) -> None:
+    data = await _http(
+        sim.server.port, b"GET /video.mjpg HTTP/1.1\r\nHost: x\r\n\r\n", read=120_000
+    )
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Content-Type: multipart/x-mixed-replace; boundary=ffmpeg" in head
+    parts = body.split(b"--ffmpeg\r\n")[1:]
+    assert len(parts) >= 2
+    part_head, _, jpeg = parts[0].partition(b"\r\n\r\n")
+    length = int(part_head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    image = cv2.imdecode(np.frombuffer(jpeg[:length], np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (SIM_SIZE[1], SIM_SIZE[0], 3)
+
+
+async def test_snapshot_not_found_and_bad_request(sim: VideoSimulator) -> None:
+    snap = await _http(sim.server.port, b"GET /snapshot.jpg HTTP/1.1\r\n\r\n")
+    head, _, jpeg = snap.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"image/jpeg" in head
+    assert cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR).shape[:2] == (
+        SIM_SIZE[1],
+        SIM_SIZE[0],
+    )
+    assert (await _http(sim.server.port, b"GET /nope HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 404")
+    assert (await _http(sim.server.port, b"POST /video.mjpg HTTP/1.1\r\n\r\n")).startswith(
+        b"HTTP/1.1 400"
+    )
+    assert (await _http(sim.server.port, b"\x00\xff garbage\r\n\r\n")).startswith(b"HTTP/1.1 400")
+
+
+async def test_server_refuses_other_than_loopback() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        MjpegServer(lambda: b"", host="0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("fault", "check", "code"),
+    [
+        (Fault.BLACK, "black", "video.black.black"),
+        (Fault.BLURRED, "focus", "video.focus.blurred"),
+        (Fault.FROZEN, "frozen", "video.frozen.frozen"),
+    ],
+)
+async def test_picture_faults_reach_the_checks_through_the_stream(
+    sim: VideoSimulator, fault: Fault, check: str, code: str
+) -> None:
+    async with VideoSource(sim.url, stall_timeout_s=2.0) as source:
+        healthy = await analyze_frames(source, 3)
+        assert healthy[-1].verdict is Verdict.PASS, healthy[-1]
+        await sim.set_fault(fault)
+        await source.next_frame()  # let a frame made before the switch pass
+        reports = await analyze_frames(source, FROZEN_PAIRS_FAIL + 2)
+        result = getattr(reports[-1], check)
+        assert result.verdict is Verdict.FAIL
+        assert result.code == code
+        await sim.set_fault(Fault.NONE)
+        await source.next_frame()
+        recovered = await analyze_frames(source, 3)
+        assert recovered[-1].verdict is Verdict.PASS
+
+
+async def test_manual_moves_change_the_picture(sim: VideoSimulator, camera: ManualCamera) -> None:
+    async with VideoSource(sim.url) as source:
+        before = (await source.next_frame()).image
+        camera.move(pan_deg=30.0, tilt_deg=-10.0, zoom=4.0)
+        await source.next_frame()
+        after = (await source.next_frame()).image
+        assert float(cv2.absdiff(before, after).mean()) > 10.0
+        camera.move(power=False)
+        await source.next_frame()
+        dark = (await source.next_frame()).image
+        assert analyze_frame(dark).black.verdict is Verdict.FAIL
+
+
+async def test_visca_commands_move_the_simulated_picture() -> None:
+    profile = profile_for("srg-300h")
+    visca = CameraSimulator(profile, power_transition_s=0.0)
+    sim = VideoSimulator(visca_camera_view(visca), width=SIM_SIZE[0], height=SIM_SIZE[1])
+    start = sim.frame()
+    # A real VISCA packet: Pan-tiltAbsolutePosition to the left delegates, then zoom in.
+    packet = messages.pan_tilt_absolute(
+        profile.pan_from_degrees(-25.0),
+        profile.tilt_from_degrees(-15.0),
+        profile.max_pan_speed,
+        profile.max_tilt_speed,
+    ).to_bytes(1)
+    assert visca.handle(packet, time.monotonic())  # ACK
+    assert await wait_until(lambda: not visca.state.moving)
+    moved = sim.frame()
+    assert float(cv2.absdiff(start, moved).mean()) > 10.0
+    visca.handle(messages.power(False).to_bytes(1), time.monotonic())
+    await asyncio.sleep(0.05)
+    assert analyze_frame(sim.frame()).black.verdict is Verdict.FAIL
+
+
+def test_view_adapters() -> None:
+    assert zoom_ratio(0.0) == 1.0
+    assert zoom_ratio(1.0) == pytest.approx(20.0)
+    assert zoom_ratio(2.0) == pytest.approx(20.0)  # clamped like the lens end
+    assert ptz_view(lambda: (1.0, 2.0, 3.0))() == CameraView(1.0, 2.0, 3.0)
+    sim = VideoSimulator(lambda: CameraView(float("inf"), 0.0, 1.0), width=64, height=36)
+    with pytest.raises(ValueError, match="non-finite"):
+        sim.frame()
+    with pytest.raises(ValueError, match="jpeg_quality"):
+        VideoSimulator(width=64, height=36, jpeg_quality=0)
+
+
+async def test_frozen_fault_repeats_the_same_bytes(sim: VideoSimulator) -> None:
+    sim.jpeg()
+    await sim.set_fault(Fault.FROZEN)
+    assert sim.jpeg() == sim.jpeg()
+    await sim.set_fault(Fault.NONE)
+    assert sim.jpeg() != sim.jpeg()
