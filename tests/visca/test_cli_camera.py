@@ -1,0 +1,232 @@
+"""The technician CLI against the camera simulator on a real pty, in both languages.
+
+``appliance camera`` runs in-process through typer's CliRunner (the same parsing and
+code as the shell command) while the simulator serves a 2-camera chain at 9600 baud
+from a background thread. Error cases must give one line on stderr and exit code 1,
+never a traceback. Two cases run real processes: permission denied (the CLI as user
+``nobody``) and ``appliance sim visca`` in the foreground, stopped by SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import serial
+from typer.testing import CliRunner
+
+from appliance.cli.main import app
+from drivers.visca.models import profile_for
+from drivers.visca.simulator import PtySimulator, SimulatorThread
+
+SRG = profile_for("srg-300h")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def chain() -> Iterator[SimulatorThread[PtySimulator]]:
+    runner = SimulatorThread(lambda: PtySimulator(cameras=2, baud=9600, power_transition_s=0.2))
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+def cli(
+    chain: SimulatorThread[PtySimulator], *args: str, lang: str | None = None
+) -> tuple[int, str, str]:
+    argv = ["camera", "--port", chain.sim.path, *(["--lang", lang] if lang else [])]
+    result = CliRunner().invoke(app, [*argv, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_line_error(code: int, err: str) -> str:
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_info_in_vietnamese(chain: SimulatorThread[PtySimulator]) -> None:
+    code, out, err = cli(chain, "info")
+    assert (code, err) == (0, "")
+    assert "Camera địa chỉ 1 trên" in out
+    assert "Chuỗi nối tiếp có 2 camera" in out
+    assert "Mã hãng 0001, mã model 0513" in out
+    assert "Camera đang bật" in out
+    assert "Lấy nét: tự động" in out
+
+
+def test_goto_in_degrees_and_position_in_english(chain: SimulatorThread[PtySimulator]) -> None:
+    code, out, _ = cli(chain, "--address", "2", "goto", "-30", "12.5", "--degrees", lang="en")
+    assert code == 0
+    assert "Camera 2 reached pan -30.0°, tilt +12.5°" in out
+    state = chain.sim.camera(2).state
+    assert (state.pan, state.tilt) == (SRG.pan_from_degrees(-30), SRG.tilt_from_degrees(12.5))
+    assert chain.sim.camera(1).state.pan == 0  # only the addressed camera moved
+    code, out, _ = cli(chain, "--address", "2", "position", lang="en")
+    assert code == 0
+    assert f"Position: pan -30.0° ({state.pan} units), tilt +12.5° ({state.tilt} units)" in out
+
+
+def test_move_for_a_duration_then_stop(chain: SimulatorThread[PtySimulator]) -> None:
+    code, out, _ = cli(chain, "move", "up-right", "--duration", "0.3", "--speed", "10")
+    assert code == 0
+    assert "Camera 1 đang quay lên trên, sang phải, tốc độ 10" in out
+    assert "Đã dừng sau" in out
+    state = chain.sim.camera(1).state
+    assert state.pan > 0
+    assert state.tilt > 0
+    assert not state.moving
+    code, out, _ = cli(chain, "stop")
+    assert (code, out.strip()) == (0, "Đã dừng camera 1")
+
+
+def test_preset_store_and_recall(chain: SimulatorThread[PtySimulator]) -> None:
+    assert cli(chain, "goto", "0x800", "0x200")[0] == 0
+    code, out, _ = cli(chain, "preset", "store", "4")
+    assert (code, out.strip()) == (0, "Đã lưu vị trí đặt sẵn 4")
+    assert cli(chain, "goto", "0", "0")[0] == 0
+    code, out, _ = cli(chain, "preset", "recall", "4", lang="en")
+    assert code == 0
+    assert out.startswith("Moved to preset 4 (")
+    state = chain.sim.camera(1).state
+    assert (state.pan, state.tilt, state.last_preset) == (0x800, 0x200, 4)
+
+
+def test_power_and_zoom(chain: SimulatorThread[PtySimulator]) -> None:
+    code, out, _ = cli(chain, "power", "off")
+    assert (code, out.strip()) == (0, "Đã tắt camera 1 (chế độ chờ)")
+    assert not chain.sim.camera(1).state.power
+    code, out, _ = cli(chain, "power", "on", lang="en")
+    assert (code, out.strip()) == (0, "Camera 1 switched on")
+    code, out, _ = cli(chain, "zoom", "to", "4096")
+    assert (code, out.strip()) == (0, "Zoom đã đến vị trí 4096 (25% dải zoom quang học)")
+    assert chain.sim.camera(1).state.zoom == 4096
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "Lỗi: không tìm thấy cổng"), ("en", "Error: port /nonexistent/ttyUSB9 not found")],
+)
+def test_missing_port(lang: str, expected: str) -> None:
+    result = CliRunner().invoke(
+        app, ["camera", "--port", "/nonexistent/ttyUSB9", "--lang", lang, "info"]
+    )
+    assert expected in one_line_error(result.exit_code, result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "đang bị chương trình khác giữ"), ("en", "is held by another program")],
+)
+def test_busy_port(chain: SimulatorThread[PtySimulator], lang: str, expected: str) -> None:
+    holder = serial.Serial(chain.sim.path, 9600, exclusive=True)
+    try:
+        code, _, err = cli(chain, "info", lang=lang)
+    finally:
+        holder.close()
+    assert expected in one_line_error(code, err)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "camera địa chỉ 1 trên"), ("en", "does not answer")],
+)
+def test_silent_camera(chain: SimulatorThread[PtySimulator], lang: str, expected: str) -> None:
+    chain.call(lambda sim: sim.silent())
+    code, _, err = cli(chain, "position", lang=lang)
+    assert expected in one_line_error(code, err)
+    assert ("không trả lời" in err) == (lang == "vi")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "camera từ chối lệnh"), ("en", "the camera refused")],
+)
+def test_refused_command(chain: SimulatorThread[PtySimulator], lang: str, expected: str) -> None:
+    chain.call(lambda sim: sim.error_reply(0x41, count=-1))
+    code, _, err = cli(chain, "power", "on", lang=lang)
+    message = one_line_error(code, err)
+    assert expected in message
+    assert ("không thực hiện được lúc này" in message) == (lang == "vi")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--address", "5", "info"), "không có camera địa chỉ 5"),
+        (("move", "sideways"), "giá trị không hợp lệ"),
+        (("goto", "40000", "0"), "giá trị không hợp lệ"),  # outside the model's pan range
+        (("preset", "recall", "16"), "giá trị không hợp lệ"),  # SRG-300H has 0–15
+    ],
+)
+def test_bad_requests(
+    chain: SimulatorThread[PtySimulator], args: tuple[str, ...], expected: str
+) -> None:
+    code, _, err = cli(chain, *args)
+    assert expected in one_line_error(code, err)
+
+
+def test_bad_url() -> None:
+    result = CliRunner().invoke(app, ["camera", "--port", "ftp://camera", "--lang", "en", "info"])
+    assert "Error: invalid port" in one_line_error(result.exit_code, result.stderr)
+
+
+def test_permission_denied_as_an_unprivileged_user(chain: SimulatorThread[PtySimulator]) -> None:
+    device = chain.call(lambda sim: sim._pty.device)
+    assert device is not None
+    command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    command += [sys.executable, "-m", "appliance", "camera", "--port", device, "info"]
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "HOME": "/nonexistent"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd="/")
+    assert "không có quyền mở cổng" in one_line_error(done.returncode, done.stderr)
+
+
+def test_sim_command_runs_in_the_foreground_and_stops_on_sigterm(tmp_path: Path) -> None:
+    link = tmp_path / "cam"
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "appliance", "sim", "visca", "--cameras", "2", "--link", str(link)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert sim.stdout is not None
+        assert sim.stdout.readline().strip() == str(link)
+        assert "Đang mô phỏng 2 camera srg-300h" in sim.stdout.readline()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "appliance",
+                "camera",
+                "--port",
+                str(link),
+                "--address",
+                "2",
+                "position",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Vị trí: pan +0.0°" in done.stdout
+        sim.send_signal(signal.SIGTERM)
+        out, err = sim.communicate(timeout=10)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(5)
+    assert sim.returncode == 0, err
+    assert "Đã dừng mô phỏng camera" in out
+    assert not os.path.lexists(link)  # the pty link goes with the simulator
