@@ -398,35 +398,29 @@ def _need_alsa_pulse_plugin() -> None:
     )
 
 
-def _wait_for_signal() -> None:
-    """Sleep until SIGINT or SIGTERM, then restore the previous handlers."""
+def main() -> None:
+    """Run one simulated room in the foreground; print the environment that reaches it."""
     stop = {"now": False}
 
     def handler(_signum: int, _frame: object) -> None:
         stop["now"] = True
 
+    # Handlers first: a SIGTERM that arrives while the server starts still stops it cleanly.
     signums = (signal.SIGINT, signal.SIGTERM)
     old = [signal.signal(s, handler) for s in signums]
-    try:
-        while not stop["now"]:
-            time.sleep(0.2)
-    finally:
-        for s, h in zip(signums, old, strict=True):
-            signal.signal(s, h)
-
-
-def main() -> None:
-    """Run one simulated room in the foreground; print the environment that reaches it."""
     sim = RoomAudioSimulator()
-    sim.start()
     try:
+        sim.start()
         for key, value in sim.env().items():
             sys.stdout.write(f"export {key}={value}\n")
         sys.stdout.write(f"# devices: {sim.speaker_name!r}, {sim.mic_name!r}; Ctrl-C stops\n")
         sys.stdout.flush()
-        _wait_for_signal()
+        while not stop["now"]:
+            time.sleep(0.1)
     finally:
         sim.stop()
+        for s, h in zip(signums, old, strict=True):
+            signal.signal(s, h)
 
 
 if __name__ == "__main__":
