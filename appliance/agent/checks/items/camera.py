@@ -1,0 +1,360 @@
+"""Camera items: link and identity, power, pan/tilt move-and-read-back, preset recall with
+image verification.
+
+Per camera, in this order under the camera's lock (one head, one picture):
+
+    camera.<id>.link       the link is up (kicked and given LINK_READY_WAIT_S if not) and the
+                           camera answers CAM_VersionInq; its model IDs match the config
+    camera.<id>.power      CAM_PowerInq: on (standby/fault fail)
+    camera.<id>.pan_tilt   a PAN_TILT_DELTA_DEG absolute move from where it stands, read back
+                           with Pan-tiltPosInq, then back to the start
+    camera.<id>.preset.<n> recall, wait for PRESET_SETTLE_FRAMES fresh frames, compare with the
+                           stored reference (drivers.video.presets, SSIM); only presets with a
+                           reference are recalled, the others are skipped with how to store one
+
+References live in ``<state.dir>/preset-references/<camera>/preset-NNN.{jpg,json}``
+(:func:`reference_store`; :func:`capture_reference` stores one). After the run the camera
+goes back to the pan/tilt/zoom it had before the first recall.
+
+Commands go through the service's ``CameraHandle`` (its port, its lock); the version and
+the power *state* (standby vs. fault) are asked through the driver's ``ViscaCamera`` on the
+service's open port, since the handle offers only the boolean power inquiry.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from appliance.agent.checks.items import video
+from appliance.agent.checks.items.base import CheckItem, ItemContext, in_thread
+from appliance.agent.checks.model import (
+    Outcome,
+    Text,
+    failed,
+    passed,
+    skipped,
+    text,
+    warned,
+)
+from appliance.agent.checks.settings import CheckSettings
+from drivers.errors import ConfigError, DeviceTimeoutError
+from drivers.supervision import DeviceState
+
+if TYPE_CHECKING:
+    from appliance.agent.devices import CameraHandle
+    from appliance.agent.service import AgentService
+    from appliance.config import AgentConfig
+    from drivers.video.presets import PresetStore
+    from drivers.visca.camera import ViscaCamera
+
+log = logging.getLogger(__name__)
+
+REFERENCES_DIR = "preset-references"
+
+
+def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
+    items: list[CheckItem] = []
+    store = reference_store(service.config)
+    for cam in service.cameras.values():
+        lock = (f"camera:{cam.id}",)
+        hint = link_hint(cam)
+        link_id, power_id, pt_id = (f"camera.{cam.id}.{n}" for n in ("link", "power", "pan_tilt"))
+
+        items += [
+            CheckItem(link_id, "camera.link", "camera", cam.id, functools.partial(_link, cam),
+                      resources=lock, error_hint=hint),
+            CheckItem(power_id, "camera.power", "camera", cam.id, functools.partial(_power, cam),
+                      resources=lock, requires=(link_id,), error_hint=hint),
+            CheckItem(pt_id, "camera.pan_tilt", "camera", cam.id,
+                      functools.partial(_pan_tilt, cam),
+                      resources=lock, requires=(power_id,), error_hint=hint),
+        ]  # fmt: skip
+        items += _preset_items(cam, store, pt_id, hint, settings)
+    return items
+
+
+def reference_store(config: AgentConfig) -> PresetStore:
+    """Where preset reference pictures of this room are kept."""
+    from drivers.video.presets import PresetStore
+
+    return PresetStore(Path(config.state.dir) / REFERENCES_DIR)
+
+
+async def capture_reference(service: AgentService, camera_id: str, preset: str) -> Path:
+    """Recall ``preset`` (number or name) on ``camera_id`` and store what it shows now as
+    that preset's reference; return the reference picture's path."""
+    cam = service.camera(camera_id)
+    number, _name, _s = await cam.preset_recall(preset)
+    frame = await video.fresh_frame(cam, frames=2)
+    position = await cam.position()
+    ref = await reference_store(service.config).save(
+        cam.id, number, frame, position={"pan_deg": position.pan_deg, "tilt_deg": position.tilt_deg}
+    )
+    return ref.image_path
+
+
+def link_hint(cam: CameraHandle) -> Text:
+    if cam.config.port is not None:
+        return text("checks.camera.hint.serial", device=cam.id, port=cam.config.port)
+    return text("checks.camera.hint.network", device=cam.id, url=cam.config.url or "")
+
+
+# -- items -------------------------------------------------------------------------------------
+
+
+async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
+    from drivers.visca.models import GENERIC, profile_from_version
+
+    link = cam.link
+    hint = link_hint(cam)
+    if link.state is not DeviceState.READY:
+        link.supervisor.kick()  # retry now instead of at the end of its backoff
+        try:
+            await link.supervisor.wait_ready(ctx.settings.link_ready_wait_s)
+        except DeviceTimeoutError:
+            error = link.supervisor.last_error or link.state.value
+            return failed(
+                text("checks.camera.link.down", device=cam.id, link=cam.config.link, error=error),
+                hint,
+            )
+    try:
+        version = await _driver(cam, "version").version()
+    except DeviceTimeoutError as exc:
+        return failed(text("checks.camera.link.silent", device=cam.id, error=exc.detail), hint)
+    found = profile_from_version(version.vendor, version.model)
+    values = {
+        "vendor_id": f"0x{version.vendor:04X}",
+        "model_id": f"0x{version.model:04X}",
+        "rom": f"0x{version.rom:04X}",
+        "model": found.name,
+        "configured_model": cam.config.model,
+    }
+    if cam.profile is GENERIC or found.name == cam.profile.name:
+        return passed(text("checks.camera.link.ok", device=cam.id, model=found.title), **values)
+    fix = text("checks.camera.model.hint", device=cam.id, model=found.name)
+    if found is GENERIC:
+        unknown = text(
+            "checks.camera.model.unknown",
+            device=cam.id,
+            model_id=values["model_id"],
+            configured=cam.config.model,
+        )
+        return warned(unknown, fix, **values)
+    return warned(
+        text(
+            "checks.camera.model.mismatch",
+            device=cam.id,
+            model=found.name,
+            configured=cam.config.model,
+        ),
+        fix,
+        **values,
+    )
+
+
+async def _power(cam: CameraHandle, ctx: ItemContext) -> Outcome:
+    from drivers.visca.messages import PowerState
+
+    state = await _driver(cam, "power_inquiry").power_state()
+    if state is PowerState.ON:
+        return passed(text("checks.camera.power.on", device=cam.id), power="on")
+    if state is PowerState.STANDBY:
+        return failed(
+            text("checks.camera.power.standby", device=cam.id),
+            text("checks.camera.power.hint", device=cam.id),
+            power="standby",
+        )
+    return failed(
+        text("checks.camera.power.fault", device=cam.id),
+        text("checks.camera.power.fault_hint", device=cam.id),
+        power="fault",
+    )
+
+
+async def _pan_tilt(cam: CameraHandle, ctx: ItemContext) -> Outcome:
+    profile = cam.profile
+    per_deg = profile.units_per_degree_pan
+    delta = round(ctx.settings.pan_tilt_delta_deg * per_deg)
+    start = await cam.position()
+    target = start.pan + delta if start.pan + delta <= profile.pan_range[1] else start.pan - delta
+    await cam.goto(target, start.tilt, None)
+    moved = await cam.position()
+    await cam.goto(start.pan, start.tilt, None)
+    back = await cam.position()
+    tolerance = ctx.settings.pan_tilt_tolerance_deg
+    moved_deg = abs(moved.pan - start.pan) / per_deg
+    off_deg = abs(moved.pan - target) / per_deg
+    back_deg = max(
+        abs(back.pan - start.pan) / per_deg,
+        abs(back.tilt - start.tilt) / profile.units_per_degree_tilt,
+    )
+    values = {
+        "moved_deg": moved_deg,
+        "target_deg": abs(target - start.pan) / per_deg,
+        "target_error_deg": off_deg,
+        "return_error_deg": back_deg,
+    }
+    hint = text("checks.camera.pan_tilt.hint", device=cam.id)
+    if moved_deg < tolerance:
+        return failed(
+            text(
+                "checks.camera.pan_tilt.stuck",
+                device=cam.id,
+                deg=f"{ctx.settings.pan_tilt_delta_deg:g}",
+            ),
+            hint,
+            **values,
+        )
+    if off_deg > tolerance:
+        return failed(
+            text("checks.camera.pan_tilt.off", device=cam.id, error=f"{off_deg:.2f}"),
+            hint,
+            **values,
+        )
+    if back_deg > tolerance:
+        return warned(
+            text("checks.camera.pan_tilt.not_back", device=cam.id, error=f"{back_deg:.2f}"),
+            hint,
+            **values,
+        )
+    return passed(
+        text("checks.camera.pan_tilt.ok", device=cam.id, deg=f"{moved_deg:.1f}"), **values
+    )
+
+
+def _preset_items(
+    cam: CameraHandle, store: PresetStore, pt_id: str, hint: Text, settings: CheckSettings
+) -> list[CheckItem]:
+    named = dict(cam.presets())
+    try:
+        refs = set(store.presets_sync(cam.id))
+    except (OSError, ValueError) as exc:
+        log.warning("%s: cannot list preset references: %s", cam.id, exc)
+        refs = set()
+    numbers = sorted(set(named) | refs)
+    if not numbers:
+        return [
+            _skip_item(
+                f"camera.{cam.id}.preset", cam.id, text("checks.camera.preset.none", device=cam.id)
+            )
+        ]
+    items = []
+    for number in numbers:
+        label = named.get(number) or str(number)
+        ident = f"camera.{cam.id}.preset.{label}"
+        if cam.video is None:
+            items.append(
+                _skip_item(
+                    ident,
+                    cam.id,
+                    text("checks.camera.preset.no_video", device=cam.id, preset=label),
+                )
+            )
+        elif number not in refs:
+            why = text("checks.camera.preset.no_reference", device=cam.id, preset=label)
+            how = text("checks.camera.preset.reference_hint", device=cam.id, preset=label)
+            items.append(_skip_item(ident, cam.id, why, how))
+        else:
+            run = functools.partial(_preset, cam, number, label)
+            items.append(
+                CheckItem(
+                    ident, "camera.preset", "camera", cam.id, run,
+                    resources=(f"camera:{cam.id}",),
+                    requires=(pt_id, *video.picture_ids(cam.id)),
+                    timeout_s=settings.preset_timeout_s, error_hint=hint,
+                )
+            )  # fmt: skip
+    return items
+
+
+async def _preset(cam: CameraHandle, number: int, label: str, ctx: ItemContext) -> Outcome:
+    _remember_view(cam, ctx)
+    await _snapshot_view(cam, ctx)
+    _, _, recall_s = await cam.preset_recall(str(number))
+    frame = await video.fresh_frame(cam, frames=ctx.settings.preset_settle_frames)
+    store = reference_store(ctx.service.config)
+    try:
+        match = await store.verify(cam.id, number, frame, threshold=ctx.settings.preset_threshold)
+    except ConfigError as exc:
+        return failed(
+            text("checks.camera.preset.damaged", device=cam.id, preset=label, error=str(exc)),
+            text("checks.camera.preset.reference_hint", device=cam.id, preset=label),
+        )
+    path = ctx.evidence_path(f"camera.{cam.id}.preset.{number:03d}.jpg")
+    await in_thread(functools.partial(video.write_jpeg, path, frame))
+    values = {
+        "preset": number,
+        "score": match.score,
+        "threshold": match.threshold,
+        "recall_s": recall_s,
+    }
+    evidence = {
+        "snapshot": str(path),
+        "reference": str(store.root / cam.id / f"preset-{number:03d}.jpg"),
+    }
+    if match.passed:
+        outcome = passed(
+            text(
+                "checks.camera.preset.ok", device=cam.id, preset=label, score=f"{match.score:.2f}"
+            ),
+            **values,
+        )
+    else:
+        outcome = failed(
+            text(
+                "checks.camera.preset.elsewhere",
+                device=cam.id,
+                preset=label,
+                score=f"{match.score:.2f}",
+                threshold=f"{match.threshold:.2f}",
+            ),
+            text("checks.camera.preset.hint", device=cam.id, preset=label),
+            **values,
+        )
+    outcome.evidence.update(evidence)
+    return outcome
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _skip_item(ident: str, device: str, why: Text, how: Text | None = None) -> CheckItem:
+    async def run(_ctx: ItemContext) -> Outcome:
+        return skipped(why, how)
+
+    return CheckItem(ident, "camera.preset", "camera", device, run)
+
+
+def _driver(cam: CameraHandle, operation: str) -> ViscaCamera:
+    from drivers.visca.camera import ViscaCamera
+
+    return ViscaCamera(cam.link.port(cam.id, operation), cam.config.address, cam.profile, cam.id)
+
+
+def _remember_view(cam: CameraHandle, ctx: ItemContext) -> None:
+    """Before the first recall: put the camera back where it was once the run ends."""
+    key = f"camera.{cam.id}.restore"
+    if key in ctx.cleanups:
+        return
+
+    async def restore() -> None:
+        view = ctx.scratch.get(key)
+        if isinstance(view, tuple):
+            pan, tilt, zoom = view
+            await cam.goto(pan, tilt, None)
+            if zoom is not None:
+                await cam.zoom_to(zoom)
+
+    ctx.on_cleanup(key, restore)
+
+
+async def _snapshot_view(cam: CameraHandle, ctx: ItemContext) -> None:
+    key = f"camera.{cam.id}.restore"
+    if key in ctx.scratch:
+        return
+    position = await cam.position()
+    zoom = await cam.zoom_position()
+    ctx.stash(key, (position.pan, position.tilt, zoom))
