@@ -199,6 +199,22 @@ def decode_image(data: bytes) -> Frame:
     return _u8(img)
 
 
+def phase_shift(a: FloatImage, b: FloatImage) -> tuple[float, float, float]:
+    """Translation ``(dx, dy)`` that best maps ``a`` onto ``b`` (phase correlation with a
+    Hanning window), and the peak's response (0…1, higher = more certain)."""
+    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    return float(dx), float(dy), float(response)
+
+
+def shift_image(img: FloatImage, dx: float, dy: float) -> FloatImage:
+    """``img`` moved by ``(dx, dy)`` pixels (sub-pixel, bilinear; edges replicated)."""
+    m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], dtype=np.float64)
+    h, w = img.shape[:2]
+    res = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(res, dtype=np.float32)
+
+
 # -- ORB features (PLATFORM.md: 14.8 ms for two 960×540 frames; for occasional use) ----
 
 

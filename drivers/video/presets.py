@@ -11,8 +11,13 @@ disk, one pair of files per camera and preset::
 Two measures, each with its own named pass threshold:
 
 - ``ssim`` (default): structural similarity (Wang et al. 2004; Gaussian 11×11, σ 1.5) on
-  320×180 gray copies — 3.5 ms including both resizes (PLATFORM.md Media 3). Robust to
-  sensor noise and a moving clock hand, drops quickly when the view is elsewhere.
+  320×180 gray copies — 3.5 ms including both resizes (PLATFORM.md Media 3) — after
+  aligning the two by phase correlation. SSIM alone punishes a shift of one or two
+  pixels as hard as a different view (a 0.1° miss at zoom 6 scored 0.61 against 0.98
+  for a hit), while a real preset recall repeats only to about 0.1°. So the live copy
+  is first moved onto the reference; the match needs the aligned SSIM above its
+  threshold *and* the shift within ``MAX_SHIFT_FRACTION`` of the picture, and reports
+  the shift (``offset``) so a technician sees which way the camera is off.
 - ``orb``: share of the reference's ORB keypoints with a close, cross-checked match in
   the live frame (960-wide copies, ~15 ms) — tolerates small shifts better.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -32,6 +38,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from drivers.errors import ConfigError
 from drivers.video import _cv
@@ -40,11 +47,12 @@ from drivers.video.capture import write_atomic
 
 SSIM_SIZE: Final = (320, 180)
 SSIM_SIGMA: Final = 1.5
-SSIM_PASS: Final = 0.70  # same view ≥ 0.9 on simulator footage; another preset ≤ 0.5
+SSIM_PASS: Final = 0.80  # aligned, simulator footage: same view ≥ 0.9 (shift ≤ 5 %); other presets ≤ 0.66
+MAX_SHIFT_FRACTION: Final = 0.05  # the view may be off by at most 5 % of its width/height
 ORB_WIDTH: Final = 960
 ORB_FEATURES: Final = 500
 ORB_MAX_DISTANCE: Final = 50  # Hamming distance of a "good" match (of 256 bits)
-ORB_PASS: Final = 0.25
+ORB_PASS: Final = 0.5  # same view ≥ 0.9; another preset ≤ 0.25, but zoom 1 vs 1.3 gave 0.41
 REFERENCE_JPEG_QUALITY: Final = 95
 PRESET_MIN: Final = 0
 PRESET_MAX: Final = 255  # VISCA memory numbers fit one byte (VISCA.md CAM_Memory)
@@ -77,6 +85,9 @@ class PresetMatch:
     threshold: float
     passed: bool
     elapsed_ms: float
+    # ssim only: how far the live picture is shifted from the reference, as fractions of
+    # its width and height (+x: content moved right, +y: moved down).
+    offset: tuple[float, float] = (0.0, 0.0)
 
 
 def verify_preset(
@@ -93,8 +104,11 @@ def verify_preset(
     start = time.perf_counter()
     if method == "ssim":
         limit = SSIM_PASS if threshold is None else threshold
-        score = ssim(_small_gray(frame, SSIM_SIZE), _small_gray(ref, SSIM_SIZE))
-    elif method == "orb":
+        score, offset = aligned_ssim(_small_gray(ref, SSIM_SIZE), _small_gray(frame, SSIM_SIZE))
+        passed = score >= limit and max(abs(offset[0]), abs(offset[1])) <= MAX_SHIFT_FRACTION
+        elapsed = (time.perf_counter() - start) * 1000
+        return PresetMatch(method, score, limit, passed, elapsed, offset)
+    if method == "orb":
         limit = ORB_PASS if threshold is None else threshold
         score = _cv.orb_good_match_ratio(
             _width_gray(ref, ORB_WIDTH),
@@ -102,19 +116,35 @@ def verify_preset(
             ORB_FEATURES,
             ORB_MAX_DISTANCE,
         )
-    else:
-        raise ValueError(f"unknown preset verification method {method!r} (ssim, orb)")
-    elapsed = (time.perf_counter() - start) * 1000
-    return PresetMatch(method, score, limit, score >= limit, elapsed)
+        elapsed = (time.perf_counter() - start) * 1000
+        return PresetMatch(method, score, limit, score >= limit, elapsed)
+    raise ValueError(f"unknown preset verification method {method!r} (ssim, orb)")
+
+
+def aligned_ssim(reference: Frame, live: Frame) -> tuple[float, tuple[float, float]]:
+    """SSIM of ``live`` moved onto ``reference`` (phase correlation), compared where both
+    overlap; and the shift found, as fractions of the width and height."""
+    if reference.shape != live.shape or reference.ndim != 2:
+        raise ValueError("aligned SSIM needs two gray images of one size")
+    ref = reference.astype(np.float32)
+    cur = live.astype(np.float32)
+    dx, dy, _response = _cv.phase_shift(ref, cur)
+    h, w = ref.shape
+    mx, my = min(w // 4, math.ceil(abs(dx)) + 1), min(h // 4, math.ceil(abs(dy)) + 1)
+    moved = _cv.shift_image(cur, -dx, -dy)
+    score = _ssim_f32(ref[my : h - my, mx : w - mx], moved[my : h - my, mx : w - mx])
+    return score, (dx / w, dy / h)
 
 
 def ssim(a: Frame, b: Frame) -> float:
     """Mean SSIM of two same-size gray images (Wang et al. 2004, K1 0.01, K2 0.03)."""
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"SSIM needs two gray images of one size, not {a.shape} and {b.shape}")
+    return _ssim_f32(a.astype(np.float32), b.astype(np.float32))
+
+
+def _ssim_f32(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]) -> float:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    x = a.astype(np.float32)
-    y = b.astype(np.float32)
     mx, my = _cv.gaussian_blur_f32(x, SSIM_SIGMA), _cv.gaussian_blur_f32(y, SSIM_SIGMA)
     sxx = _cv.gaussian_blur_f32(x * x, SSIM_SIGMA) - mx * mx
     syy = _cv.gaussian_blur_f32(y * y, SSIM_SIGMA) - my * my
