@@ -26,8 +26,9 @@ monitor into a second null sink keeps the room rendering in short blocks, and su
 resuming the room sink once at start restarts its clock so it leaves the initial 2 s block
 at once: the first microphone block then arrives in ~30 ms.
 
-All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.2 s); async callers use
-``asyncio.to_thread``. ``python -m drivers.audio.simulator`` runs one in the foreground.
+All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.1 s); async callers use
+``asyncio.to_thread`` — except ``start()``: call it from a long-lived thread (the main one),
+because the server is tied to the thread that started it (see ``start``). ``python -m drivers.audio.simulator`` runs one in the foreground.
 """
 
 from __future__ import annotations
@@ -152,7 +153,11 @@ class RoomAudioSimulator:
             PULSE_STATE_PATH=str(self.dir / "state"),
         )
         # -n: no default.pa (no udev/dbus/suspend modules) → deterministic; -F: our modules.
-        args = [
+        # setpriv --pdeathsig (util-linux): the server gets SIGTERM when the thread that
+        # started it ends, so an owner that crashes or is killed never leaves one behind.
+        setpriv = shutil.which("setpriv")
+        lifeline = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
+        args = [*lifeline,
             pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
             "--realtime=no", "--high-priority=no", "--use-pid-file=no",
             "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),

@@ -94,8 +94,10 @@ async def test_a_device_found_before_a_rescan_is_found_again_by_name(
 async def test_a_second_loopback_on_the_same_devices_is_busy(
     room_audio: RoomAudioSimulator,
 ) -> None:
-    first = asyncio.create_task(loopback_test("Room Speaker", "Room Mic"))
-    await asyncio.sleep(0)  # let it claim the devices
+    spk = await find_device("Room Speaker", DeviceKind.OUTPUT)
+    mic = await find_device("Room Mic", DeviceKind.INPUT)
+    first = asyncio.create_task(loopback_test(spk, mic))
+    await asyncio.sleep(0)  # found devices need no lookup: it claims them before it yields
     with pytest.raises(DeviceUnavailableError, match=r"busy .*loopback test"):
         await loopback_test("Room Speaker", "Room Mic")
     assert (await first).status.value == "pass"

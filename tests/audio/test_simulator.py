@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,12 @@ from drivers.audio.simulator import RoomAudioSimulator
 from drivers.errors import DeviceUnavailableError
 
 _LIST_NAMES = "import sounddevice as sd; print([d['name'] for d in sd.query_devices()])"
+_OWNER = (
+    "import sys, time\n"
+    "from drivers.audio.simulator import RoomAudioSimulator\n"
+    "sim = RoomAudioSimulator(base_dir=sys.argv[1]); sim.start()\n"
+    "print(sim.pid, flush=True); time.sleep(60)\n"
+)
 
 
 def _alive(pid: int) -> bool:
@@ -53,6 +60,28 @@ def test_start_stop_by_pid_and_clean_up(tmp_path: Path) -> None:
     assert not directory.exists()
     assert sim.pid is None
     sim.stop()  # idempotent
+
+
+def test_a_killed_owner_leaves_no_server_behind(tmp_path: Path) -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert owner.stdout is not None
+        server_pid = int(owner.stdout.readline())
+        assert _alive(server_pid)
+    finally:
+        owner.kill()  # SIGKILL: no Python cleanup runs in the owner
+        owner.wait(5)
+        if owner.stdout is not None:
+            owner.stdout.close()
+    deadline = time.monotonic() + 5.0
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(server_pid)
 
 
 def test_missing_pulseaudio_names_the_packages(
