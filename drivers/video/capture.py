@@ -281,7 +281,7 @@ class VideoSource:
             ) from None
 
     async def _watch(self) -> None:
-        period = max(0.01, self.stall_timeout_s / 4)
+        period = max(0.01, self.stall_timeout_s / 10)  # reports within 110 % of the limit
         while True:
             await asyncio.sleep(period)
             age = self.frame_age_s()

@@ -47,7 +47,9 @@ from drivers.video.capture import write_atomic
 
 SSIM_SIZE: Final = (320, 180)
 SSIM_SIGMA: Final = 1.5
-SSIM_PASS: Final = 0.80  # aligned, simulator footage: same view ≥ 0.9 (shift ≤ 5 %); other presets ≤ 0.66
+SSIM_PASS: Final = (
+    0.80  # aligned, simulator footage: same view ≥ 0.9 (shift ≤ 5 %); other presets ≤ 0.66
+)
 MAX_SHIFT_FRACTION: Final = 0.05  # the view may be off by at most 5 % of its width/height
 ORB_WIDTH: Final = 960
 ORB_FEATURES: Final = 500
