@@ -47,13 +47,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from drivers.audio import _sd
+from drivers.audio import _prereq, _sd
+from drivers.audio._prereq import need_alsa_pulse_plugin, need_binary
 from drivers.audio.aliases import AlsaPulseAlias, alsa_config_path_with, alsa_pulse_config
 from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
 
 log = logging.getLogger(__name__)
 
-SIM_ID: Final = "room-audio-simulator"
+SIM_ID: Final = _prereq.SIM_ID
 SPEAKER_NAME: Final = "Room Speaker"
 MIC_NAME: Final = "Room Mic"
 SAMPLE_RATE_HZ: Final = 48_000
@@ -64,10 +65,8 @@ KEEPALIVE_LATENCY_MS: Final = 20
 START_TIMEOUT_S: Final = 5.0
 STOP_TIMEOUT_S: Final = 5.0
 PACTL_TIMEOUT_S: Final = 5.0
-PACKAGES: Final = _sd.PACKAGES_HINT
 _MODULE_SINE_AMPLITUDE: Final = 0.5  # module-sine.c writes 0.5·sin at 100 % volume
 _PA_VOLUME_NORM: Final = 0x10000  # pulse/volume.h; software volume is cubic in linear gain
-_ALSA_PULSE_PLUGIN: Final = "libasound_module_pcm_pulse.so"
 
 
 @dataclass(frozen=True)
@@ -127,12 +126,16 @@ class RoomAudioSimulator:
         }
 
     def start(self) -> None:
-        """Start the server and build the room; raise ``DeviceUnavailableError`` if impossible."""
+        """Start the server and build the room; raise ``DeviceUnavailableError`` if impossible.
+
+        The server lives as long as the thread that calls this (PR_SET_PDEATHSIG): call it
+        from the main thread or another long-lived one, not from a short-lived worker.
+        """
         if self.running:
             return
-        pulseaudio = _need_binary("pulseaudio")
-        self._pactl = _need_binary("pactl")
-        _need_alsa_pulse_plugin()
+        pulseaudio = need_binary("pulseaudio")
+        self._pactl = need_binary("pactl")
+        need_alsa_pulse_plugin()
         self.dir = Path(tempfile.mkdtemp(prefix="room-audio-", dir=self._base_dir))
         (self.dir / "home").mkdir()
         script = self.dir / "room.pa"
@@ -374,33 +377,6 @@ class RoomAudioSimulator:
 def _pa_volume(gain_db: float) -> int:
     """pa_sw_volume_from_dB: PulseAudio's software volume is cubic in the linear gain."""
     return round(_PA_VOLUME_NORM * math.cbrt(math.pow(10.0, gain_db / 20.0)))
-
-
-def _need_binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise DeviceUnavailableError(
-            SIM_ID,
-            f"'{name}' is not installed; install the Debian packages {PACKAGES}",
-            operation="start",
-        )
-    return path
-
-
-def _need_alsa_pulse_plugin() -> None:
-    roots = [Path("/usr/lib"), Path("/usr/lib64"), Path("/usr/local/lib")]
-    for root in roots:
-        if (
-            any(root.glob(f"*/alsa-lib/{_ALSA_PULSE_PLUGIN}"))
-            or (root / "alsa-lib" / _ALSA_PULSE_PLUGIN).exists()
-        ):
-            return
-    raise DeviceUnavailableError(
-        SIM_ID,
-        f"the ALSA PulseAudio plugin ({_ALSA_PULSE_PLUGIN}) is missing; install the Debian "
-        f"packages {PACKAGES}",
-        operation="start",
-    )
 
 
 def main() -> None:
