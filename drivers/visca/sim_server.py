@@ -22,7 +22,7 @@ from typing import Any, Final, Self
 from drivers.visca.models import ModelProfile, profile_for
 from drivers.visca.sim_camera import CameraSimulator
 from drivers.visca.sim_engine import ChainEngine, Outgoing
-from drivers.visca.sim_link import CameraFramer, PacedWriter, PtyEnd
+from drivers.visca.sim_link import SPIN_S, CameraFramer, PacedWriter, PtyEnd
 from drivers.visca.sim_state import CameraState, Faults
 
 log = logging.getLogger(__name__)
@@ -193,9 +193,14 @@ class ViscaSimulator:
                     self._transmit(out)
                 continue
             self._wake.clear()
-            timeout = None if due is None else due - now
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            if due is None:
+                await self._wake.wait()
+            elif due - now > SPIN_S:
+                # Wake a little early (epoll rounds timeouts up to whole ms; sim_link).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), due - now - SPIN_S)
+            else:
+                await asyncio.sleep(0)  # the last stretch: keep serving I/O, re-check
 
     async def _open(self) -> None:
         raise NotImplementedError
