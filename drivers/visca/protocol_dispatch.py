@@ -23,12 +23,12 @@ from drivers.visca import messages as m
 from drivers.visca.protocol_support import Message, rejected
 
 if TYPE_CHECKING:
-    from drivers.visca.protocol import ViscaPort
+    from drivers.visca.protocol_core import PortCore
 
 log = logging.getLogger(__name__)
 
 
-def dispatch(port: ViscaPort, reply: m.Reply) -> None:
+def dispatch(port: PortCore, reply: m.Reply) -> None:
     address = getattr(reply, "address", None)
     if isinstance(address, int) and address >= 1:
         port.heard(address)
@@ -100,7 +100,7 @@ def dispatch(port: ViscaPort, reply: m.Reply) -> None:
     log.debug("%s: stray reply %s", port.device_id, reply)
 
 
-def _error(port: ViscaPort, awaiting: Message | None, reply: m.ErrorReply) -> bool:
+def _error(port: PortCore, awaiting: Message | None, reply: m.ErrorReply) -> bool:
     if reply.code == m.ErrorCode.CANCELED:
         target = port.sockets.pop(reply.address, reply.socket)
         if target is not None and not target.done.done():

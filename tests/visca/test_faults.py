@@ -179,7 +179,7 @@ async def test_buffer_full_is_retried_after_a_completion(rig: Rig) -> None:
 
 async def test_buffer_full_with_both_sockets_busy(rig: Rig) -> None:
     goto = asyncio.create_task(rig.cam.goto_degrees(-150.0, 0.0, speed=0x04))  # socket 1
-    zoom = asyncio.create_task(rig.cam.zoom_to(0x2000))  # socket 2
+    zoom = asyncio.create_task(rig.cam.zoom_to(0x4000))  # socket 2, seconds to the tele end
     await _until(lambda: len(rig.sim.state().busy_sockets) == 2)
     with pytest.raises(CommandRejectedError) as info:
         await rig.cam.backlight(True)  # waits for a completion once, then gives up
@@ -190,9 +190,10 @@ async def test_buffer_full_with_both_sockets_busy(rig: Rig) -> None:
         await goto
     assert info.value.code == m.ErrorCode.CANCELED
     assert len(rig.sim.state().busy_sockets) == 1  # the zoom runs on
-    await zoom
+    await rig.cam.zoom("stop")  # a socket is free now: the stop ends the zoom move
+    await asyncio.wait_for(zoom, 1.0)
     assert rig.sim.state().busy_sockets == ()
-    assert rig.sim.state().zoom == 0x2000
+    assert not rig.sim.state().moving
 
 
 @pytest.mark.parametrize(

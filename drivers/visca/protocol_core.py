@@ -1,0 +1,296 @@
+"""The core of :class:`~drivers.visca.protocol.ViscaPort`: state, the gate, the receive loop.
+
+``PortCore`` holds one port's state and the two halves every request goes through:
+``_transact`` (take the gate, send, await the first reply with resends) and the receive
+loop (decode each packet, route it: :mod:`drivers.visca.protocol_dispatch`). The
+request API on top — commands, inquiries, drives, stops, AddressSet — is ``ViscaPort``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Final
+
+from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError, ProtocolError
+from drivers.visca import messages as m
+from drivers.visca.protocol_dispatch import dispatch
+from drivers.visca.protocol_drive import DriveQueue
+from drivers.visca.protocol_support import (
+    Message,
+    PortGate,
+    SilenceTracker,
+    SocketTable,
+    new_message,
+)
+from drivers.visca.transport import Transport
+
+log = logging.getLogger(__name__)
+
+# A camera ACKs within 1V (≤ 42 ms) plus wire time; Sony BRC-300 on RS-232: 22 ms
+# (VISCA.md §1.3). 0.5 s leaves room for a slow 1V (slow shutter) and USB adapters.
+ACK_TIMEOUT_S: Final = 0.5
+INQUIRY_TIMEOUT_S: Final = 0.5
+# ACK → Completion of a quick command (power, modes, zoom/focus drive).
+COMPLETION_TIMEOUT_S: Final = 3.0
+# Preset recall / absolute moves / home run for seconds (PTZOptics: 3.1 s, §1.3).
+MOVE_COMPLETION_TIMEOUT_S: Final = 15.0
+RETRIES: Final = 2
+SILENT_LIMIT: Final = 3
+BUFFER_FULL_RETRIES: Final = 3
+
+TraceHook = Callable[[str, bytes], None]
+NotificationHook = Callable[[m.Notification], None]
+AvailabilityHook = Callable[[int, bool], None]
+
+
+class PortCore:
+    """State and plumbing of one port; see :class:`~drivers.visca.protocol.ViscaPort`."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        device_id: str | None = None,
+        ack_timeout_s: float = ACK_TIMEOUT_S,
+        inquiry_timeout_s: float = INQUIRY_TIMEOUT_S,
+        completion_timeout_s: float = COMPLETION_TIMEOUT_S,
+        move_completion_timeout_s: float = MOVE_COMPLETION_TIMEOUT_S,
+        retries: int = RETRIES,
+        silent_limit: int = SILENT_LIMIT,
+        buffer_full_retries: int = BUFFER_FULL_RETRIES,
+        init_chain: bool | None = None,
+        on_trace: TraceHook | None = None,
+        on_notification: NotificationHook | None = None,
+        on_availability: AvailabilityHook | None = None,
+    ) -> None:
+        self.transport = transport
+        self.device_id = device_id or transport.description
+        self.ack_timeout_s = ack_timeout_s
+        self.inquiry_timeout_s = inquiry_timeout_s
+        self.completion_timeout_s = completion_timeout_s
+        self.move_completion_timeout_s = move_completion_timeout_s
+        self.retries = retries
+        self.buffer_full_retries = buffer_full_retries
+        if init_chain is None:
+            from drivers.visca.transport_serial import SerialTransport
+
+            init_chain = isinstance(transport, SerialTransport)
+        self.init_chain = init_chain
+        self.on_trace = on_trace
+        self.on_notification = on_notification
+        self.on_availability = on_availability
+        self.camera_count: int | None = None
+        self.garbage_packets = 0
+        self.network_changes = 0
+        self._names: dict[int, str] = {}
+        self._gate = PortGate()
+        self._awaiting: Message | None = None
+        self.sockets = SocketTable()
+        self._drives = DriveQueue()
+        self._silence = SilenceTracker(silent_limit, self._availability)
+        self._completion_seen = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+        self._readdress: asyncio.Task[None] | None = None
+        self._lost: DeviceUnavailableError | None = DeviceUnavailableError(
+            self.device_id, "port not open"
+        )
+        self._lost_event = asyncio.Event()
+        self._opening = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._lost is None
+
+    @property
+    def unavailable(self) -> frozenset[int]:
+        """Addresses marked unavailable after ``silent_limit`` unanswered messages."""
+        return self._silence.unavailable
+
+    def name_address(self, address: int, device_id: str) -> None:
+        """Name the camera at ``address`` in errors (the camera's own device id)."""
+        self._names[address] = device_id
+
+    async def close(self) -> None:
+        """Close the link; everything pending fails with ``DeviceUnavailableError``."""
+        self._fail_all(DeviceUnavailableError(self.device_id, "port closed"))
+        for task in (self._readdress, self._reader):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._reader = self._readdress = None
+        await self.transport.close()
+
+    async def wait_closed(self) -> DeviceUnavailableError:
+        """Return the reason once the link is lost or closed."""
+        await self._lost_event.wait()
+        return self._lost or DeviceUnavailableError(self.device_id, "port closed")
+
+    async def _ask(
+        self,
+        address: int | None,
+        request: m.Request,
+        *,
+        timeout_s: float | None = None,
+        urgent: bool = False,
+    ) -> m.Reply:
+        transacted = await self._transact(
+            address, lambda: request, urgent=urgent, timeout_s=timeout_s or self.ack_timeout_s
+        )
+        if transacted is None:  # cannot happen: the pick always returns the request
+            raise ProtocolError(self.name_of(address), "nothing sent", operation=request.name)
+        return transacted[1]
+
+    async def _transact(
+        self,
+        address: int | None,
+        pick: Callable[[], m.Request | None],
+        *,
+        timeout_s: float,
+        urgent: bool = False,
+        group: str | None = None,
+        waited: bool = True,
+        resend_token: int | None = None,
+    ) -> tuple[Message, m.Reply, int] | None:
+        """Hold the gate while one message gets its first reply; None if nothing to send."""
+        self._raise_if_lost(address)
+        await self._gate.acquire(urgent=urgent)
+        try:
+            self._raise_if_lost(address)
+            request = pick()
+            if request is None:
+                return None
+            message = new_message(address, request, group=group, waited=waited)
+            self._awaiting = message
+            packet = request.to_bytes(address or 1)
+            attempts = 1 if self._silence.is_unavailable(address) else 1 + self.retries
+            token = resend_token
+            for _ in range(attempts):
+                if token is None:
+                    self._trace("tx", packet)
+                    token = await self.transport.send(packet)
+                else:
+                    self._trace("tx-again", packet)
+                    await self.transport.resend(token)
+                try:
+                    reply = await asyncio.wait_for(asyncio.shield(message.first), timeout_s)
+                except TimeoutError:
+                    continue
+                return message, reply, token
+            raise self._no_answer(address, request, attempts, timeout_s)
+        except DeviceUnavailableError as exc:
+            if self._lost is None and not self.transport.is_open:
+                self._link_lost(exc)
+            raise
+        finally:
+            self._awaiting = None
+            self._gate.release()
+
+    def _no_answer(
+        self, address: int | None, request: m.Request, attempts: int, timeout_s: float
+    ) -> DeviceError:
+        what = f"no answer to {attempts} tries, {timeout_s:.2f} s each"
+        if address is None:
+            return DeviceTimeoutError(self.device_id, what, operation=request.name)
+        count = self._silence.missed(address)
+        if self._silence.is_unavailable(address):
+            return DeviceUnavailableError(
+                self.name_of(address),
+                f"camera does not answer ({count} messages without a reply)",
+                operation=request.name,
+            )
+        return DeviceTimeoutError(self.name_of(address), what, operation=request.name)
+
+    async def _wait_for_a_completion(self, timeout_s: float) -> None:
+        self._completion_seen.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._completion_seen.wait(), timeout_s)
+
+    # -- internals: receiving ----------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                packet = await self.transport.receive()
+            except ProtocolError as exc:
+                awaiting = self._awaiting
+                if awaiting is not None and not awaiting.first.done():
+                    awaiting.first.set_exception(exc)
+                continue
+            except DeviceUnavailableError as exc:
+                self._link_lost(exc)
+                return
+            try:
+                self._trace("rx", packet)
+                dispatch(self, m.decode_reply(packet))
+            except Exception:
+                log.exception("%s: failed to handle %s", self.device_id, m.to_hex(packet))
+
+    def _link_lost(self, exc: DeviceUnavailableError) -> None:
+        if self._lost is None:
+            log.warning("%s: link lost: %s", self.device_id, exc.detail)
+        self._fail_all(exc)
+
+    def _fail_all(self, exc: DeviceUnavailableError) -> None:
+        if self._lost is None:
+            self._lost = exc
+        self._lost_event.set()
+        pending = [self._awaiting] if self._awaiting else []
+        for message in pending + self.sockets.drain():
+            for future in (message.first, message.done):
+                if not future.done():
+                    future.set_exception(exc)
+        self._drives.fail_all(exc)
+
+    def _raise_if_lost(self, address: int | None) -> None:
+        if self._lost is not None:
+            raise self._lost
+        if self._opening and address is not None:
+            raise DeviceUnavailableError(
+                self.name_of(address), "port is opening (AddressSet, IF_Clear)"
+            )
+
+    def heard(self, address: int) -> None:
+        """Any packet from ``address``: it answers again."""
+        self._silence.heard(address)
+
+    def completion_seen(self) -> None:
+        self._completion_seen.set()
+
+    def network_change(self, address: int) -> None:
+        """``z0 38 FF`` from a camera: overridden by ``ViscaPort`` (re-addressing)."""
+
+    @property
+    def awaiting(self) -> Message | None:
+        return self._awaiting
+
+    def name_of(self, address: int | None) -> str:
+        """The name errors use for ``address`` (its camera's device id when named)."""
+        if address is None:
+            return self.device_id
+        return self._names.get(address, f"{self.device_id} camera {address}")
+
+    def _trace(self, direction: str, packet: bytes) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s", self.device_id, direction, m.to_hex(packet))
+        if self.on_trace is not None:
+            try:
+                self.on_trace(direction, packet)
+            except Exception:
+                log.exception("%s: trace hook failed", self.device_id)
+
+    def _availability(self, address: int, available: bool) -> None:
+        if available:
+            log.warning("%s: answering again", self.name_of(address))
+        else:
+            log.warning("%s: silent; marked unavailable", self.name_of(address))
+        if self.on_availability is not None:
+            try:
+                self.on_availability(address, available)
+            except Exception:
+                log.exception("%s: availability hook failed", self.device_id)
