@@ -48,6 +48,9 @@ def visca(
     garbage: bool = typer.Option(False, "--garbage", help="Fault: answers are line noise."),
     slow_ms: float = typer.Option(0.0, "--slow-ms", help="Fault: answer this much later."),
     drop_acks: int = typer.Option(0, "--drop-acks", help="Fault: drop the next N ACKs."),
+    drop_completions: int = typer.Option(
+        0, "--drop-completions", help="Fault: drop the next N completions."
+    ),
     error_code: str | None = typer.Option(
         None, "--error", help="Fault: answer every command with this VISCA error (hex, e.g. 41)."
     ),
@@ -88,6 +91,7 @@ def visca(
             ("garbage", garbage),
             (f"slow {slow_ms:g} ms", slow_ms > 0),
             (f"drop {drop_acks} ACK", drop_acks > 0),
+            (f"drop {drop_completions} completion", drop_completions > 0),
             (f"error {error_code}", code is not None),
             (f"preset offset {preset_offset}", offset is not None),
         )
@@ -101,6 +105,8 @@ def visca(
         for address in range(1, cameras + 1):
             if drop_acks:
                 sim.drop_next_ack(drop_acks, address)
+            if drop_completions:
+                sim.drop_next_completion(drop_completions, address)
             if code is not None:
                 sim.error_reply(code, -1, address)
             if offset is not None:

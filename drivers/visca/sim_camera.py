@@ -119,6 +119,11 @@ class CameraSimulator:
         self._sockets: dict[int, _Pending] = {}
         self._outbox: list[tuple[bytes, object]] = []
         self._lock = threading.RLock()
+        # 5+5-nibble positions make the absolute move and limit set 17 bytes long
+        # (SRG-360SHE, VISCA.md §2.2): such models take one byte past the usual 16.
+        self._max_packet_len = MAX_PACKET_LEN + max(
+            0, profile.pan_nibbles + profile.tilt_nibbles - 9
+        )
 
     # -- public API ----------------------------------------------------------------------
 
@@ -255,7 +260,7 @@ class CameraSimulator:
         return self._reply(ERROR, 0 if code in SOCKETLESS_ERRORS else socket, code)
 
     def _handle(self, packet: bytes, now: float, client: object) -> list[bytes]:
-        if len(packet) > MAX_PACKET_LEN:
+        if len(packet) > self._max_packet_len:
             return [self._error(0, LENGTH)]  # message over 14 bytes (VISCA.md §1.1, FCB)
         body = packet[1:-1]
         if not body:

@@ -154,7 +154,6 @@ class UDPSimulator(ViscaSimulator):
         self.front = SonyIPFrontEnd(lenient=lenient)
         self._transport: asyncio.DatagramTransport | None = None
         self._peers: set[tuple[str, int]] = set()
-        self._framer = CameraFramer()
 
     def describe(self) -> str:
         scheme = "visca-ip" if self.sony_ip else "udp"
@@ -185,7 +184,7 @@ class UDPSimulator(ViscaSimulator):
         peer = (addr[0], addr[1])
         self._peers.add(peer)
         if not self.sony_ip:
-            self._feed(self._framer, data, peer)
+            self._feed(CameraFramer(), data, peer)  # a datagram holds whole packets only
             return
         answers, packet, client = self.front.datagram(data, peer)
         for answer in answers:

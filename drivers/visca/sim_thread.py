@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from collections.abc import Callable
 from typing import Final, Generic, Self, TypeVar
 
 from drivers.visca.sim_server import ViscaSimulator
+
+log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=ViscaSimulator)
 T = TypeVar("T")
@@ -87,6 +90,8 @@ class SimulatorThread(Generic[S]):
         except BaseException as exc:  # reported to start(); never kills the caller
             if not self._started.done():
                 self._started.set_exception(exc)
+            else:
+                log.warning("simulator thread %s ended with an error: %s", self._name, exc)
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -459,3 +459,25 @@ def test_port_specs() -> None:
     for bad in ("serial", "tcp:http", "udp:70000", "pty:3"):
         with pytest.raises(ValueError, match="port"):
             parse_port_spec(bad)
+
+
+def test_model_quirks_five_nibbles_single_speed_and_osd_preset() -> None:
+    she = Clock(model="srg-360she")
+    profile = profile_for("srg-360she")
+    target = (profile.pan_from_degrees(120.0), profile.tilt_from_degrees(60.0))
+    she.send(m.pan_tilt_absolute(*target, 0x18, None, pan_nibbles=5, tilt_nibbles=5))
+    she.run(5.0)
+    data = she.ask(m.inq_pan_tilt_pos(5, 5))
+    assert m.decode_pan_tilt(data, 5, 5) == target
+    strict = Clock()  # SRG-300H has no "VV 00" form: WW = 00 is speed zero
+    strict.send(m.pan_tilt_absolute(0x100, 0, 0x10, None))
+    assert [r for _, r in strict.run(0.1)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)]
+    ptz = Clock(model="ptzoptics-20x")
+    ptz.send(m.memory_recall(0x5F))  # PTZOptics: recalling 95 opens the OSD menu
+    ptz.send(m.backlight(True))
+    replies = [r for _, r in ptz.run(0.2)]
+    assert replies[-1] == m.ErrorReply(1, 1, m.ErrorCode.NOT_EXECUTABLE)
+    assert ptz.ask(m.inq_menu_mode()) == b"\x02"
+    ptz.send(m.menu_off())
+    ptz.run(0.5)
+    assert ptz.ask(m.inq_menu_mode()) == b"\x03"
