@@ -227,6 +227,11 @@ class PtySimulator(ViscaSimulator):
         return self._pty.path
 
     @property
+    def device(self) -> str | None:
+        """The current ``/dev/pts/N`` behind :attr:`path` (None while unplugged)."""
+        return self._pty.device if self._pty.is_open else None
+
+    @property
     def plugged(self) -> bool:
         return self._pty.is_open
 

@@ -180,7 +180,7 @@ def test_bad_url() -> None:
 
 
 def test_permission_denied_as_an_unprivileged_user(chain: SimulatorThread[PtySimulator]) -> None:
-    device = chain.call(lambda sim: sim._pty.device)
+    device = chain.call(lambda sim: sim.device)
     assert device is not None
     command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     command += [sys.executable, "-m", "appliance", "camera", "--port", device, "info"]
