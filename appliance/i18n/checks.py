@@ -119,8 +119,8 @@ register(
             "en": "Preset {preset} of camera {device} has no reference picture to compare with",
         },
         "checks.camera.preset.reference_hint": {
-            "vi": "Gọi vị trí {preset} của camera {device}, chỉnh khung hình cho đúng, rồi lưu ảnh mẫu: appliance check reference {device} {preset} --standalone",
-            "en": "Recall preset {preset} of camera {device}, frame the shot correctly, then store the reference: appliance check reference {device} {preset} --standalone",
+            "vi": "Gọi vị trí {preset} của camera {device}, chỉnh khung hình cho đúng, rồi lưu ảnh mẫu: appliance check reference {device} {preset}",
+            "en": "Recall preset {preset} of camera {device}, frame the shot correctly, then store the reference: appliance check reference {device} {preset}",
         },
         "checks.camera.preset.damaged": {
             "vi": "Ảnh mẫu của vị trí {preset} (camera {device}) bị hỏng: {error}",
@@ -182,6 +182,10 @@ register(
         "checks.video.frozen.no_previous": {
             "vi": "Chỉ có một khung hình, chưa đánh giá được hình đứng",
             "en": "Only one frame: cannot tell whether the picture is frozen",
+        },
+        "checks.video.frozen.no_picture": {
+            "vi": "Không đánh giá hình đứng: hình camera {device} không dùng được",
+            "en": "Frozen picture not judged: no usable picture from camera {device}",
         },
         "checks.video.frozen.hint": {
             "vi": f"Tắt bật lại camera {{device}} (hoặc bộ mã hoá hình), kiểm tra cáp hình, {_AGAIN_VI}",
@@ -417,6 +421,77 @@ register(
         "checks.hub.clock.hint": {
             "vi": f"Bật đồng bộ giờ tự động (NTP: timedatectl set-ntp true) trên máy tính phòng họp, {_AGAIN_VI}",
             "en": f"Turn on automatic time sync (NTP: timedatectl set-ntp true) on the room PC, {_AGAIN_EN}",
+        },
+        # -- appliance check ---------------------------------------------------------------
+        "checks.health.healthy": {"vi": "Tốt", "en": "Healthy"},
+        "checks.health.warning": {"vi": "Cảnh báo", "en": "Warning"},
+        "checks.health.error": {"vi": "Lỗi", "en": "Error"},
+        "checks.health.offline": {"vi": "Mất kết nối thiết bị", "en": "Offline"},
+        "checks.health.maintenance": {"vi": "Đang bảo trì", "en": "Maintenance"},
+        "checks.health.unknown": {"vi": "Chưa rõ", "en": "Unknown"},
+        "checks.cli.title": {
+            "vi": "Kiểm tra sẵn sàng trước cuộc họp ({run_id})",
+            "en": "Pre-meeting readiness check ({run_id})",
+        },
+        "checks.cli.col.item": {"vi": "Mục", "en": "Item"},
+        "checks.cli.col.status": {"vi": "Trạng thái", "en": "Status"},
+        "checks.cli.col.value": {"vi": "Giá trị", "en": "Value"},
+        "checks.cli.col.result": {
+            "vi": "Kết quả và cách khắc phục",
+            "en": "Finding and what to do",
+        },
+        "checks.cli.summary.overall": {"vi": "Kết quả chung: ", "en": "Overall: "},
+        "checks.cli.summary.counts": {
+            "vi": "{total} mục: {fail} lỗi, {warn} cảnh báo, {skip} bỏ qua",
+            "en": "{total} items: {fail} failed, {warn} warnings, {skip} skipped",
+        },
+        "checks.cli.summary.health": {
+            "vi": "Tình trạng phòng: {health}",
+            "en": "Room health: {health}",
+        },
+        "checks.cli.progress": {
+            "vi": "Đang kiểm tra ({done}/{total}): {items}",
+            "en": "Checking ({done}/{total}): {items}",
+        },
+        "checks.cli.queued": {
+            "vi": "Đang chờ lượt kiểm tra trước kết thúc…",
+            "en": "Waiting for the run before this one to finish…",
+        },
+        "checks.cli.agent_down": {
+            "vi": "Không kết nối được dịch vụ appliance-agent tại {url} ({error}). Dịch vụ có đang chạy không? Xem: systemctl status appliance-agent. Khi dịch vụ đã dừng, có thể kiểm tra trực tiếp trên thiết bị: appliance check --standalone",
+            "en": "Cannot reach the appliance-agent service at {url} ({error}). Is it running? See: systemctl status appliance-agent. While the service is stopped you can check the devices directly: appliance check --standalone",
+        },
+        "checks.cli.agent_running": {
+            "vi": "Dịch vụ appliance-agent đang chạy ({url}) và đang giữ các thiết bị; chạy lại lệnh không có --standalone (hoặc dừng dịch vụ trước)",
+            "en": "The appliance-agent service is running ({url}) and holds the devices; run the command without --standalone (or stop the service first)",
+        },
+        "checks.cli.token_unreadable": {
+            "vi": "Không đọc được tệp khoá API {path} ({error}); chạy lệnh với quyền root hoặc người dùng appliance",
+            "en": "Cannot read the API token file {path} ({error}); run as root or as the appliance user",
+        },
+        "checks.cli.token_rejected": {
+            "vi": "Dịch vụ tại {url} từ chối khoá API: tệp khoá không khớp với dịch vụ đang chạy (cùng tệp cấu hình?)",
+            "en": "The service at {url} rejected the API token: the token file does not match the running service (same config file?)",
+        },
+        "checks.cli.no_engine": {
+            "vi": "Dịch vụ tại {url} đang chạy nhưng chưa có bộ kiểm tra sẵn sàng; cập nhật phần mềm appliance",
+            "en": "The service at {url} runs without the readiness check engine; update the appliance software",
+        },
+        "checks.cli.api_error": {
+            "vi": "Dịch vụ trả lỗi HTTP {status}: {error}",
+            "en": "The service answered HTTP {status}: {error}",
+        },
+        "checks.cli.timeout": {
+            "vi": "Lượt kiểm tra chưa xong sau {seconds} giây",
+            "en": "The check did not finish within {seconds} s",
+        },
+        "checks.cli.reference.saved": {
+            "vi": "Đã lưu ảnh mẫu cho vị trí {preset} của camera {camera}: {path}",
+            "en": "Stored the reference of preset {preset} of camera {camera}: {path}",
+        },
+        "checks.cli.reference.failed": {
+            "vi": "Không lưu được ảnh mẫu cho vị trí {preset} của camera {camera}: {error}",
+            "en": "Could not store the reference of preset {preset} of camera {camera}: {error}",
         },
     }
 )

@@ -24,7 +24,7 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -58,13 +58,22 @@ log = logging.getLogger(__name__)
 MAINTENANCE_FLAG: Final = "maintenance"  # <state.dir>/maintenance: the room is in maintenance
 _RECENT_RUNS: Final = 20  # finished runs also kept in memory for progress(run_id)
 
+Planner = Callable[["AgentService", CheckSettings], list[CheckItem]]
+
 
 class CheckEngine:
     """See the module docstring; implements the service's ``CheckRunner`` protocol."""
 
-    def __init__(self, service: AgentService, settings: CheckSettings | None = None) -> None:
+    def __init__(
+        self,
+        service: AgentService,
+        settings: CheckSettings | None = None,
+        *,
+        planner: Planner = families.plan,
+    ) -> None:
         self.service = service
         self.settings = settings or CheckSettings()
+        self._planner = planner
         self.state_dir = service.config.state.dir
         self.store = HistoryStore(self.state_dir / "checks", self.settings.history_max_runs)
         self._history: list[CheckRun] = self.store.load()
@@ -143,7 +152,7 @@ class CheckEngine:
 
     def plan(self, selection: set[str] | None = None) -> list[CheckItem]:
         """The items a run of ``selection`` would run, with their prerequisites."""
-        return _select(families.plan(self.service, self.settings), selection)
+        return _select(self._planner(self.service, self.settings), selection)
 
     async def _execute(self, run: CheckRun, selection: set[str] | None) -> CheckRun:
         async with self._run_lock:
@@ -261,9 +270,14 @@ class CheckEngine:
         return lock
 
 
-def install(service: AgentService, settings: CheckSettings | None = None) -> CheckEngine:
+def install(
+    service: AgentService,
+    settings: CheckSettings | None = None,
+    *,
+    planner: Planner = families.plan,
+) -> CheckEngine:
     """Build the engine for ``service`` and plug it in as ``service.checks``."""
-    engine = CheckEngine(service, settings)
+    engine = CheckEngine(service, settings, planner=planner)
     service.checks = engine
     return engine
 
