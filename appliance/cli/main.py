@@ -22,6 +22,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("sim", "appliance.cli.sim"),
     ("config", "appliance.cli.config_cmd"),
     ("agent", "appliance.cli.agent"),
+    ("check", "appliance.cli.check"),
 ]
 
 app = typer.Typer(
