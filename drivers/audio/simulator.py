@@ -21,10 +21,10 @@ not make names visible to ``list_devices()``.
 
 Quirk this module works around: PulseAudio's null sink renders in 2 s blocks while no
 client asks for low latency (module-null-sink ``BLOCK_USEC``), so a new recording stream
-waited 0.5–2 s for its first block. A permanent 20 ms ``module-loopback`` from the room's
+waited 0.5–2 s for its first block. A permanent 100 ms ``module-loopback`` from the room's
 monitor into a second null sink keeps the room rendering in short blocks, and suspending and
 resuming the room sink once at start restarts its clock so it leaves the initial 2 s block
-at once: the first microphone block then arrives in ~30 ms.
+at once: the first microphone block then arrives in 30–60 ms.
 
 All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.1 s); async callers use
 ``asyncio.to_thread`` — except ``start()``: call it from a long-lived thread (the main one),
@@ -61,7 +61,7 @@ SAMPLE_RATE_HZ: Final = 48_000
 ROOM_NOISE_DBFS: Final = -60.0  # peak level of the room's hum at the microphone
 ROOM_NOISE_HZ: Final = 50  # mains hum (Vietnam: 50 Hz); module-sine takes whole Hz only
 CLIPPING_GAIN_DB: Final = 20.0  # "gain too high" fault: a -6 dBFS tone arrives at +14 dBFS
-KEEPALIVE_LATENCY_MS: Final = 20
+KEEPALIVE_LATENCY_MS: Final = 100  # 20 ms: 1.5–2 % of a core idle; 100 ms: 0.6 %, start-up 58 ms
 START_TIMEOUT_S: Final = 5.0
 STOP_TIMEOUT_S: Final = 5.0
 PACTL_TIMEOUT_S: Final = 5.0
