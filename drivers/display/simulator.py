@@ -22,10 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import os
 import select
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -78,6 +80,7 @@ class Xvfb:
         self.stop_timeout_s = stop_timeout_s
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._hold: socket.socket | None = None
         self.display: str | None = None
 
     @property
@@ -99,6 +102,7 @@ class Xvfb:
                 f"{self.command} not found; install the Debian package {XVFB_PACKAGE}",
                 operation="start",
             )
+        self._release_hold()
         read_fd, write_fd = os.pipe()
         argv = [exe] + ([f":{display_number}"] if display_number is not None else [])
         argv += [
@@ -137,8 +141,13 @@ class Xvfb:
         log.debug("Xvfb pid %d on %s", self._proc.pid, self.display)
         return self.display
 
-    def stop(self) -> None:
-        """Terminate Xvfb by its PID and wait for it (kill if it does not stop)."""
+    def stop(self, *, keep_display: bool = False) -> None:
+        """Terminate Xvfb by its PID and wait for it (kill if it does not stop).
+
+        ``keep_display`` holds the display number for a later ``start(number)``:
+        otherwise a parallel run's Xvfb (``-displayfd`` takes the lowest free number)
+        would take it, and clients of the old screen would reach a stranger's server.
+        """
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -150,6 +159,27 @@ class Xvfb:
         elif proc is not None:
             proc.wait()
         self._close_log()
+        if keep_display and self.display is not None:
+            self._hold_display(int(self.display[1:]))
+        else:
+            self._release_hold()
+
+    def _hold_display(self, number: int) -> None:
+        # Xvfb -displayfd skips a number whose abstract socket "@/tmp/.X11-unix/X<n>" is
+        # bound (lock files are ignored in that mode); X clients get "connection refused".
+        hold = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            hold.bind(f"\0/tmp/.X11-unix/X{number}")
+        except OSError as exc:
+            hold.close()
+            log.debug("cannot hold display :%d: %s", number, exc)
+            return
+        self._hold = hold
+
+    def _release_hold(self) -> None:
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
 
     def __enter__(self) -> str:
         return self.start()
@@ -259,7 +289,7 @@ class DisplaySimulator:
 
     async def unplug(self) -> None:
         """Fault: the screen goes away (the X server stops; players lose their output)."""
-        await self.stop()
+        await asyncio.to_thread(functools.partial(self._xvfb.stop, keep_display=True))
         self.fault = DisplayFault.NO_OUTPUT
 
     async def replug(self) -> str:
