@@ -26,7 +26,7 @@ from drivers.video.analysis import (
     analyze_frame,
     check_signal,
 )
-from drivers.video.capture import SourceState, TimedFrame, VideoSource, parse_source
+from drivers.video.capture import SourceState, TimedFrame, VideoSource
 from drivers.video.presets import PresetMatch, PresetReference, PresetStore, ssim, verify_preset
 from drivers.video.scene import PtzSource, SceneRenderer
 from drivers.video.simulator import (
@@ -37,6 +37,7 @@ from drivers.video.simulator import (
     ptz_view,
     visca_camera_view,
 )
+from drivers.video.sources import parse_source
 from drivers.video.stream import MjpegServer
 
 __all__ = [

@@ -32,11 +32,13 @@ BLACK_DARK_LEVEL: Final = 16  # … pixels below this level …
 BLACK_DARK_FRACTION_MIN: Final = 0.95  # … covering at least this share → black frame
 FROZEN_DIFF_MAX: Final = 0.1  # mean |Δluma| below this between consecutive frames = identical
 # "Frozen" fails when at least FROZEN_PAIRS_FAIL of the last FROZEN_WINDOW consecutive
-# pairs were identical. A window, not an unbroken run: a frozen H.264 stream still
-# sends a fresh key frame every GOP, which decodes slightly differently (seen with
-# gst x264enc key-int-max=25), and that one pair must not reset the finding.
-FROZEN_WINDOW: Final = 12  # pairs (≈0.5 s at 25 fps)
-FROZEN_PAIRS_FAIL: Final = 10
+# pairs were identical. A share of a window, not an unbroken run: a frozen H.264 stream
+# still sends a key frame every GOP, and the encoder refines a still picture over the
+# next few frames (seen with gst x264enc key-int-max=25: 3–4 changed pairs per second),
+# while a live camera's sensor noise makes nearly every pair differ.
+FROZEN_WINDOW: Final = 25  # pairs (1 s at 25 fps: at least one GOP of most cameras)
+FROZEN_PAIRS_FAIL: Final = 18
+FROZEN_PAIRS_WARN: Final = 5  # a repeated frame now and then (a duplicated one) is normal
 FOCUS_WIDTH: Final = 960  # focus is measured on a copy this wide (PLATFORM.md: 2.0 ms)
 SHARPNESS_FAIL: Final = 20.0  # variance of the Laplacian below this: out of focus
 SHARPNESS_WARN: Final = 50.0  # … below this: soft
@@ -92,6 +94,7 @@ class Thresholds:
     frozen_diff_max: float = FROZEN_DIFF_MAX
     frozen_window: int = FROZEN_WINDOW
     frozen_pairs_fail: int = FROZEN_PAIRS_FAIL
+    frozen_pairs_warn: int = FROZEN_PAIRS_WARN
     focus_width: int = FOCUS_WIDTH
     sharpness_fail: float = SHARPNESS_FAIL
     sharpness_warn: float = SHARPNESS_WARN
@@ -153,8 +156,8 @@ def analyze_frame(
 
 class FrameAnalyzer:
     """Stateful checks over a stream: remembers the previous frame and which of the
-    recent pairs were identical, so "frozen" WARNs on a repeat and FAILs once
-    ``frozen_pairs_fail`` of the last ``frozen_window`` pairs were identical."""
+    recent pairs were identical, so "frozen" WARNs once ``frozen_pairs_warn`` and FAILs
+    once ``frozen_pairs_fail`` of the last ``frozen_window`` pairs were identical."""
 
     def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.thresholds = thresholds
@@ -284,20 +287,21 @@ def _frozen(diff: float, identical_before: int, th: Thresholds, *, single: bool)
     limits = {
         "diff_max": th.frozen_diff_max,
         "window": th.frozen_window,
+        "pairs_warn": th.frozen_pairs_warn,
         "pairs_fail": th.frozen_pairs_fail,
     }
     identical = diff < th.frozen_diff_max
-    run = identical_before + int(identical)
-    if not identical and (single or identical_before < th.frozen_pairs_fail):
-        return CheckResult("frozen", diff, Verdict.PASS, "video.frozen.ok", thresholds=limits)
-    failed = (identical and single) or run >= th.frozen_pairs_fail
+    count = 1 if single else identical_before + int(identical)
+    if single and not identical:
+        count = 0
+    if (single and identical) or count >= th.frozen_pairs_fail:
+        verdict, code = Verdict.FAIL, "video.frozen.frozen"
+    elif count >= th.frozen_pairs_warn:
+        verdict, code = Verdict.WARN, "video.frozen.repeated"
+    else:
+        verdict, code = Verdict.PASS, "video.frozen.ok"
     return CheckResult(
-        "frozen",
-        diff,
-        Verdict.FAIL if failed else Verdict.WARN,
-        "video.frozen.frozen" if failed else "video.frozen.repeated",
-        values={"identical_pairs": float(run)},
-        thresholds=limits,
+        "frozen", diff, verdict, code, values={"identical_pairs": float(count)}, thresholds=limits
     )
 
 

@@ -31,11 +31,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
-from drivers.errors import ConfigError, DeviceTimeoutError, DeviceUnavailableError
+from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
 from drivers.video import _cv
 from drivers.video._cv import Frame
+from drivers.video.sources import parse_target, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ READ_TIMEOUT_S: Final = 5.0  # OpenCV's read timeout; it may block ~3× longer (
 STOP_JOIN_TIMEOUT_S: Final = 1.0  # wait this long for the reader thread when stopping
 SNAPSHOT_QUALITY: Final = 85
 FILE_FPS_FALLBACK: Final = 25.0  # pace a file at this rate when it does not say
-RTSP_OPTIONS: Final = "rtsp_transport;tcp|analyzeduration;0|probesize;32768"
-NETWORK_SCHEMES: Final = frozenset({"rtsp", "rtsps", "http", "https", "udp", "rtp", "tcp", "srt"})
 
 
 class SourceState(enum.StrEnum):
@@ -68,19 +66,6 @@ class TimedFrame:
     at: float
 
 
-@dataclass(frozen=True)
-class _Target:
-    kind: str  # "v4l2" | "file" | "network"
-    location: str
-    ffmpeg_options: str | None
-
-
-def parse_source(source: str) -> tuple[str, str]:
-    """``(kind, location)`` for a source string; ``ConfigError`` when unusable."""
-    target = _parse(source)
-    return target.kind, target.location
-
-
 class VideoSource:
     """One camera picture; see the module docstring. Use ``start()`` / ``stop()``."""
 
@@ -97,7 +82,7 @@ class VideoSource:
         loop_file: bool = False,
         realtime_file: bool = True,
     ) -> None:
-        self._target = _parse(source)
+        self._target = parse_target(source)
         self.source = source
         self.device_id = device_id or source
         self.open_timeout_s = open_timeout_s
@@ -382,42 +367,8 @@ class VideoSource:
         return None
 
 
-def _parse(source: str) -> _Target:
-    if not isinstance(source, str) or not source.strip():
-        raise ConfigError(
-            "a video source must be a device path, a file or a URL", key="video source"
-        )
-    source = source.strip()
-    if source.startswith("/dev/"):
-        return _Target("v4l2", source, None)
-    scheme = urlsplit(source).scheme.lower()
-    if scheme == "file":
-        return _Target("file", urlsplit(source).path, None)
-    if scheme in NETWORK_SCHEMES:
-        options = RTSP_OPTIONS if scheme in ("rtsp", "rtsps") else None
-        return _Target("network", source, options)
-    if scheme and len(scheme) > 1:
-        raise ConfigError(
-            f"unsupported video URL scheme {scheme!r} (use {', '.join(sorted(NETWORK_SCHEMES))})",
-            key="video source",
-        )
-    return _Target("file", source, None)
-
-
 def _encode_and_write(image: Frame, quality: int, path: str | Path | None) -> bytes:
     data = _cv.encode_jpeg(image, quality)
     if path is not None:
         write_atomic(Path(path), data)
     return data
-
-
-def write_atomic(dest: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename; ``ConfigError`` naming the path on failure."""
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(dest)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise ConfigError(f"cannot write: {exc.strerror or exc}", path=str(dest)) from None

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from drivers.errors import ConfigError
 from drivers.video import _cv
 from drivers.video._cv import Frame
-from drivers.video.capture import write_atomic
+from drivers.video.sources import write_atomic
 
 SSIM_SIZE: Final = (320, 180)
 SSIM_SIGMA: Final = 1.5

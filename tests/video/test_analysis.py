@@ -18,6 +18,7 @@ from drivers.video.analysis import (
     BLACK_MEAN_MAX,
     FROZEN_DIFF_MAX,
     FROZEN_PAIRS_FAIL,
+    FROZEN_PAIRS_WARN,
     FROZEN_WINDOW,
     SHARPNESS_FAIL,
     check_black,
@@ -105,7 +106,11 @@ def test_frozen_stream_warns_then_fails_and_recovers(renderer: SceneRenderer) ->
     still = renderer.render(*VIEWS[0])
     verdicts = [analyzer.analyze(still).frozen.verdict for _ in range(FROZEN_PAIRS_FAIL + 2)]
     assert verdicts[0] is Verdict.SKIP  # nothing to compare with yet
-    assert verdicts[1:FROZEN_PAIRS_FAIL] == [Verdict.WARN] * (FROZEN_PAIRS_FAIL - 1)
+    # A repeated frame or two is normal (a duplicated frame); more warn, then fail.
+    assert verdicts[1:FROZEN_PAIRS_WARN] == [Verdict.PASS] * (FROZEN_PAIRS_WARN - 1)
+    assert verdicts[FROZEN_PAIRS_WARN:FROZEN_PAIRS_FAIL] == [Verdict.WARN] * (
+        FROZEN_PAIRS_FAIL - FROZEN_PAIRS_WARN
+    )
     assert verdicts[FROZEN_PAIRS_FAIL:] == [Verdict.FAIL] * 2
     # One different frame inside a frozen stream (an H.264 key frame) keeps the finding.
     blip = analyzer.analyze(renderer.render(*VIEWS[0])).frozen
