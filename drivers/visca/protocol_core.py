@@ -98,6 +98,7 @@ class PortCore:
             self.device_id, "port not open"
         )
         self._lost_event = asyncio.Event()
+        self._lost_event.set()  # not open yet: wait_closed() returns at once
         self._opening = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -233,7 +234,7 @@ class PortCore:
 
     def _link_lost(self, exc: DeviceUnavailableError) -> None:
         if self._lost is None:
-            log.warning("%s: link lost: %s", self.device_id, exc.detail)
+            log.info("%s: link lost: %s", self.device_id, exc.detail)
         self._fail_all(exc)
 
     def _fail_all(self, exc: DeviceUnavailableError) -> None:

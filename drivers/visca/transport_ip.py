@@ -150,7 +150,7 @@ class RawTCPTransport:
             raise await self._give_up(f"send failed: {exc}") from None
 
     async def _give_up(self, reason: str) -> DeviceUnavailableError:
-        log.warning("%s: TCP link lost: %s", self.device_id, reason)
+        log.debug("%s: TCP link lost: %s", self.device_id, reason)
         error = self._inbox.fail(reason, operation="send")
         writer, self._writer = self._writer, None
         if writer is not None:

@@ -179,7 +179,7 @@ class SerialTransport:
         if fd is not None:
             asyncio.get_running_loop().remove_reader(fd)
         if self._inbox.error is None:
-            log.warning("%s: serial link lost: %s", self.device_id, reason)
+            log.debug("%s: serial link lost: %s", self.device_id, reason)
         self._inbox.fail(reason)
 
     async def _write(self, data: bytes) -> None:
