@@ -242,8 +242,8 @@ class CameraSimulator:
             focus_auto=self.focus_auto,
         )
 
-    def recall(self, now: float, preset: Preset | None) -> Effect:
-        return recall_effect(self, now, preset)
+    def recall(self, now: float, preset: Preset | None, degrees_per_s: float) -> Effect:
+        return recall_effect(self, now, preset, degrees_per_s)
 
     def recalling(self, now: float) -> bool:
         return any(p.recall for p in self._sockets.values())
@@ -274,6 +274,8 @@ class CameraSimulator:
             except Reject as exc:
                 return [self._error(0, exc.code)]
             return [self._reply(COMPLETION, 0, *data)]
+        if kind == 0x0A and self.profile.preset_95_toggles_osd:
+            return self._command(body, now, client)  # PTZOptics class-0A commands
         if kind != 0x01:
             return [self._error(0, SYNTAX)]
         if body[1:] == b"\x00\x01":

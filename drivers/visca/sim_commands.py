@@ -48,6 +48,9 @@ PT: Final = frozenset({"pan", "tilt"})
 PRESET_OSD_TOGGLE: Final = 0x5F  # PTZOptics: recalling 95 toggles the OSD (VISCA.md §2.3)
 _DIRECTION: Final = {0x01: -1, 0x02: 1, 0x03: 0}  # PanDir LEFT/RIGHT/STOP; TiltDir UP=1 below
 _TILT_DIRECTION: Final = {0x01: 1, 0x02: -1, 0x03: 0}
+# Pan-tilt operations (8x 01 06 op …): drive, absolute, relative, home, reset, limit.
+_PAN_TILT_OPS: Final = frozenset({0x01, 0x02, 0x03, 0x04, 0x05, 0x07})
+MAX_PRESET_SPEED: Final = 0x19  # preset speeds 01–19h (BRC-X400, VISCA.md §2.2)
 
 
 def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
@@ -59,7 +62,7 @@ def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
         return _power(cam, msg[2])
     if head == b"\x06\x06" and msg[2:] == b"\x03":
         return "SYS_Menu Off", ALWAYS, _menu_off(cam)
-    if head[0] == 0x06:
+    if head[0] == 0x06 and head[1] in _PAN_TILT_OPS:  # 06 06/08/44: menu, IR, slow mode
         return _pan_tilt(cam, msg)
     if head in (b"\x04\x07", b"\x04\x08") and len(msg) == 3:
         return zoom_focus_drive(cam, "zoom" if head[1] == 0x07 else "focus", msg[2])
@@ -77,6 +80,19 @@ def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
         return "CAM_WB OnePushTrigger", NORMAL, _wb_one_push(cam)
     if head == b"\x04\x3f" and len(msg) == 4:
         return _memory(cam, msg[2], msg[3])
+    if msg[:3] == b"\x0a\x04\x68" and len(msg) == 4 and msg[3] in (0x02, 0x03):
+        # PTZOptics focus lock 81 0A 04 68 0p (PTZO-MOD focus.ts); only PTZOptics
+        # profiles route class 0A here.
+        lock = msg[3] == 0x02
+        return (
+            "PTZOptics FocusLock",
+            NORMAL,
+            _set(lambda: setattr(cam.settings, "focus_lock", lock)),
+        )
+    if head in (b"\x7e\x04", b"\x7e\x01") and len(msg) >= 4 and msg[2] in (0x1B, 0x1C, 0x0B):
+        return _preset_speed(cam, msg)
+    if msg in (b"\x06\x06\x04", b"\x06\x06\x05") and cam.profile.preset_95_toggles_osd:
+        return "PTZOptics OSD key", ALWAYS, lambda now: INSTANT  # OSD back / enter
     action = cam.settings.command(msg)
     if action is None:
         raise Reject(SYNTAX)
@@ -253,6 +269,62 @@ def _limit(cam: CameraSimulator, msg: bytes) -> Parsed:
 # --- presets ------------------------------------------------------------------------------
 
 
+def _preset_speed(cam: CameraSimulator, msg: bytes) -> Parsed:
+    # Select 7E 04 1B 0p (0 compatible, 1 separate, 2 common); common 7E 04 1C 0p 0q;
+    # separate 7E 01 0B pp qq (BRC-X400 preset speed rows, VISCA.md §2.2).
+    settings = cam.settings
+    if msg[:3] == b"\x7e\x04\x1b" and len(msg) == 4 and msg[3] <= 0x02:
+        mode = msg[3]
+        return (
+            "PresetSpeedSelect",
+            NORMAL,
+            _set(lambda: setattr(settings, "preset_speed_mode", mode)),
+        )
+    if msg[:3] == b"\x7e\x04\x1c" and len(msg) == 5 and max(msg[3:]) <= 0x0F:
+        speed = _preset_speed_value((msg[3] << 4) | msg[4])
+        return (
+            "PresetSpeedCommon",
+            NORMAL,
+            _set(lambda: setattr(settings, "preset_speed_common", speed)),
+        )
+    if msg[:3] == b"\x7e\x01\x0b" and len(msg) == 5:
+        number, speed = msg[3], _preset_speed_value(msg[4])
+        return (
+            "PresetSpeedSeparate",
+            NORMAL,
+            _set(lambda: settings.preset_speeds.__setitem__(number, speed)),
+        )
+    raise Reject(SYNTAX)
+
+
+def _preset_speed_value(speed: int) -> int:
+    if not 1 <= speed <= MAX_PRESET_SPEED:
+        raise Reject(SYNTAX)
+    return speed
+
+
+def _set(action: Callable[[], object]) -> Exec:
+    def run(now: float) -> Effect:
+        action()
+        return INSTANT
+
+    return run
+
+
+def preset_deg_per_s(cam: CameraSimulator, number: int) -> float:
+    """Recall speed: the model's own, or the common / per-preset speed chosen over VISCA."""
+    settings = cam.settings
+    if settings.preset_speed_mode == 0:
+        return cam.profile.preset_deg_per_s
+    speed = settings.preset_speed_common
+    if settings.preset_speed_mode == 1:
+        speed = settings.preset_speeds.get(number, MAX_PRESET_SPEED)
+    # Geometric from the slowest pan speed to the model's preset speed (Sony's tables rise
+    # roughly geometrically, as models.py notes for pan speeds).
+    low, high = cam.profile.pan_deg_per_s_range[0], cam.profile.preset_deg_per_s
+    return float(low * (high / low) ** ((speed - 1) / (MAX_PRESET_SPEED - 1)))
+
+
 def _memory(cam: CameraSimulator, action: int, number: int) -> Parsed:
     profile = cam.profile
     low, high = profile.preset_range
@@ -276,12 +348,14 @@ def _memory(cam: CameraSimulator, action: int, number: int) -> Parsed:
         if action == 0x01:
             cam.presets[number] = cam.snapshot_preset(now)
             return INSTANT
-        return cam.recall(now, cam.presets.get(number))
+        return cam.recall(now, cam.presets.get(number), preset_deg_per_s(cam, number))
 
     return f"{name} {number}", Gate(when_menu=osd_toggle), run
 
 
-def recall_effect(cam: CameraSimulator, now: float, preset: Preset | None) -> Effect:
+def recall_effect(
+    cam: CameraSimulator, now: float, preset: Preset | None, degrees_per_s: float
+) -> Effect:
     """Move every axis to ``preset`` (home and wide when never stored)."""
     target = preset or Preset(
         pan=0.0,
@@ -291,7 +365,6 @@ def recall_effect(cam: CameraSimulator, now: float, preset: Preset | None) -> Ef
         focus_auto=True,
     )
     offset = cam.faults.preset_offset or (0, 0)
-    degrees_per_s = cam.profile.preset_deg_per_s
     cam.axes["pan"].move_to(
         now, target.pan + offset[0], degrees_per_s * cam.profile.units_per_degree_pan
     )

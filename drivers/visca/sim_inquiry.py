@@ -172,7 +172,7 @@ def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
 
 
 def _enlargement2_block(cam: CameraSimulator, now: float) -> bytes:
-    defog = 1 if cam.settings.defog == ON else 0
+    defog = 1 if cam.settings.defog[0] == ON else 0
     return bytes((0, 0, 0, 0, 0, defog, 0, 0, 0, 0, 0, 0, 0))
 
 

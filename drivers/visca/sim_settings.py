@@ -104,7 +104,11 @@ class Settings:
     words: dict[int, int] = field(default_factory=dict)
     registers: dict[int, int] = field(default_factory=dict)
     ir_receive_return: bool = False
-    defog: int = OFF
+    defog: tuple[int, int] = (OFF, 0x00)  # on/off, level (8x 01 04 37 0p 0q)
+    preset_speed_mode: int = 0  # 0 compatible (model default), 1 separate, 2 common
+    preset_speed_common: int = 0x19
+    preset_speeds: dict[int, int] = field(default_factory=dict)
+    focus_lock: bool = False  # PTZOptics 81 0A 04 68 0p
 
     def __post_init__(self) -> None:
         self.modes = {key: mode.default for key, mode in MODES.items()}
@@ -131,9 +135,9 @@ class Settings:
         if len(msg) == 5 and msg[:2] == b"\x04\x24":
             register, value = msg[2], _byte(msg[3:5])
             return lambda: self.registers.__setitem__(register, value)
-        if len(msg) == 4 and msg[:2] == b"\x04\x37" and msg[3] == 0x00:
-            value = _check(msg[2], (ON, OFF))
-            return lambda: setattr(self, "defog", value)
+        if len(msg) == 4 and msg[:2] == b"\x04\x37":
+            defog = (_check(msg[2], (ON, OFF)), _check(msg[3], range(0x00, 0x04)))
+            return lambda: setattr(self, "defog", defog)
         if msg in (b"\x7d\x01\x03\x00\x00", b"\x7d\x01\x13\x00\x00"):
             on = msg[2] == 0x03
             return lambda: setattr(self, "ir_receive_return", on)
@@ -152,6 +156,8 @@ class Settings:
             return bytes((0, 0, value >> 4, value & 0x0F))
         if len(query) == 2 and query[0] == 0x04 and query[1] in WORDS:
             return _nibbles4(self.words[query[1]])
+        if query == b"\x04\x37":
+            return bytes(self.defog)  # CAM_DefogInq → 0p 0q
         if len(query) == 3 and query[:2] == b"\x04\x24":
             value = self.registers.get(query[2], 0)
             return bytes((value >> 4, value & 0x0F))

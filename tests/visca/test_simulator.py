@@ -481,3 +481,48 @@ def test_model_quirks_five_nibbles_single_speed_and_osd_preset() -> None:
     ptz.send(m.menu_off())
     ptz.run(0.5)
     assert ptz.ask(m.inq_menu_mode()) == b"\x03"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in m.__all__ if n.startswith("inq_") and n != "inq_block")
+)
+def test_every_inquiry_builder_gets_an_answer_of_its_length(name: str) -> None:
+    request = getattr(m, name)()
+    data = Clock().ask(request)
+    if request.reply_len is not None:
+        assert len(data) == request.reply_len
+
+
+def test_settings_commands_land_in_their_inquiries() -> None:
+    clock = Clock()
+    for request in (m.ir_receive(False), m.defog(True), m.slow_shutter(True), m.gamma(1)):
+        clock.send(request)
+    assert [type(r) for _, r in clock.run(1.0)] == [m.Ack, m.Completion] * 4
+    assert clock.ask(m.inq_ir_receive()) == b"\x03"
+    assert clock.ask(m.inq_defog()) == b"\x02\x00"
+
+
+def test_preset_speed_common_slows_the_recall() -> None:
+    def recall_seconds(*setup: m.Request) -> float:
+        clock = Clock()
+        for request in (*setup, m.memory_set(1, "0p")):
+            clock.send(request)
+        clock.send(m.pan_tilt_home())
+        clock.run(5.0)
+        clock.send(m.memory_recall(1, "0p"))
+        replies = clock.run(30.0)
+        return replies[-1][0] - 5.0
+
+    move = m.pan_tilt_absolute(SRG.pan_from_degrees(90), 0, 0x18, 0x17)
+    fast = recall_seconds(move)
+    slow = recall_seconds(move, m.preset_speed_select(2), m.preset_speed_common(5))
+    assert slow > 5 * fast
+
+
+def test_ptzoptics_focus_lock_and_osd_keys() -> None:
+    ptz, sony = Clock(model="ptzoptics-20x"), Clock()
+    for clock in (ptz, sony):
+        clock.send(m.focus_lock(True))
+        clock.send(m.osd_enter())
+    assert [type(r) for _, r in ptz.run(0.5)] == [m.Ack, m.Completion] * 2
+    assert [r for _, r in sony.run(0.5)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)] * 2
