@@ -173,7 +173,12 @@ class ViscaPort(PortCore):
             if not sockets:
                 raise
             for socket in sockets:
-                await self.cancel(address, socket)
+                try:
+                    await self.cancel(address, socket)
+                except DeviceError as cancel_exc:
+                    # 05 "no socket": the command ended meanwhile, which is what we wanted.
+                    if getattr(cancel_exc, "code", None) != m.ErrorCode.NO_SOCKET:
+                        raise
 
     async def cancel(self, address: int, socket: int) -> None:
         """Cancel the command in ``socket``; jumps the queue. Nothing to cancel → error 05."""

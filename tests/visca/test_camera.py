@@ -156,11 +156,6 @@ async def test_serial_zoom_focus_and_picture_settings(rig: Rig) -> None:
     await rig.cam.digital_zoom(False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator bug: sim_commands.parse_command sends every 8x 01 06 … command to the "
-    "pan-tilt parser, so IR_Receive (06 08, in sim_settings.MODES) gets a syntax error",
-)
 async def test_serial_ir_receive(rig: Rig) -> None:
     await rig.cam.ir_receive(False)
     assert m.decode_on_off(await rig.port.inquire(1, m.inq_ir_receive())) is False
@@ -195,15 +190,7 @@ async def test_serial_every_camera_inquiry(rig: Rig) -> None:
     assert await cam.menu_open() is False
 
 
-_SIM_GAPS = {
-    "inq_defog": "simulator gap: CAM_DefogInq (8x 09 04 37 FF) answers syntax error",
-}
-_INQUIRIES = [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_SIM_GAPS[name]))
-    if name in _SIM_GAPS
-    else name
-    for name in sorted(n for n in m.__all__ if n.startswith("inq_") and n != "inq_block")
-]
+_INQUIRIES = sorted(n for n in m.__all__ if n.startswith("inq_") and n != "inq_block")
 
 
 @pytest.mark.parametrize("name", _INQUIRIES)
