@@ -204,7 +204,8 @@ async def show_info(session: Session) -> None:
         rom=details.rom,
         sockets=details.max_socket,
     )
-    typer.echo(t(f"camera.power.{_power_key(details.power.name)}", lang))
+    power_key = {"ON": "on", "STANDBY": "off"}.get(details.power.name, "fault")
+    typer.echo(t(f"camera.power.{power_key}", lang))
     await show_position(session)
     mode = "auto" if await cam.focus_is_auto() else "manual"
     session.say(
@@ -326,7 +327,6 @@ def _fail(opts: CameraOptions, message: str) -> NoReturn:
 
 
 async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable[None]]) -> None:
-    from drivers.visca import messages as m
     from drivers.visca.camera import ViscaCamera
     from drivers.visca.models import profile_for, profile_from_version
     from drivers.visca.protocol import ViscaPort
@@ -342,41 +342,38 @@ async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable
     except (ConfigError, ValueError) as exc:
         raise CliError(t("camera.error.port_spec", lang, detail=str(exc))) from None
     try:
-        try:
-            count = await port.open()
-        except DeviceUnavailableError as exc:
-            raise CliError(_unavailable(opts, exc)) from None
+        count = await port.open()  # serial chains: AddressSet + IF_Clear
         if count is not None and opts.address > count:
             raise CliError(
                 t("camera.error.no_camera", lang, address=opts.address, port=port_name, count=count)
             )
-        if profile is None:
-            data = await port.inquire(opts.address, m.inq_version())
-            version = m.decode_version(data)
+        if profile is None:  # ask the camera what it is (a bad answer is a ProtocolError)
+            probe = ViscaCamera(port, opts.address, profile_for("generic"), port_name)
+            version = await probe.version()
             profile = profile_from_version(version.vendor, version.model)
         cam = ViscaCamera(port, opts.address, profile, f"camera {opts.address}")
         await operation(Session(opts, cam, count))
-    except DeviceTimeoutError:
-        raise CliError(
-            t("camera.error.timeout", lang, address=opts.address, port=port_name)
-        ) from None
-    except CommandRejectedError as exc:
-        reason = _reason(exc.code, lang)
-        raise CliError(
-            t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)
-        ) from None
-    except ProtocolError as exc:
-        raise CliError(t("camera.error.protocol", lang, detail=exc.detail)) from None
-    except DeviceUnavailableError as exc:
-        raise CliError(_unavailable(opts, exc)) from None
-    except DeviceError as exc:
-        raise CliError(
-            t("camera.error.unavailable", lang, port=port_name, detail=str(exc))
-        ) from None
-    except ValueError as exc:  # an argument outside the model's range (driver checks)
-        raise CliError(t("camera.error.invalid", lang, detail=str(exc))) from None
+    except (DeviceError, ValueError) as exc:
+        raise CliError(_explain(opts, exc)) from None
     finally:
         await port.close()
+
+
+def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:
+    """One line for the technician; ValueError = an argument outside the model's range."""
+    lang, port = opts.lang, opts.port
+    if isinstance(exc, DeviceTimeoutError):
+        return t("camera.error.timeout", lang, address=opts.address, port=port)
+    if isinstance(exc, CommandRejectedError):
+        reason = _reason(exc.code, lang)
+        return t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)
+    if isinstance(exc, ProtocolError):
+        return t("camera.error.protocol", lang, detail=exc.detail)
+    if isinstance(exc, DeviceUnavailableError):
+        return _unavailable(opts, exc)
+    if isinstance(exc, DeviceError):
+        return t("camera.error.unavailable", lang, port=port, detail=str(exc))
+    return t("camera.error.invalid", lang, detail=str(exc))
 
 
 def _unavailable(opts: CameraOptions, exc: DeviceUnavailableError) -> str:
@@ -396,10 +393,6 @@ def _reason(code: int | None, lang: str) -> str:
     key = f"camera.reason.{code:02X}" if code is not None else "camera.reason.other"
     text = t(key, lang)
     return text if text != key else t("camera.reason.other", lang, code=code or 0)
-
-
-def _power_key(name: str) -> str:
-    return {"ON": "on", "STANDBY": "off"}.get(name, "fault")
 
 
 def _zoom_percent(session: Session, zoom_pos: int) -> float:
