@@ -333,6 +333,14 @@ register(
             "vi": "Màn hình {device} không hiển thị đúng mẫu thử (sai: {wrong})",
             "en": "Display {device} does not show the test pattern correctly (wrong: {wrong})",
         },
+        "checks.display.output.no_text": {
+            "vi": "Màn hình {device} hiển thị đúng màu mẫu thử nhưng thiếu chữ ({boxes})",
+            "en": "Display {device} shows the test pattern's colours but not its text ({boxes})",
+        },
+        "checks.display.output.text_hint": {
+            "vi": f"Kiểm tra tên phòng (room.name) trong tệp cấu hình và phông chữ fonts-dejavu-core đã cài, {_AGAIN_VI}",
+            "en": f"Check the room name (room.name) in the config file and that the font package fonts-dejavu-core is installed, {_AGAIN_EN}",
+        },
         "checks.display.output.unsupported": {
             "vi": "Không điều khiển được màn hình {device}: {error}",
             "en": "Cannot drive display {device}: {error}",

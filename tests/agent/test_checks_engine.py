@@ -303,3 +303,34 @@ async def test_hub_link_and_clock_offset(tmp_path: Path) -> None:
     )
     run = engine.history(1)[0]
     assert "mạng" in run.results[0].remediation["vi"]
+
+
+async def test_health_keeps_what_a_partial_run_did_not_check(service: AgentService) -> None:
+    verdicts = {"hub.link": CheckStatus.FAIL, "system.disk": CheckStatus.PASS}
+
+    def judged(ident: str) -> Callable[[ItemContext], object]:
+        async def run(ctx: ItemContext) -> Outcome:
+            return Outcome(
+                verdicts[ident], text("checks.hub.none"), text("checks.hub.link.hint", url="x")
+            )
+
+        return run
+
+    items = [
+        _item("hub.link", judged("hub.link"), "hub"),
+        _item("system.disk", judged("system.disk"), "system"),
+    ]
+    engine = install(service, planner=lambda _s, _c: items)
+    await engine.wait(await engine.start())
+    assert engine.health() == "error"
+    system_only = await engine.wait(await engine.start({"system"}))
+    assert [r.id for r in system_only.results] == ["system.disk"]
+    assert system_only.health is Health.ERROR  # the hub's failure still stands
+    verdicts["hub.link"] = CheckStatus.PASS
+    await engine.wait(await engine.start({"hub"}))
+    assert engine.health() == "healthy"
+    results, age = engine.latest_results()
+    assert results is not None
+    assert sorted(r.id for r in results) == ["hub.link", "system.disk"]
+    assert age is not None
+    assert 0 <= age < 5

@@ -129,17 +129,35 @@ class CheckEngine:
         return self.health_now().value
 
     def health_now(self) -> Health:
-        last = self._history[-1] if self._history else None
-        age = None
-        if last is not None and last.finished_at is not None:
-            age = (datetime.now(UTC) - last.finished_at).total_seconds()
+        results, age = self.latest_results()
         return rollup(
-            None if last is None else last.results,
+            results,
             maintenance=(self.state_dir / MAINTENANCE_FLAG).exists(),
             age_s=age,
             max_age_s=self.settings.health_max_age_s,
             broken_devices=_broken_devices(self.service),
         )
+
+    def latest_results(self) -> tuple[list[CheckResult] | None, float | None]:
+        """The newest result of every item (a run of some categories updates only those)
+        back to the last full run, and the age of the newest run; (None, None) when the
+        room was never checked."""
+        now = datetime.now(UTC)
+        latest: dict[str, CheckResult] = {}
+        newest_age = None
+        for run in reversed(self._history):
+            age = (now - (run.finished_at or run.started_at)).total_seconds()
+            if newest_age is None:
+                newest_age = age
+            elif age > self.settings.health_max_age_s:
+                break
+            for result in run.results:
+                latest.setdefault(result.id, result)
+            if run.only is None:
+                break
+        if newest_age is None:
+            return None, None
+        return list(latest.values()), newest_age
 
     async def close(self) -> None:
         """Cancel queued and running runs (the service is stopping)."""

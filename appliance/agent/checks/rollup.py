@@ -1,14 +1,17 @@
-"""The room's health from its last check run (pure; DESIGN.md §3, the hub shows it).
+"""The room's health from its latest check results (pure; DESIGN.md §3, the hub shows it).
+
+The engine passes the newest result of every item (a run of some categories only updates
+those items) and the age of the newest run.
 
 In order of precedence:
 
 - ``maintenance``: the room is in maintenance (``<state.dir>/maintenance`` exists — the
   technician or the hub set it); nothing else is reported, so no alarms go out;
-- ``unknown``: no finished run yet, or the last one is older than the age limit;
-- ``offline``: the last run reached none of the room's devices — every device item of
+- ``unknown``: no finished run yet, or the newest one is older than the age limit;
+- ``offline``: the latest results reach none of the room's devices — every device item of
   two or more devices failed (a powered-off rack, an unplugged USB hub);
 - ``error``: any item failed;
-- ``warning``: any item warned, or a device broke since the run (live device states);
+- ``warning``: any item warned, or a device broke since (live device states);
 - ``healthy``: everything checked passed (skips are neutral).
 """
 

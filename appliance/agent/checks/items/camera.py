@@ -40,7 +40,7 @@ from appliance.agent.checks.model import (
     warned,
 )
 from appliance.agent.checks.settings import CheckSettings
-from drivers.errors import ConfigError, DeviceTimeoutError
+from drivers.errors import ConfigError, DeviceTimeoutError, DeviceUnavailableError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
@@ -124,6 +124,11 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
         version = await _driver(cam, "version").version()
     except DeviceTimeoutError as exc:
         return failed(text("checks.camera.link.silent", device=cam.id, error=exc.detail), hint)
+    except DeviceUnavailableError as exc:  # lost while asking (unplugged a moment ago)
+        down = text(
+            "checks.camera.link.down", device=cam.id, link=cam.config.link, error=exc.detail
+        )
+        return failed(down, hint)
     found = profile_from_version(version.vendor, version.model)
     values = {
         "vendor_id": f"0x{version.vendor:04X}",

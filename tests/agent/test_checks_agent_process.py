@@ -1,0 +1,260 @@
+"""Acceptance: the check through a real agent PROCESS over HTTP, and ``appliance check``.
+
+The simulated room (2-camera VISCA chain on a pty, MJPEG scene streams) runs in this test
+process; the agent is a separate process running the production server
+(``appliance.agent.server.run_agent``: uvicorn, token auth, sd_notify) on a config file,
+with the check engine installed the documented way (``appliance.agent.checks.install``).
+The tests talk to it over real HTTP with httpx and run the ``appliance check`` command
+as a subprocess against it, in both languages, with its exit codes and ``--json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from drivers.video.simulator import Fault
+from tests.agent.conftest import AgentProcess, free_port, open_notify_socket
+from tests.agent.sim_room import SimRoomThread
+
+READY_TIMEOUT_S = 20.0
+DEVICES_READY_S = 10.0
+RUN_TIMEOUT_S = 30.0
+# The agent as systemd runs it, plus the one call the agent makes to plug in the engine
+# (docs/INTERFACES.md "Check engine"): the production server and service, unchanged.
+AGENT_MAIN = """
+import asyncio, logging, sys
+from appliance.agent.checks import install
+from appliance.agent.server import run_agent
+from appliance.agent.service import AgentService
+from appliance.config import load_config
+
+def service(config):
+    svc = AgentService(config)
+    install(svc)
+    return svc
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+asyncio.run(run_agent(load_config(sys.argv[1]), service_factory=service))
+"""
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
+    with SimRoomThread(
+        tmp_path_factory.mktemp("check-agent") / "room", room_id="check-proc"
+    ) as room:
+        yield room
+
+
+@pytest.fixture(scope="module")
+def agent(sim: SimRoomThread) -> Iterator[AgentProcess]:
+    port = free_port()
+    config = sim.hardware.write_config(f"127.0.0.1:{port}")
+    state = sim.hardware.directory / "state"
+    log_path = config.with_suffix(".log")
+    with open_notify_socket(sim.hardware.directory) as notify:
+        env = dict(os.environ, NOTIFY_SOCKET=str(notify.path))
+        env.pop("APPLIANCE_CONFIG", None)
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", AGENT_MAIN, str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
+            )  # fmt: skip
+        start = time.monotonic()
+        try:
+            notify.wait_for("READY=1", READY_TIMEOUT_S)
+        except TimeoutError:
+            proc.kill()
+            proc.wait(5)
+            raise AssertionError("agent never sent READY=1:\n" + log_path.read_text()) from None
+        token = (state / "api-token").read_text(encoding="ascii").strip()
+        process = AgentProcess(
+            proc, f"http://127.0.0.1:{port}", token, log_path, time.monotonic() - start
+        )
+        try:
+            _wait_cameras(process)
+            yield process
+        finally:
+            process.terminate()
+
+
+def _client(agent: AgentProcess) -> httpx.Client:
+    return httpx.Client(base_url=agent.base_url + "/api/v1", headers=agent.headers(), timeout=20)
+
+
+def _wait_cameras(agent: AgentProcess) -> None:
+    deadline = time.monotonic() + DEVICES_READY_S
+    with _client(agent) as c:
+        while True:
+            devices = {d["id"]: d["state"] for d in c.get("/devices").json()}
+            if devices.get("cam1") == "ready" and devices.get("cam2") == "ready":
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"cameras not ready: {devices}\n{agent.log()}")
+            time.sleep(0.05)
+
+
+def _run_over_http(agent: AgentProcess, only: list[str]) -> dict[str, Any]:
+    with _client(agent) as c:
+        started = c.post("/checks", json={"only": only})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        seen_running = False
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while True:
+            progress = c.get(f"/checks/{run_id}").json()
+            if progress["status"] == "done":
+                break
+            seen_running |= progress["status"] == "running" and progress["progress"]["total"] > 0
+            assert time.monotonic() < deadline, progress
+            time.sleep(0.05)
+        result = c.get(f"/checks/{run_id}/result")
+        assert result.status_code == 200
+        run: dict[str, Any] = result.json()
+        assert run == progress
+        assert seen_running  # progress was visible while it ran
+        return run
+
+
+def _cli(agent_config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS="220")
+    env.pop("APPLIANCE_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "appliance", "check", "--config", str(agent_config), *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def _in_sim(sim: SimRoomThread, coro_fn: Any) -> None:
+    """Run a coroutine function on the simulators' loop (their async fault APIs)."""
+    asyncio.run_coroutine_threadsafe(coro_fn(), sim._loop).result(10)
+
+
+def test_check_over_http_on_a_healthy_room(agent: AgentProcess) -> None:
+    run = _run_over_http(agent, ["camera", "video"])
+    statuses = {r["id"]: r["status"] for r in run["results"]}
+    assert {k for k, v in statuses.items() if v == "fail"} == set()
+    assert statuses["camera.cam1.link"] == statuses["video.cam2.frozen"] == "pass"
+    assert statuses["camera.cam1.preset.chu-toa"] == "skip"  # no reference stored yet
+    preset = next(r for r in run["results"] if r["id"] == "camera.cam1.preset.chu-toa")
+    assert "appliance check reference cam1 chu-toa" in preset["remediation"]["vi"]
+    assert run["overall"] == "pass"
+    with _client(agent) as c:
+        history = c.get("/checks", params={"limit": 5}).json()
+        assert history[0]["run_id"] == run["run_id"]
+        assert c.get("/status").json()["checks_available"] is True
+        metrics = httpx.get(agent.base_url + "/metrics", headers=agent.headers()).text
+    assert (
+        'appliance_check_result{device="cam1",item="camera.cam1.link",status="pass"} 1.0' in metrics
+    )
+
+
+def test_unplugged_camera_over_http_and_the_agent_stays_up(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    assert sim.hardware.visca is not None
+    visca = sim.hardware.visca
+    sim.call(visca.unplug)
+    try:
+        run = _run_over_http(agent, ["camera"])
+        failing = {r["id"]: r for r in run["results"] if r["status"] == "fail"}
+        assert set(failing) == {"camera.cam1.link", "camera.cam2.link"}
+        hint = failing["camera.cam1.link"]["remediation"]
+        assert hint["vi"].startswith("Kiểm tra cáp RS-232")
+        assert hint["vi"].endswith("rồi chạy lại kiểm tra")
+        assert hint["en"].startswith("Check the RS-232 cable")
+        assert run["health"] == "error"
+        assert httpx.get(agent.base_url + "/healthz").status_code == 200
+        assert agent.proc.poll() is None
+    finally:
+        sim.call(visca.replug)
+    _wait_cameras(agent)
+    again = _run_over_http(agent, ["camera"])
+    assert [r["id"] for r in again["results"] if r["status"] == "fail"] == []
+
+
+def test_frozen_video_over_http(agent: AgentProcess, sim: SimRoomThread) -> None:
+    video = sim.hardware.videos[1]
+    _in_sim(sim, lambda: video.set_fault(Fault.FROZEN))
+    try:
+        run = _run_over_http(agent, ["video"])
+    finally:
+        _in_sim(sim, lambda: video.set_fault(Fault.NONE))
+    failing = [r for r in run["results"] if r["status"] == "fail"]
+    assert [r["id"] for r in failing] == ["video.cam2.frozen"]
+    assert "Tắt bật lại camera cam2" in failing[0]["remediation"]["vi"]
+    assert Path(
+        next(r for r in run["results"] if r["id"] == "video.cam2.signal")["evidence"]["snapshot"]
+    ).is_file()
+
+
+def test_appliance_check_command_in_both_languages(agent: AgentProcess, sim: SimRoomThread) -> None:
+    config = sim.hardware.directory / "appliance.toml"
+    vi = _cli(config, "--only", "camera")
+    assert vi.returncode == 0, vi.stderr + vi.stdout
+    assert "Kiểm tra sẵn sàng trước cuộc họp" in vi.stdout
+    assert "camera.cam1.link" in vi.stdout
+    assert "ĐẠT" in vi.stdout
+    assert "Kết quả chung: ĐẠT" in vi.stdout
+    en = _cli(config, "--only", "video", "--lang", "en")
+    assert en.returncode == 0, en.stderr + en.stdout
+    assert "Pre-meeting readiness check" in en.stdout
+    assert "video.cam1.focus" in en.stdout
+    assert "PASS" in en.stdout
+    assert "ĐẠT" not in en.stdout
+    out = _cli(config, "--only", "hub", "--json")
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out.stdout)
+    assert run["status"] == "done"
+    assert [r["id"] for r in run["results"]] == ["hub.link", "hub.clock"]
+    assert run["results"][0]["message"]["vi"] == "Chưa cấu hình máy chủ trung tâm (hub.url)"
+
+
+def test_appliance_check_exit_code_on_a_fault(agent: AgentProcess, sim: SimRoomThread) -> None:
+    config = sim.hardware.directory / "appliance.toml"
+    video = sim.hardware.videos[0]
+    _in_sim(sim, lambda: video.set_fault(Fault.BLACK))
+    try:
+        black = _cli(config, "--only", "video")
+    finally:
+        _in_sim(sim, lambda: video.set_fault(Fault.NONE))
+    assert black.returncode == 2, black.stdout + black.stderr
+    assert "Hình camera cam1 đen hoàn toàn" in black.stdout
+    assert "Tháo nắp ống kính" in black.stdout
+    assert "Kết quả chung: LỖI" in black.stdout
+    standalone = _cli(config, "--standalone", "--only", "system")
+    assert standalone.returncode == 3  # the agent holds the devices
+    assert "appliance-agent" in standalone.stderr
+    assert "--standalone" in standalone.stderr
+
+
+def test_appliance_check_says_when_no_agent_runs(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "appliance.toml"
+    config.write_text(
+        f'[room]\nid = "r"\nname = "R"\n[api]\nlisten = "127.0.0.1:{port}"\n'
+        f'[state]\ndir = "{tmp_path / "state"}"\n',
+        encoding="utf-8",
+    )
+    vi = _cli(config)
+    assert vi.returncode == 3
+    assert "Không kết nối được dịch vụ appliance-agent" in vi.stderr
+    assert "appliance check --standalone" in vi.stderr
+    en = _cli(config, "--lang", "en")
+    assert "Cannot reach the appliance-agent service" in en.stderr
+    standalone = _cli(config, "--standalone", "--only", "system,hub", "--lang", "en")
+    assert standalone.returncode == 0, standalone.stderr
+    assert "system.disk" in standalone.stdout
+    bad = _cli(config, "--standalone", "--only", "kamera")
+    assert bad.returncode == 3
+    assert "unknown check categories kamera" in bad.stderr
