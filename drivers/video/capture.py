@@ -206,11 +206,11 @@ class VideoSource:
         after = seq if after is None else after
         deadline = time.monotonic() + limit
         while True:
-            self._raise_if_down("read frame")
             with self._lock:
                 latest = self._latest
             if latest is not None and latest.seq > after:
-                return latest
+                return latest  # even if the source ended since (a short file read flat out)
+            self._raise_if_down("read frame")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeviceTimeoutError(

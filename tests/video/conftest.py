@@ -10,7 +10,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from drivers.video import FrameAnalyzer, FrameReport, ManualCamera, VideoSimulator, VideoSource
+from drivers.video import (
+    Frame,
+    FrameAnalyzer,
+    FrameReport,
+    ManualCamera,
+    VideoSimulator,
+    VideoSource,
+    verify_preset,
+)
 from tests.support.rtsp import RtspCamera, RtspUnavailable, rtsp_camera
 
 SIM_SIZE = (640, 360)
@@ -64,13 +72,28 @@ async def wait_until(predicate: Callable[[], bool], limit_s: float = 5.0) -> boo
         await asyncio.sleep(0.02)
 
 
-async def analyze_frames(source: VideoSource, count: int) -> list[FrameReport]:
-    """Run the stream analyzer over the next ``count`` new frames of ``source``."""
+async def analyze_until(
+    source: VideoSource, done: Callable[[FrameReport], bool], max_frames: int
+) -> list[FrameReport]:
+    """Analyze new frames until ``done(report)`` holds; at most ``max_frames``. (Under load
+    the reader can lag a few frames behind the camera, so a fixed count would be flaky.)"""
     analyzer = FrameAnalyzer()
-    reports = []
+    reports: list[FrameReport] = []
     seq = 0
-    for _ in range(count):
+    while len(reports) < max_frames:
         frame = await source.next_frame(timeout_s=5.0, after=seq)
         seq = frame.seq
         reports.append(analyzer.analyze(frame.image))
+        if done(reports[-1]):
+            break
     return reports
+
+
+async def caught_up_frame(source: VideoSource, sim: VideoSimulator, max_frames: int = 100) -> Frame:
+    """The first streamed frame that shows what the simulator renders now (the stream
+    has caught up with a move or a fault), compared by preset verification."""
+    for _ in range(max_frames):
+        image = (await source.next_frame(timeout_s=5.0)).image
+        if verify_preset(image, sim.frame()).passed:
+            return image
+    raise AssertionError(f"the stream did not catch up within {max_frames} frames")

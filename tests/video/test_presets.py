@@ -23,7 +23,7 @@ from drivers.video.presets import MAX_SHIFT_FRACTION, ORB_PASS, SSIM_PASS
 from drivers.visca import messages
 from drivers.visca.models import profile_for
 from drivers.visca.sim_camera import CameraSimulator
-from tests.video.conftest import wait_until
+from tests.video.conftest import caught_up_frame, wait_until
 
 PRESETS = {
     1: (0.0, -5.0, 1.0),  # the whole room
@@ -94,8 +94,7 @@ async def test_visca_recall_verified_through_the_stream(tmp_path: Path) -> None:
     ):
 
         async def fresh_frame() -> np.ndarray:
-            await source.next_frame()  # one frame may still show the old position
-            return (await source.next_frame()).image
+            return await caught_up_frame(source, sim)  # the stream shows the new position
 
         for n, (pan, tilt, _zoom) in {1: PRESETS[2], 2: PRESETS[3]}.items():
             send(

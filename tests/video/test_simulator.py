@@ -18,13 +18,13 @@ from drivers.video import (
     analyze_frame,
     visca_camera_view,
 )
-from drivers.video.analysis import FROZEN_PAIRS_FAIL
+from drivers.video.analysis import FROZEN_WINDOW
 from drivers.video.simulator import CameraView, ptz_view, zoom_ratio
 from drivers.video.stream import MjpegServer
 from drivers.visca import messages
 from drivers.visca.models import profile_for
 from drivers.visca.sim_camera import CameraSimulator
-from tests.video.conftest import SIM_SIZE, analyze_frames, wait_until
+from tests.video.conftest import SIM_SIZE, analyze_until, caught_up_frame, wait_until
 
 
 async def _http(url_port: int, request: bytes, read: int = 200_000, limit_s: float = 5.0) -> bytes:
@@ -93,31 +93,33 @@ async def test_picture_faults_reach_the_checks_through_the_stream(
     sim: VideoSimulator, fault: Fault, check: str, code: str
 ) -> None:
     async with VideoSource(sim.url, stall_timeout_s=2.0) as source:
-        healthy = await analyze_frames(source, 3)
+        healthy = await analyze_until(
+            source, lambda r: r.verdict is Verdict.PASS, 3 * FROZEN_WINDOW
+        )
         assert healthy[-1].verdict is Verdict.PASS, healthy[-1]
         await sim.set_fault(fault)
-        await source.next_frame()  # let a frame made before the switch pass
-        reports = await analyze_frames(source, FROZEN_PAIRS_FAIL + 2)
+        reports = await analyze_until(
+            source, lambda r: getattr(r, check).verdict is Verdict.FAIL, 3 * FROZEN_WINDOW
+        )
         result = getattr(reports[-1], check)
-        assert result.verdict is Verdict.FAIL
+        assert result.verdict is Verdict.FAIL, [getattr(r, check).value for r in reports]
         assert result.code == code
         await sim.set_fault(Fault.NONE)
-        await source.next_frame()
-        recovered = await analyze_frames(source, 3)
+        recovered = await analyze_until(
+            source, lambda r: r.verdict is Verdict.PASS, 3 * FROZEN_WINDOW
+        )
         assert recovered[-1].verdict is Verdict.PASS
 
 
 async def test_manual_moves_change_the_picture(sim: VideoSimulator, camera: ManualCamera) -> None:
     async with VideoSource(sim.url) as source:
-        before = (await source.next_frame()).image
+        before = await caught_up_frame(source, sim)
         camera.move(pan_deg=30.0, tilt_deg=-10.0, zoom=4.0)
-        await source.next_frame()
-        after = (await source.next_frame()).image
+        after = await caught_up_frame(source, sim)
         assert float(cv2.absdiff(before, after).mean()) > 10.0
         camera.move(power=False)
-        await source.next_frame()
-        dark = (await source.next_frame()).image
-        assert analyze_frame(dark).black.verdict is Verdict.FAIL
+        dark = await analyze_until(source, lambda r: r.black.verdict is Verdict.FAIL, 100)
+        assert dark[-1].black.verdict is Verdict.FAIL
 
 
 async def test_visca_commands_move_the_simulated_picture() -> None:
