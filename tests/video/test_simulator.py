@@ -125,7 +125,9 @@ async def test_manual_moves_change_the_picture(sim: VideoSimulator, camera: Manu
 async def test_visca_commands_move_the_simulated_picture() -> None:
     profile = profile_for("srg-300h")
     visca = CameraSimulator(profile, power_transition_s=0.0)
-    sim = VideoSimulator(visca_camera_view(visca), width=SIM_SIZE[0], height=SIM_SIZE[1])
+    # 1280×720: the focus thresholds are for 720p/1080p cameras (at 640×360 sensor noise
+    # alone reaches the "blurred" limit; the stream's JPEG hides that in the other tests).
+    sim = VideoSimulator(visca_camera_view(visca), width=1280, height=720)
     start = sim.frame()
     # A real VISCA packet: Pan-tiltAbsolutePosition to the left delegates, then zoom in.
     packet = messages.pan_tilt_absolute(
@@ -138,6 +140,12 @@ async def test_visca_commands_move_the_simulated_picture() -> None:
     assert await wait_until(lambda: not visca.state.moving)
     moved = sim.frame()
     assert float(cv2.absdiff(start, moved).mean()) > 10.0
+    assert analyze_frame(moved).focus.verdict is Verdict.PASS
+    # Manual focus driven far from where autofocus would settle: a blurred picture.
+    visca.handle(messages.focus_mode(messages.FocusMode.MANUAL).to_bytes(1), time.monotonic())
+    visca.handle(messages.focus_direct(profile.focus_range[0]).to_bytes(1), time.monotonic())
+    assert await wait_until(lambda: not visca.state.in_focus)
+    assert analyze_frame(sim.frame()).focus.verdict is Verdict.FAIL
     visca.handle(messages.power(False).to_bytes(1), time.monotonic())
     await asyncio.sleep(0.05)
     assert analyze_frame(sim.frame()).black.verdict is Verdict.FAIL
