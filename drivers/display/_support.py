@@ -70,8 +70,11 @@ async def in_thread(
     On timeout the thread cannot be stopped; it finishes on its own (libvlc calls are
     serialised in ``VlcEngine``, so a late one cannot overlap the next).
     """
+    # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancel() that
+    # arrives as the thread finishes (fixed in 3.12), which kept a cancelled task alive.
     try:
-        return await asyncio.wait_for(asyncio.to_thread(fn, *args, **kwargs), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            return await asyncio.to_thread(fn, *args, **kwargs)
     except TimeoutError:
         raise DeviceTimeoutError(
             device_id, f"{operation} took longer than {timeout_s:g} s", operation=operation

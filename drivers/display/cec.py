@@ -170,7 +170,8 @@ class CecDisplay:
                 self.device_id, f"cannot run {argv[0]}: {exc}", operation=operation
             ) from exc
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(f"{line}\n".encode()), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):  # not wait_for: see _support.in_thread
+                out, _ = await proc.communicate(f"{line}\n".encode())
         except TimeoutError:
             raise DeviceTimeoutError(
                 self.device_id,
@@ -182,7 +183,8 @@ class CecDisplay:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(proc.wait(), self.kill_timeout_s)
+                    async with asyncio.timeout(self.kill_timeout_s):
+                        await proc.wait()
         return out.decode("utf-8", "replace"), int(proc.returncode or 0)
 
     def _argv(self, operation: str) -> list[str]:

@@ -331,7 +331,8 @@ class VlcDisplay:
                 return
             playback.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(playback.changed.wait(), min(remaining, _POLL_S))
+                async with asyncio.timeout(min(remaining, _POLL_S)):
+                    await playback.changed.wait()
         playback.detach()
         with contextlib.suppress(DeviceError):
             await in_thread(self.device_id, self.stop_timeout_s, operation, engine.stop)
@@ -366,7 +367,10 @@ class VlcDisplay:
         while True:
             await asyncio.sleep(period_s - (self._clock().timestamp() % period_s))
             async with self._lock:
-                if not self._playback.still or self._pattern is None:
+                # Also leave when no longer the display's clock task, even if a cancel()
+                # got lost on the way (belt and braces for _stop_clock).
+                owned = self._clock_task is asyncio.current_task()
+                if not owned or not self._playback.still or self._pattern is None:
                     return
                 try:
                     await self._show_image(self._pattern)
