@@ -12,13 +12,14 @@ snapshot (``camera.state`` with ``pan_deg``/``tilt_deg``/``zoom_fraction``/``in_
 hand (tests, demos). A camera that is off shows black; a camera out of focus shows a
 blurred picture — so a readiness check on the simulator finds what a real one would.
 
-Run as a script to serve a fixed view: ``python -m drivers.video.simulator --port 8090``.
+Run as a script to serve a fixed view: ``python -m drivers.video --port 8090 --pan -25``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import enum
 import math
 import threading
@@ -248,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         width, height = (int(x) for x in args.size.lower().split("x"))
     except ValueError:
         p.error(f"--size must look like 1280x720, not {args.size!r}")
-    asyncio.run(_serve(args, width, height))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args, width, height))
 
 
 async def _serve(args: argparse.Namespace, width: int, height: int) -> None:
@@ -259,7 +261,3 @@ async def _serve(args: argparse.Namespace, width: int, height: int) -> None:
         await sim.set_fault(Fault(args.fault))
         print(sim.url, flush=True)  # noqa: T201 - the script's one line of output
         await asyncio.Event().wait()
-
-
-if __name__ == "__main__":
-    main()
