@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import time
 
 import cv2
@@ -169,3 +171,22 @@ async def test_frozen_fault_repeats_the_same_bytes(sim: VideoSimulator) -> None:
     assert sim.jpeg() == sim.jpeg()
     await sim.set_fault(Fault.NONE)
     assert sim.jpeg() != sim.jpeg()
+
+
+async def test_simulator_runs_as_a_script() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "drivers.video", "--size", "320x180", "--pan", "-25", "--fault", "black",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        url = (await asyncio.wait_for(proc.stdout.readline(), 20.0)).decode().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert url.endswith("/video.mjpg")
+        async with VideoSource(url) as source:
+            frame = (await source.next_frame()).image
+        assert frame.shape == (180, 320, 3)
+        assert analyze_frame(frame).black.verdict is Verdict.FAIL
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 10.0) == 0
