@@ -103,16 +103,17 @@ async def _level(mic: AudioEndpoint, ctx: ItemContext) -> Outcome:
     reading = await mic.level(ctx.settings.mic_level_s)
     ctx.stash(f"audio.{mic.id}.level", reading)
     values = _reading_values(reading)
+    rms, peak = f"{reading.rms_dbfs:.1f}", f"{reading.peak_dbfs:.1f}"
     if reading.peak_dbfs < ctx.settings.mic_silent_dbfs:
-        return failed(
-            text("checks.audio.level.silent", device=mic.id, peak=f"{reading.peak_dbfs:.1f}"),
+        outcome = failed(
+            text("checks.audio.level.silent", device=mic.id, peak=peak),
             text("checks.audio.level.hint", device=mic.id),
             **values,
         )
-    return passed(
-        text("checks.audio.level.ok", device=mic.id, rms=f"{reading.rms_dbfs:.1f}", peak=f"{reading.peak_dbfs:.1f}"),
-        **values,
-    )  # fmt: skip
+    else:
+        outcome = passed(text("checks.audio.level.ok", device=mic.id, rms=rms, peak=peak), **values)
+    outcome.evidence["levels"] = _levels_line(reading)
+    return outcome
 
 
 async def _noise(mic: AudioEndpoint, ctx: ItemContext) -> Outcome:
@@ -211,6 +212,14 @@ def _reading(ctx: ItemContext, mic: AudioEndpoint) -> LevelReading:
     if reading is None:  # the level item passed but left nothing: an engine bug
         raise DeviceError(mic.id, "no level reading to judge", operation="check")
     return reading
+
+
+def _levels_line(r: LevelReading) -> str:
+    noise = "?" if r.noise_floor_dbfs is None else f"{r.noise_floor_dbfs:.1f}"
+    return (
+        f"rms {r.rms_dbfs:.1f} dBFS, peak {r.peak_dbfs:.1f} dBFS, noise floor {noise} dBFS, "
+        f"clipping {100 * r.clipping_ratio:.3f} % over {r.seconds:.2f} s"
+    )
 
 
 def _reading_values(r: LevelReading) -> dict[str, str | int | float | bool]:
