@@ -38,7 +38,7 @@ def test_xvfb_starts_on_a_free_display_and_stops_by_pid() -> None:
         assert pid is not None
         assert not _pid_alive(pid)
         assert not first.running
-        assert not Path(f"/tmp/.X11-unix/X{a[1:]}").exists()
+        # (Not "its socket is gone": a parallel run's Xvfb may take the free number at once.)
     finally:
         first.stop()
         second.stop()
