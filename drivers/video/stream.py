@@ -155,13 +155,21 @@ class MjpegServer:
     async def _produce_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_t = loop.time()
+        failing = False
         while True:
             await self._wanted.wait()
             if not self._stalled:
                 try:
                     jpeg = await asyncio.to_thread(self._produce)
+                    failing = False
                 except Exception:
-                    log.exception("MJPEG simulator: frame producer failed")
+                    # First failure loud, repeats quiet (one a frame would flood the log).
+                    log.log(
+                        logging.DEBUG if failing else logging.ERROR,
+                        "MJPEG simulator: frame producer failed",
+                        exc_info=True,
+                    )
+                    failing = True
                     jpeg = None
                 if jpeg is not None and not self._stalled:
                     async with self._new_frame:

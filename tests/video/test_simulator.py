@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from drivers.errors import DeviceUnavailableError
 from drivers.video import (
     Fault,
     ManualCamera,
@@ -190,3 +191,26 @@ async def test_simulator_runs_as_a_script() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 10.0) == 0
+
+
+async def test_a_failing_view_source_does_not_kill_the_stream(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = [True]
+
+    def view() -> CameraView:
+        if broken[0]:
+            raise RuntimeError("VISCA simulator state unavailable")
+        return CameraView(0.0, -5.0, 1.0)
+
+    async with VideoSimulator(view, width=320, height=180, fps=25.0) as sim:
+        source = VideoSource(
+            sim.url, open_timeout_s=1.0, first_frame_timeout_s=0.5, read_timeout_s=1.0
+        )
+        with pytest.raises(DeviceUnavailableError):
+            await source.start()  # connected, but no picture comes
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1  # logged once, not once a frame
+        broken[0] = False
+        async with VideoSource(sim.url) as healthy:
+            assert (await healthy.next_frame()).image.shape == (180, 320, 3)
