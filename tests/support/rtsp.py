@@ -13,8 +13,8 @@ Mounts, each a live ``videotestsrc`` with a known answer for the frame checks:
     /blurred  moving checkers shrunk to 1/32 and enlarged back → out of focus
 
 (The SMPTE bars are no good here: ``smpte`` carries a patch of moving noise, so it is
-never frozen, and its black and white bars read as clipped exposure; a still zone plate keeps changing
-for a while as the encoder refines its fine detail.)
+never frozen, and its black and white bars read as clipped exposure; a still zone plate
+keeps changing for a while as the encoder refines its fine detail.)
 """
 
 from __future__ import annotations
