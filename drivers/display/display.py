@@ -181,9 +181,12 @@ class VlcDisplay:
 
     async def probe(self) -> DisplayStatus:
         """Ask the X server whether our window is still there; marks the loss as an error."""
-        window = self._window
+        window, engine, playback = self._window, self._engine, self._playback
         if window is not None and not await self._alive(window):
-            self._playback.fail("display output lost (X server gone or window unmapped)")
+            playback.fail("display output lost (X server gone or window unmapped)")
+        elif engine is not None and playback.playing and playback.video_size is None:
+            # A live stream may tell its size only after the first frames.
+            playback.video_size = await asyncio.to_thread(engine.video_size)
         return self.state()
 
     async def stop(self) -> None:
@@ -322,7 +325,7 @@ class VlcDisplay:
             if playback.failure is not None:
                 raise CommandRejectedError(
                     self.device_id,
-                    f"VLC could not play {source}: {playback.failure}",
+                    f"VLC could not play {source}: {playback.failure}{_hint(source)}",
                     operation=operation,
                 )
             # The Vout event may not come when VLC reuses the previous media's vout.
@@ -391,3 +394,11 @@ class VlcDisplay:
     def _notify(self) -> None:
         if self._on_change is not None:
             self._on_change(self.state())
+
+
+def _hint(source: str) -> str:
+    if source.lower().startswith("rtsp://"):
+        # Observed: Debian builds VLC without live555, so libvlc has no RTSP client
+        # (PLATFORM.md Media 3b); a camera must be played over HTTP (MJPEG/TS) or UDP.
+        return " (this VLC may lack RTSP support: Debian builds it without live555)"
+    return ""

@@ -165,7 +165,7 @@ async def test_bad_media_gives_typed_errors_fast_and_the_display_recovers(
         for url in (
             (tmp_path / "missing.png").as_uri(),
             f"http://127.0.0.1:{dead_port}/room.mp4",
-            f"rtsp://127.0.0.1:{dead_port}/cam",
+            f"rtsp://127.0.0.1:{dead_port}/cam",  # also: Debian's VLC has no RTSP client
             "nosuchscheme://room/clip",
         ):
             started = time.monotonic()
@@ -243,6 +243,32 @@ async def test_plays_a_video_file_and_reports_the_end(room_screen: str, tmp_path
         assert display.state().state is PlayerState.ENDED
     finally:
         await display.stop()
+
+
+async def test_plays_a_live_mjpeg_stream_and_reports_when_it_goes(room_screen: str) -> None:
+    # The camera simulator of drivers/video: a real MJPEG-over-HTTP server on loopback.
+    from drivers.video.simulator import Fault, VideoSimulator
+
+    ended = asyncio.Event()
+
+    def on_change(status: DisplayStatus) -> None:
+        if status.state is PlayerState.ENDED:
+            ended.set()
+
+    async with VideoSimulator(width=640, height=360, fps=10) as camera:
+        display = _display(output="HDMI-2", on_change=on_change)
+        try:
+            status = await display.play_url(camera.url)
+            assert status.state is PlayerState.PLAYING
+            assert status.source == camera.url
+            assert await poll_until(lambda: pixels(screenshot(room_screen, RIGHT)).std() > 20, 5.0)
+            assert not pixels(screenshot(room_screen, LEFT)).any()
+            assert (await display.probe()).video_size == (640, 360)
+            await camera.set_fault(Fault.NO_SIGNAL)  # the stream server goes away
+            await asyncio.wait_for(ended.wait(), 5.0)
+            assert display.state().state is PlayerState.ENDED
+        finally:
+            await display.stop()
 
 
 async def test_stop_releases_player_instance_window_and_threads(room_screen: str) -> None:
