@@ -265,11 +265,13 @@ class HotplugMonitor:
                     log.warning("hotplug: receive buffer overrun, some events were lost")
                 else:
                     log.warning("hotplug: receive failed: %s", exc)
-                return
-            except Exception:
+                continue
+            except Exception as exc:
+                # libudev refuses a message it cannot parse (e.g. an unknown ACTION gives
+                # EINVAL, which pyudev raises as ValueError); the message is consumed.
                 self.stats.dropped += 1
-                log.exception("hotplug: could not read an event")
-                return
+                log.warning("hotplug: dropped an invalid event: %r", exc)
+                continue
             if raw is None:
                 return
             try:
