@@ -26,6 +26,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "camera",
     "checks",
     "agent",
+    "display",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
