@@ -24,7 +24,7 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -32,7 +32,6 @@ from appliance.agent.checks import items as families
 from appliance.agent.checks.history import HistoryStore
 from appliance.agent.checks.items.base import CheckItem, ItemContext
 from appliance.agent.checks.model import (
-    CATEGORIES,
     CheckResult,
     CheckRun,
     CheckStatus,
@@ -46,7 +45,6 @@ from appliance.agent.checks.model import (
 )
 from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
-from appliance.agent.errors import InvalidRequestError
 from drivers.errors import DeviceError
 from drivers.supervision import DeviceState
 
@@ -86,7 +84,7 @@ class CheckEngine:
 
     async def start(self, only: set[str] | None = None) -> str:
         """Queue a run of ``only`` (categories) or of everything; return its id."""
-        selection = _categories(only)
+        selection = families.categories(only)
         key = None if selection is None else sorted(selection)
         for run_id in self._tasks:
             run = self._runs[run_id]
@@ -170,7 +168,7 @@ class CheckEngine:
 
     def plan(self, selection: set[str] | None = None) -> list[CheckItem]:
         """The items a run of ``selection`` would run, with their prerequisites."""
-        return _select(self._planner(self.service, self.settings), selection)
+        return families.select(self._planner(self.service, self.settings), selection)
 
     async def _execute(self, run: CheckRun, selection: set[str] | None) -> CheckRun:
         async with self._run_lock:
@@ -199,9 +197,10 @@ class CheckEngine:
             run.results.sort(key=lambda r: order.get(r.id, -1))
             run.finished_at = datetime.now(UTC)
             run.overall = worst(r.status for r in run.results)
-            run.status = RunStatus.DONE
-            await asyncio.to_thread(self._remember, run)
+            self._remember(run)
             run.health = self.health_now()
+            run.status = RunStatus.DONE  # complete from here on: readers may see it
+            await asyncio.to_thread(self._write, run)
             log.info(
                 "check run %s done in %.1f s: %s, health %s",
                 run.run_id,
@@ -214,13 +213,15 @@ class CheckEngine:
     def _remember(self, run: CheckRun) -> None:
         self._history.append(run)
         del self._history[: -self.settings.history_max_runs]
+        finished = [r for r in self._runs.values() if r.done]
+        for old in finished[:-_RECENT_RUNS]:
+            self._runs.pop(old.run_id, None)
+
+    def _write(self, run: CheckRun) -> None:
         try:
             self.store.append(run)
         except OSError as exc:
             log.error("check run %s not written to the history: %s", run.run_id, exc)
-        finished = [r for r in self._runs.values() if r.done]
-        for old in finished[:-_RECENT_RUNS]:
-            self._runs.pop(old.run_id, None)
 
     async def _run_item(
         self,
@@ -305,35 +306,6 @@ def install(
 
 def _new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def _categories(only: Iterable[str] | None) -> set[str] | None:
-    if only is None:
-        return None
-    wanted = {c.strip().lower() for c in only if c.strip()}
-    unknown = sorted(wanted - set(CATEGORIES))
-    if unknown:
-        raise InvalidRequestError(
-            "checks",
-            f"unknown check categories {', '.join(unknown)} (known: {', '.join(CATEGORIES)})",
-            operation="checks_start",
-        )
-    return wanted or None
-
-
-def _select(items: list[CheckItem], selection: set[str] | None) -> list[CheckItem]:
-    """Items of the chosen categories plus, transitively, what they require."""
-    if selection is None:
-        return items
-    by_id = {item.id: item for item in items}
-    chosen = {item.id for item in items if item.category in selection}
-    pending = list(chosen)
-    while pending:
-        for dep in by_id[pending.pop()].requires:
-            if dep in by_id and dep not in chosen:
-                chosen.add(dep)
-                pending.append(dep)
-    return [item for item in items if item.id in chosen]
 
 
 async def _blocker(item: CheckItem, done: dict[str, asyncio.Future[CheckStatus]]) -> str | None:

@@ -6,11 +6,14 @@ power and pan/tilt items come before its picture and its presets.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from appliance.agent.checks.items import audio, camera, display, system, video
 from appliance.agent.checks.items.base import CheckItem
+from appliance.agent.checks.model import CATEGORIES
 from appliance.agent.checks.settings import CheckSettings
+from appliance.agent.errors import InvalidRequestError
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
@@ -29,3 +32,32 @@ def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
             raise ValueError(f"two check items share the id {item.id!r}")
         seen.add(item.id)
     return items
+
+
+def categories(only: Iterable[str] | None) -> set[str] | None:
+    if only is None:
+        return None
+    wanted = {c.strip().lower() for c in only if c.strip()}
+    unknown = sorted(wanted - set(CATEGORIES))
+    if unknown:
+        raise InvalidRequestError(
+            "checks",
+            f"unknown check categories {', '.join(unknown)} (known: {', '.join(CATEGORIES)})",
+            operation="checks_start",
+        )
+    return wanted or None
+
+
+def select(items: list[CheckItem], selection: set[str] | None) -> list[CheckItem]:
+    """Items of the chosen categories plus, transitively, what they require."""
+    if selection is None:
+        return items
+    by_id = {item.id: item for item in items}
+    chosen = {item.id for item in items if item.category in selection}
+    pending = list(chosen)
+    while pending:
+        for dep in by_id[pending.pop()].requires:
+            if dep in by_id and dep not in chosen:
+                chosen.add(dep)
+                pending.append(dep)
+    return [item for item in items if item.id in chosen]
