@@ -10,7 +10,9 @@
 One run at a time: a second ``start`` with the same selection joins the queued or
 running run; another selection queues behind it. Within a run every item is a task of
 one ``asyncio.TaskGroup``; items that share hardware hold the same named lock (one per
-camera, audio device and display), the others run at the same time. An item that raises
+camera head, audio device and display), the others run at the same time. Two cameras on
+one daisy chain move at the same time; their messages take turns on the shared port
+under the driver's own one-message-in-flight lock (``ViscaPort``). An item that raises
 or overruns its timeout becomes that item's FAIL with the error and a hint — nothing
 escapes the engine, and the run goes on. Cameras are put back where they were once the
 run has ended (cleanups).
@@ -123,7 +125,7 @@ class CheckEngine:
         return list(reversed(self._history[-limit:])) if limit > 0 else []
 
     def health(self) -> str:
-        """The room's rollup (see ``rollup.py``) from the last finished run."""
+        """The room's rollup (see ``rollup.py``) from the latest result of each item."""
         return self.health_now().value
 
     def health_now(self) -> Health:
