@@ -60,7 +60,7 @@ async def event_latency() -> list[float]:
                 "add",
                 fake_udev.usb_devpath(key),
                 "tty",
-                **fake_udev.usb_serial_adapter(key, "/dev/pts/0"),
+                **fake_udev.usb_serial_adapter(key, f"/dev/ttyUSB{key}"),
             )
             await asyncio.sleep(0)  # let the reader run, as in a real agent
         await asyncio.wait_for(done.wait(), 30)

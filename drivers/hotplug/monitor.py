@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final, Protocol
 
 from drivers.hotplug import _udev
@@ -71,9 +70,10 @@ class Kickable(Protocol):
 class DeviceMatch:
     """Which device a subscriber cares about; every given field must match.
 
-    ``path`` matches the device node, any DEVLINKS entry (``/dev/serial/by-id/…``,
-    ``/dev/visca/<serial>``) or, if ``path`` is a symlink now, its target. IDs compare
-    case-insensitively.
+    ``path`` matches the device node or any DEVLINKS entry (``/dev/serial/by-id/…``,
+    ``/dev/visca/<serial>``), i.e. the names udev knows. A symlink of one's own is not
+    followed: node names are reused (ttyUSB0, /dev/pts/N), so its target may be another
+    device by the time an event arrives. IDs compare case-insensitively.
     """
 
     path: str | None = None
@@ -103,19 +103,10 @@ class DeviceMatch:
             return False
         if self.serial is not None and (device.serial or "").lower() != self.serial.lower():
             return False
-        return self.path is None or self._path_matches(device)
-
-    def _path_matches(self, device: DeviceInfo) -> bool:
-        assert self.path is not None  # noqa: S101 - checked by the caller
-        wanted = os.path.normpath(self.path)
-        names = {os.path.normpath(p) for p in (*device.links, device.device_node) if p}
-        if wanted in names:
+        if self.path is None:
             return True
-        link = Path(wanted)
-        try:
-            return link.is_symlink() and str(link.resolve()) in names
-        except OSError:
-            return False
+        wanted = os.path.normpath(self.path)
+        return any(os.path.normpath(p) == wanted for p in (*device.links, device.device_node) if p)
 
 
 @dataclass

@@ -102,7 +102,7 @@ class Adapter:
         return node
 
     def unplug(self) -> None:
-        node = os.ttyname(self.slave) if self.slave is not None else "/dev/pts/0"
+        node = os.ttyname(self.slave) if self.slave is not None else f"/dev/gone-{self.token}"
         for fd in (self.master, self.slave):
             if fd is not None:
                 os.close(fd)
@@ -164,7 +164,7 @@ async def test_replugged_adapter_is_reopened_by_the_kick(
     with pytest.raises(DeviceUnavailableError):
         sup.send(b"x")
     # Another adapter's arrival must not wake this supervisor.
-    other = usb_serial_adapter(adapter.token + "X", "/dev/pts/0")
+    other = usb_serial_adapter(adapter.token + "X", f"/dev/ttyUSB{adapter.token}X")
     send_udev_event("add", usb_devpath(adapter.token + "X"), "tty", **other)
     send_udev_event("change", usb_devpath(adapter.token), "tty", ID_SERIAL_SHORT=adapter.token)
     await collector.wait_for(lambda evs: any(e.action == "change" for e in evs))
