@@ -30,7 +30,10 @@ CONTROL_REPLY: Final = 0x0201
 CONTROL_RESET: Final = b"\x01"
 ERR_SEQUENCE: Final = b"\x0f\x01"  # abnormality in the sequence number
 ERR_MESSAGE: Final = b"\x0f\x02"  # abnormality in the message (type, length, payload)
-MAX_PAYLOAD: Final = 16
+# Sony's IP manuals give 1–16 payload bytes, but the SRG-360SHE's 5+5-nibble moves are
+# 17-byte packets (SONY-HTML Sony_SRG-360SHE.html note *6): the header takes up to 17
+# and the camera behind it answers "message length" (6y 01) to what its model refuses.
+MAX_PAYLOAD: Final = 17
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from typing import Final, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.errors import ConfigError, DeviceUnavailableError, ProtocolError
+from drivers.visca.messages import MAX_EXTENDED_PACKET_LEN, MIN_PACKET_LEN
 
 # How many sent packets a transport remembers for ``resend`` (one per in-flight message
 # is enough: one awaiting its first reply plus two sockets per camera, 7 cameras).
@@ -144,9 +145,16 @@ class SentPackets:
 
 
 def check_packet(packet: bytes, device_id: str) -> None:
-    """Refuse to put something that is not one VISCA packet on the wire (VISCA.md §1.1)."""
+    """Refuse to put something that is not one VISCA packet on the wire (VISCA.md §1.1).
+
+    Outgoing packets may be 17 bytes: the SRG-360SHE's 5+5-nibble absolute/relative
+    moves and limit commands are (SONY-HTML Sony_SRG-360SHE.html note *6). Only the
+    message builders' 5+5 forms reach that length, and ``ViscaCamera`` uses them for
+    5+5-nibble models only; a 4-nibble camera would answer "message length" (``6y 01``).
+    Replies stay strict: the receive framer caps them at 16 bytes (``framing.Framer``).
+    """
     if (
-        not 3 <= len(packet) <= 16
+        not MIN_PACKET_LEN <= len(packet) <= MAX_EXTENDED_PACKET_LEN
         or packet[-1] != 0xFF
         or not packet[0] & 0x80
         or 0xFF in packet[:-1]

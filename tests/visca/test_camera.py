@@ -258,3 +258,32 @@ async def test_serial_at_38400_baud_with_byte_pacing() -> None:
             assert (await cam.position()).pan_deg == pytest.approx(5.0, abs=0.05)
         finally:
             await port.close()
+
+
+async def test_serial_srg_360she_five_nibble_moves_are_17_bytes_on_the_wire() -> None:
+    """SRG-360SHE: 5+5-nibble absolute/relative moves and limits are 17-byte packets
+    (SONY-HTML Sony_SRG-360SHE.html note *6); the driver sends them, the camera moves."""
+    model = "srg-360she"
+    profile = profile_for(model)
+    async with PtySimulator(cameras=1, model=model, baud=9600, **FAST) as sim:
+        port = _port(sim.path)
+        sent: list[bytes] = []
+        port.on_trace = lambda direction, packet: sent.append(packet) if direction == "tx" else None
+        try:
+            await port.open()
+            cam = ViscaCamera(port, 1, profile, "she")
+            pan, tilt = profile.pan_from_degrees(-150.0), profile.tilt_from_degrees(60.0)
+            assert pan < -0x8000  # only 5 nibbles carry it (EAC00 … 15400)
+            await cam.goto(pan, tilt, speed=0x18)
+            assert (sim.state().pan, sim.state().tilt) == (pan, tilt)
+            position = await cam.position()
+            assert (position.pan, position.tilt) == (pan, tilt)
+            assert position.pan_deg == pytest.approx(-150.0, abs=0.01)
+            await cam.move_relative(0x200, -0x200, speed=0x18)
+            assert (sim.state().pan, sim.state().tilt) == (pan + 0x200, tilt - 0x200)
+            await port.command(1, m.pan_tilt_limit_clear(m.LimitCorner.DOWN_LEFT, 5, 5))
+        finally:
+            await port.close()
+    moves = [p for p in sent if p[1:3] == b"\x01\x06" and p[3] in (0x02, 0x03, 0x07)]
+    assert [len(p) for p in moves] == [17, 17, 17]
+    assert moves[0] == m.pan_tilt_absolute(pan, tilt, 0x18, None, 5, 5).to_bytes(1)

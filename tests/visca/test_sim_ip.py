@@ -148,3 +148,24 @@ async def test_production_transport_recovers_a_lost_ack(sony: tuple[UDPSimulator
     assert (
         m.decode_mode(sim.camera(1).settings.inquiry(b"\x04\x33") or b"") == 0x02
     )  # the command ran (twice: once per sequence number)
+
+
+@pytest.mark.parametrize(("model", "accepted"), [("srg-360she", True), ("srg-300h", False)])
+async def test_seventeen_byte_payload_reaches_the_camera_which_judges_its_length(
+    model: str, accepted: bool
+) -> None:
+    # SRG-360SHE 5+5 absolute move (17 bytes, SONY-HTML note *6) over the production
+    # transport: the 5-nibble camera takes it, a 4-nibble one answers "message length".
+    move = m.pan_tilt_absolute(0x1000, 0x0400, 0x18, None, 5, 5).to_bytes(1)
+    async with UDPSimulator(sony_header=True, model=model, frame_s=0.002) as sim:
+        transport = SonyIPTransport("127.0.0.1", sim.port)
+        await transport.open()
+        try:
+            await transport.send(move)
+            first = m.decode_reply(await asyncio.wait_for(transport.receive(), 2))
+        finally:
+            await transport.close()
+    if accepted:
+        assert first == m.Ack(1, 1)
+    else:
+        assert first == m.ErrorReply(1, 0, m.ErrorCode.LENGTH)

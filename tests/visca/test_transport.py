@@ -127,9 +127,27 @@ async def test_send_refuses_a_non_visca_packet() -> None:
         link = SerialTransport(peer.path)
         await link.open()
         try:
-            for bad in (b"\x01\x02\xff", b"\x81\x01", b"\x81\xff\x01\xff", bytes(17)):
+            eighteen = b"\x81" + bytes(16) + b"\xff"  # one past the SRG-360SHE's 17
+            for bad in (b"\x01\x02\xff", b"\x81\x01", b"\x81\xff\x01\xff", bytes(17), eighteen):
                 with pytest.raises(ProtocolError):
                     await link.send(bad)
+        finally:
+            await link.close()
+
+
+async def test_seventeen_byte_sends_pass_but_replies_stay_capped_at_16() -> None:
+    # SRG-360SHE 5+5 absolute move: 17 bytes out (SONY-HTML note *6); no reply is
+    # longer than 16 bytes, so a 17-byte run from the camera is noise and is dropped.
+    she_move = bytes.fromhex("8101060218000e0a0c0000000b040000ff")
+    with pty_peer() as peer:
+        link = SerialTransport(peer.path)
+        await link.open()
+        try:
+            await link.send(she_move)
+            assert await peer.read(len(she_move)) == she_move
+            peer.write(b"\x90" + bytes(15) + b"\xff" + ACK)
+            assert await asyncio.wait_for(link.receive(), 1) == ACK
+            assert link.dropped_bytes == 17
         finally:
             await link.close()
 
