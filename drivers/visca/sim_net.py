@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TCP_PORT = 5678
 DEFAULT_RAW_UDP_PORT = 1259
 DEFAULT_SONY_PORT = 52381
+CLIENT_CLOSE_TIMEOUT_S = 1.0  # a client handler's own clean-up after its connection closed
 
 
 class _Connection:
@@ -57,6 +58,7 @@ class TCPSimulator(ViscaSimulator):
         self._server: asyncio.Server | None = None
         self._connections: dict[int, _Connection] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     def describe(self) -> str:
         return f"tcp://{self.host}:{self.port}"
@@ -71,24 +73,44 @@ class TCPSimulator(ViscaSimulator):
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
+        # The client handlers are asyncio's own tasks (start_server): on Python 3.11 a
+        # cancelled one makes its done-callback log "Exception in callback …
+        # CancelledError". So they are not cancelled: closing each connection ends its
+        # handler (EOF), and only one stuck past CLIENT_CLOSE_TIMEOUT_S is cancelled —
+        # a cancel the handler takes as its normal end (``_closing``).
+        self._closing = True
         if self._server is not None:
             self._server.close()
         for conn in list(self._connections.values()):
             conn.writer.close()
-            await conn.out.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, OSError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(set(self._tasks), timeout=CLIENT_CLOSE_TIMEOUT_S)
+            for task in stuck:
+                task.cancel()
+            if stuck:
+                await asyncio.wait(stuck)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        self._closing = False
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        try:
+            await self._serve_client(reader, writer)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            log.debug("tcp client handler stopped with the simulator")
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         conn = _Connection(writer, self.baud)
         key = id(conn)
         self._connections[key] = conn
@@ -106,8 +128,6 @@ class TCPSimulator(ViscaSimulator):
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
-            if task is not None:
-                self._tasks.discard(task)
 
     def _send(self, data: bytes, client: object) -> None:
         targets = (

@@ -422,6 +422,37 @@ async def test_tcp_replies_go_to_the_client_that_asked() -> None:
                 await writer.wait_closed()
 
 
+@pytest.mark.parametrize("baud", [None, 9600])
+async def test_tcp_stop_right_after_a_client_left_logs_no_error(baud: int | None) -> None:
+    # A client that disconnects just before the simulator stops: its handler is still
+    # closing. Cancelling it made asyncio log "Exception in callback … CancelledError".
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        for yields in range(4):
+            sim = TCPSimulator(cameras=1, frame_s=0.002, baud=baud, network_change=False)
+            await sim.start()
+            r1, w1 = await asyncio.open_connection("127.0.0.1", sim.port)
+            r2, w2 = await asyncio.open_connection("127.0.0.1", sim.port)
+            try:
+                w1.write(m.inq_power().to_bytes(1))
+                assert await r1.readuntil(b"\xff") == b"\x90\x50\x02\xff"
+                w1.close()
+                await w1.wait_closed()
+                for _ in range(yields):
+                    await asyncio.sleep(0)
+                await sim.stop()
+                assert await asyncio.wait_for(r2.read(), 2) == b""  # still-open client: EOF
+            finally:
+                w2.close()
+                await w2.wait_closed()
+            await asyncio.sleep(0.01)  # let done-callbacks run
+    finally:
+        loop.set_exception_handler(None)
+    assert errors == []
+
+
 async def test_raw_udp_round_trip() -> None:
     async with UDPSimulator(sony_header=False, frame_s=0.002) as sim:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
