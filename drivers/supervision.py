@@ -8,8 +8,11 @@ use within the 2 s target of DESIGN.md §8 instead of after a long backoff.
 
 Subclasses implement :meth:`Supervisor._connect` (open the device, raise a
 ``DeviceError`` on failure) and :meth:`Supervisor._watch` (return or raise when the link
-is lost). The first failure is logged at WARNING, repeats at DEBUG (aioesphomeapi's
-ReconnectLogic does the same).
+is lost), and may override :meth:`Supervisor._wait_retry` — the wait between failed
+connects — to end it early when they can see the device come back themselves (the
+VISCA supervisor polls the serial path, drivers/visca/supervisor.py); inside it,
+:meth:`Supervisor._kicked_within` is the kick-aware sleep. The first failure is logged
+at WARNING, repeats at DEBUG (aioesphomeapi's ReconnectLogic does the same).
 """
 
 from __future__ import annotations
@@ -161,6 +164,28 @@ class Supervisor:
     async def _disconnect(self) -> None:
         """Release the device (close ports); must not raise."""
 
+    async def _wait_retry(self, delay: float) -> None:
+        """Wait before the next connect attempt: the extension point for retry triggers.
+
+        The default waits ``delay`` (the backoff's) or until :meth:`kick`. Override it to
+        return sooner when the subclass can tell the device is back (e.g. its path
+        reappeared); use :meth:`_kicked_within` for the sleeps so a kick still ends the
+        wait at once. Returning starts the next attempt; it must not raise.
+        """
+        await self._kicked_within(delay)
+
+    async def _kicked_within(self, timeout_s: float) -> bool:
+        """Sleep up to ``timeout_s``; return True as soon as :meth:`kick` is called.
+
+        A kick that came since the current connect attempt began counts too, so one
+        that arrives while a connect is failing is not lost.
+        """
+        if self._kick.is_set():
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._kick.wait(), max(0.0, timeout_s))
+        return self._kick.is_set()
+
     # -- internals ---------------------------------------------------------------------
 
     def _set_state(self, new: DeviceState, error: str | None) -> None:
@@ -185,6 +210,7 @@ class Supervisor:
                 else DeviceState.FAILED,
                 self._last_error,
             )
+            self._kick.clear()  # from here on, a kick cuts the wait after a failure short
             try:
                 await self._connect()
             except (DeviceError, OSError) as exc:
@@ -200,7 +226,7 @@ class Supervisor:
                     else DeviceState.DISCONNECTED
                 )
                 self._set_state(state, self._last_error)
-                await self._sleep_or_kick(self.backoff.next_delay())
+                await self._wait_retry(self.backoff.next_delay())
                 continue
             if self._failures:
                 log.warning("%s: connected again after %d failures", self.device_id, self._failures)
@@ -217,10 +243,4 @@ class Supervisor:
             with contextlib.suppress(Exception):
                 await self._disconnect()
             self._set_state(DeviceState.DISCONNECTED, self._last_error)
-            self._kick.clear()
             # Reconnect at once after a loss; backoff only applies to failed connects.
-
-    async def _sleep_or_kick(self, delay: float) -> None:
-        self._kick.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._kick.wait(), delay)

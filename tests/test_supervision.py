@@ -78,3 +78,61 @@ async def test_repeated_failures_mark_failed() -> None:
         assert "no such port" in dev.last_error
     finally:
         await dev.stop()
+
+
+class _PollingDevice(_FlakyDevice):
+    """Uses the ``_wait_retry`` extension point: ends the backoff when it sees the
+    device itself (as the VISCA supervisor does with the serial path)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    async def _wait_retry(self, delay: float) -> None:
+        self.waits.append(delay)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        while loop.time() < deadline:
+            if await self._kicked_within(0.01) or self.present:
+                return
+
+
+async def test_wait_retry_hook_ends_the_backoff_early() -> None:
+    dev = _PollingDevice()  # backoff 5 s
+    await dev.start()
+    try:
+        with pytest.raises(DeviceTimeoutError):
+            await dev.wait_ready(0.1)
+        assert dev.waits == [5.0]  # the hook got the backoff's delay
+        dev.present = True  # no kick: the hook's own check ends the wait
+        await dev.wait_ready(0.5)
+        assert dev.connects == 2
+    finally:
+        await dev.stop()
+
+
+class _SlowFailingDevice(_FlakyDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.connecting = asyncio.Event()
+
+    async def _connect(self) -> None:
+        self.connecting.set()
+        await asyncio.sleep(0.1)
+        await super()._connect()
+
+
+async def test_kick_during_a_failing_connect_is_not_lost() -> None:
+    dev = _SlowFailingDevice()  # backoff 5 s
+    await dev.start()
+    try:
+        await asyncio.wait_for(dev.connecting.wait(), 1)
+        dev.present = True  # arrives while the attempt that will fail is running
+        dev.kick()
+        dev.present = False
+        await asyncio.sleep(0.15)  # that attempt fails; the kick must still count
+        dev.present = True
+        await dev.wait_ready(0.5)
+        assert dev.connects == 2
+    finally:
+        await dev.stop()

@@ -13,7 +13,6 @@ to the latency observers (Prometheus histogram).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -24,12 +23,13 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from appliance.agent.errors import InvalidRequestError
 from appliance.config import CameraConfig
-from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
-from drivers.supervision import DeviceState, Supervisor
+from drivers.errors import DeviceUnavailableError
+from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
     from appliance.agent.media import VideoHandle
     from drivers.visca.camera import FocusAction, Position, ViscaCamera, ZoomAction
+    from drivers.visca.messages import VersionInfo
     from drivers.visca.protocol import ViscaPort
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,10 @@ LatencyObserver = Callable[[str, str, float], None]
 T = TypeVar("T")
 
 DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives none
-CONNECT_TIMEOUT_S: Final = 2.0  # one connect attempt of a link (open + AddressSet)
+# One connect attempt of a link: open + AddressSet + IF_Clear + a version inquiry per
+# camera (drivers/visca/supervisor.py); a silent camera costs 3 × 0.5 s of it.
+CONNECT_TIMEOUT_S: Final = 3.0
+HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death is noticed
 
 
 @dataclass(frozen=True)
@@ -57,43 +60,78 @@ class DeviceStatus:
 class ViscaLink:
     """One physical VISCA link shared by every camera configured on it.
 
-    Its supervisor is the shared :class:`drivers.supervision.Supervisor`: connect =
-    ``ViscaPort.open()`` (open the transport; AddressSet + IF_Clear on serial chains),
-    watch = ``ViscaPort.wait_closed()`` (the transport reports an unplug at once),
-    disconnect = ``ViscaPort.close()``. Hotplug ``kick()``s it.
+    Its supervisor is :class:`drivers.visca.supervisor.ViscaSupervisor`: connect = open
+    the port (AddressSet + IF_Clear on serial chains) and ask each configured camera for
+    its version; watch = link loss (the transport reports an unplug at once), every
+    camera silent, an idle power inquiry every ``health_interval_s``; while disconnected
+    the serial path is polled every 0.2 s, so a replug is back within 2 s even without a
+    hotplug ``kick()`` (DESIGN.md §8). The port object survives reconnects.
     """
 
     def __init__(
-        self, first: CameraConfig, *, connect_timeout_s: float = CONNECT_TIMEOUT_S
+        self,
+        cameras: Sequence[CameraConfig],
+        *,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        health_interval_s: float | None = HEALTH_INTERVAL_S,
     ) -> None:
+        from drivers.visca.protocol import ViscaPort
+        from drivers.visca.supervisor import ViscaSupervisor
+        from drivers.visca.transport import Transport, transport_from_url
+        from drivers.visca.transport_serial import SerialTransport
+
+        if not cameras:
+            raise ValueError("a VISCA link needs at least one camera")
+        first = cameras[0]
         self.id = f"visca:{first.link}"
         self.serial_path = first.port
         self.baud = first.baud
         self.url = first.url
-        self.supervisor = _LinkSupervisor(self, connect_timeout_s)
-        self._port: ViscaPort | None = None
-        self.camera_count: int | None = None
-
-    def _new_port(self) -> ViscaPort:
-        from drivers.visca.protocol import ViscaPort
-        from drivers.visca.transport import Transport, transport_from_url
-        from drivers.visca.transport_serial import SerialTransport
-
+        self.addresses = tuple(sorted({cam.address for cam in cameras}))
         transport: Transport
         if self.serial_path is not None:
             transport = SerialTransport(self.serial_path, self.baud, device_id=self.id)
-        else:
+        else:  # the config check parsed the URL already (appliance/config.py)
             transport = transport_from_url(self.url or "", device_id=self.id)
-        return ViscaPort(transport, device_id=self.id)
+        self._port = ViscaPort(transport, device_id=self.id)  # opened by the supervisor
+        self.supervisor = ViscaSupervisor(
+            self._port,
+            addresses=self.addresses,
+            device_id=self.id,
+            connect_timeout_s=connect_timeout_s,
+            health_interval_s=health_interval_s,
+        )
 
     @property
     def state(self) -> DeviceState:
         return self.supervisor.state
 
+    @property
+    def camera_count(self) -> int | None:
+        """Cameras AddressSet counted on the chain (None on network links)."""
+        return self._port.camera_count
+
+    def version(self, address: int) -> VersionInfo | None:
+        """What the camera at ``address`` answered to the version inquiry at connect."""
+        return self.supervisor.versions.get(address)
+
+    def camera_problem(self, address: int) -> str | None:
+        """Why the camera at ``address`` is not answering while the link is up, or None."""
+        missing = self.supervisor.missing.get(address)
+        if missing is not None:
+            return missing
+        if address in self._port.unavailable:
+            return f"camera {address} does not answer (marked silent)"
+        return None
+
+    def answered(self, address: int) -> None:
+        """The camera at ``address`` just answered: it is no longer missing."""
+        self.supervisor.answered(address)
+
     def port(self, device_id: str, operation: str) -> ViscaPort:
         """The open port, or ``DeviceUnavailableError`` naming ``device_id``."""
         port = self._port
-        if self.supervisor.state is not DeviceState.READY or port is None or not port.is_open:
+        if self.supervisor.state is not DeviceState.READY or not port.is_open:
             reason = self.supervisor.last_error or self.supervisor.state.value
             raise DeviceUnavailableError(
                 device_id, f"link {self.id} not ready: {reason}", operation=operation
@@ -113,45 +151,6 @@ class ViscaLink:
 
     async def stop(self) -> None:
         await self.supervisor.stop()
-
-
-class _LinkSupervisor(Supervisor):
-    def __init__(self, link: ViscaLink, connect_timeout_s: float) -> None:
-        super().__init__(link.id)
-        self._link = link
-        self.connect_timeout_s = connect_timeout_s
-
-    async def _connect(self) -> None:
-        port = self._link._port or self._link._new_port()
-        self._link._port = port
-        try:
-            self._link.camera_count = await asyncio.wait_for(port.open(), self.connect_timeout_s)
-        except TimeoutError:
-            raise DeviceTimeoutError(
-                self.device_id,
-                f"no answer within {self.connect_timeout_s:.1f} s",
-                operation="connect",
-            ) from None
-
-    async def _watch(self) -> None:
-        port = self._link._port
-        if port is None:
-            return
-        lost = asyncio.create_task(port.wait_closed(), name=f"{self.device_id}:watch")
-        outside = asyncio.create_task(self._lost.wait(), name=f"{self.device_id}:lost")
-        try:
-            done, _ = await asyncio.wait({lost, outside}, return_when=asyncio.FIRST_COMPLETED)
-            if lost in done:
-                raise lost.result()
-        finally:
-            for task in (lost, outside):
-                task.cancel()
-            await asyncio.gather(lost, outside, return_exceptions=True)
-
-    async def _disconnect(self) -> None:
-        port = self._link._port
-        if port is not None:
-            await port.close()
 
 
 class PresetNames:
@@ -235,11 +234,15 @@ class CameraHandle:
 
     @property
     def state(self) -> DeviceState:
-        return self.link.state
+        """The link's state; DISCONNECTED while the link is up but this camera is silent."""
+        state = self.link.state
+        if state is DeviceState.READY and self.link.camera_problem(self.config.address):
+            return DeviceState.DISCONNECTED
+        return state
 
     @property
     def last_error(self) -> str | None:
-        return self.link.supervisor.last_error
+        return self.link.supervisor.last_error or self.link.camera_problem(self.config.address)
 
     def status(self) -> DeviceStatus:
         details: dict[str, Scalar] = {
@@ -247,6 +250,11 @@ class CameraHandle:
             "link": self.config.link,
             "address": self.config.address,
         }
+        version = self.link.version(self.config.address)
+        if version is not None:  # what the camera said it is when the link connected
+            details["vendor_id"] = f"0x{version.vendor:04X}"
+            details["model_id"] = f"0x{version.model:04X}"
+            details["rom"] = f"0x{version.rom:04X}"
         return DeviceStatus(self.id, "camera", self.state, self.last_error, details)
 
     def presets(self) -> list[tuple[int, str | None]]:
@@ -355,8 +363,10 @@ class CameraHandle:
     async def _call(self, operation: str, fn: Callable[[ViscaCamera], Awaitable[T]]) -> T:
         start = time.perf_counter()
         try:
-            return await fn(self._driver(operation))
+            result = await fn(self._driver(operation))
         except ValueError as exc:
             raise InvalidRequestError(self.id, str(exc), operation=operation) from None
         finally:
             self._observe(self.id, operation, time.perf_counter() - start)
+        self.link.answered(self.config.address)
+        return result

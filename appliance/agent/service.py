@@ -31,7 +31,7 @@ from appliance.agent.devices import (
 )
 from appliance.agent.errors import UnknownDeviceError
 from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
-from appliance.config import AgentConfig
+from appliance.config import AgentConfig, CameraConfig
 from drivers.errors import DeviceError
 from drivers.supervision import DeviceState
 
@@ -79,15 +79,20 @@ class AgentService:
         self.video_sources: dict[str, VideoHandle] = {
             cam.id: VideoHandle(cam.id, cam.video) for cam in config.cameras if cam.video
         }
-        self.links: dict[str, ViscaLink] = {}
-        self.cameras: dict[str, CameraHandle] = {}
+        chains: dict[str, list[CameraConfig]] = {}
         for cam in config.cameras:
-            link = self.links.get(cam.link)
-            if link is None:
-                link = self.links[cam.link] = ViscaLink(cam)
-            self.cameras[cam.id] = CameraHandle(
-                cam, link, self.preset_names, self._observe, self.video_sources.get(cam.id)
+            chains.setdefault(cam.link, []).append(cam)
+        self.links: dict[str, ViscaLink] = {key: ViscaLink(cams) for key, cams in chains.items()}
+        self.cameras: dict[str, CameraHandle] = {
+            cam.id: CameraHandle(
+                cam,
+                self.links[cam.link],
+                self.preset_names,
+                self._observe,
+                self.video_sources.get(cam.id),
             )
+            for cam in config.cameras
+        }
         self.audio = AudioDevices(config.microphones, config.speakers, self._observe)
         self.displays: dict[str, DisplayHandle] = {
             d.id: DisplayHandle(d, room_name=config.room.name, observe=self._observe)

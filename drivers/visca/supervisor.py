@@ -1,10 +1,13 @@
 """Keeps one VISCA port (and the cameras on it) connected: the shared Supervisor, for VISCA.
 
 Connect = open the port (serial chains: AddressSet + IF_Clear, VISCA.md §1.4) and ask
-every expected camera for its version — a port whose cameras do not answer is not
-ready. Watch = the link (an unplug is seen at once by the serial transport), every
-camera marked silent (``ViscaPort`` after ``SILENT_LIMIT`` unanswered messages), and a
-periodic power inquiry while idle, so a camera that dies quietly is noticed too.
+every expected camera for its version — a port where no expected camera answers is not
+ready; one where some answer is ready, and the silent ones are listed in ``missing``
+(one dead camera at the end of a chain must not take the others down with it). Watch =
+the link (an unplug is seen at once by the serial transport), every camera marked
+silent (``ViscaPort`` after ``SILENT_LIMIT`` unanswered messages), ``link_lost()`` (the
+hotplug monitor's remove event), and a periodic power inquiry while idle, so a camera
+that dies quietly is noticed too.
 
 Replug (VISCA.md §5 #1, DESIGN.md §8: "back in use within 2 s"): the serial path
 vanishes on unplug and comes back on replug. While disconnected the path is polled
@@ -21,7 +24,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError
+from drivers.errors import (
+    CommandRejectedError,
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    ProtocolError,
+)
 from drivers.supervision import Backoff, Supervisor
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
@@ -63,6 +72,8 @@ class ViscaSupervisor(Supervisor):
         self.health_interval_s = health_interval_s
         self.connect_timeout_s = connect_timeout_s
         self.versions: dict[int, m.VersionInfo] = {}
+        # Expected cameras that did not answer at the last connect → why.
+        self.missing: dict[int, str] = {}
         self._present_at_attempt = True
         self._all_silent = asyncio.Event()
         previous = port.on_availability
@@ -70,6 +81,8 @@ class ViscaSupervisor(Supervisor):
         def on_availability(address: int, available: bool) -> None:
             if previous is not None:
                 previous(address, available)
+            if available:
+                self.missing.pop(address, None)
             if set(self.addresses) <= port.unavailable:
                 self._all_silent.set()
 
@@ -89,6 +102,11 @@ class ViscaSupervisor(Supervisor):
         transport = transport_from_url(url, device_id=device_id)
         port = ViscaPort(transport, device_id=device_id, **(port_options or {}))
         return cls(port, addresses=addresses, device_id=device_id, **options)
+
+    def answered(self, address: int) -> None:
+        """The camera at ``address`` answered a request: it is no longer ``missing``
+        (its version is asked at the next idle health poll)."""
+        self.missing.pop(address, None)
 
     # -- Supervisor hooks --------------------------------------------------------------
 
@@ -110,7 +128,8 @@ class ViscaSupervisor(Supervisor):
         closed = asyncio.create_task(self.port.wait_closed(), name=f"{self.device_id}:closed")
         silent = asyncio.create_task(self._all_silent.wait(), name=f"{self.device_id}:silent")
         health = asyncio.create_task(self._health_loop(), name=f"{self.device_id}:health")
-        tasks = (closed, silent, health)
+        lost = asyncio.create_task(self._lost.wait(), name=f"{self.device_id}:lost")
+        tasks = (closed, silent, health, lost)
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -121,6 +140,10 @@ class ViscaSupervisor(Supervisor):
                     await task
         if closed.done() and not closed.cancelled():
             raise closed.result()
+        if lost.done() and not lost.cancelled():
+            raise DeviceUnavailableError(
+                self.device_id, self.last_error or "link lost", operation="watch"
+            )
         raise DeviceUnavailableError(
             self.device_id,
             f"no camera answers (addresses {', '.join(map(str, self.addresses))})",
@@ -130,16 +153,15 @@ class ViscaSupervisor(Supervisor):
     async def _disconnect(self) -> None:
         await self.port.close()
 
-    async def _sleep_or_kick(self, delay: float) -> None:
+    async def _wait_retry(self, delay: float) -> None:
         """Wait for the backoff, a kick, or the device path coming back (polled)."""
         if self._present is None:
-            await super()._sleep_or_kick(delay)
+            await self._kicked_within(delay)
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + delay
         while (remaining := deadline - loop.time()) > 0:
-            await super()._sleep_or_kick(min(remaining, self.poll_interval_s))
-            if self._kick.is_set():
+            if await self._kicked_within(min(remaining, self.poll_interval_s)):
                 return
             if not self._present_at_attempt and self._present():
                 log.info("%s: device path is back; reconnecting", self.device_id)
@@ -150,31 +172,56 @@ class ViscaSupervisor(Supervisor):
 
     async def _open_and_identify(self) -> None:
         count = await self.port.open()
-        if count is not None and count < max(self.addresses):
+        self.versions.clear()
+        self.missing = {}
+        for address in self.addresses:
+            if count is not None and address > count:
+                self.missing[address] = f"the chain has {count} camera(s)"
+                continue
+            try:
+                data = await self.port.inquire(address, m.inq_version())
+                self.versions[address] = m.decode_version(data)
+            except DeviceUnavailableError as exc:
+                if not self.port.is_open:
+                    raise  # the link itself went away
+                self.missing[address] = str(exc)  # marked silent earlier: this camera only
+            except (DeviceTimeoutError, ProtocolError, CommandRejectedError) as exc:
+                self.missing[address] = str(exc)  # silent or garbled: this camera only
+            except ValueError as exc:
+                self.missing[address] = f"bad version answer: {exc}"
+        if not self.versions:
+            first = min(self.missing)
             raise DeviceUnavailableError(
                 self.device_id,
-                f"the chain has {count} camera(s); address {max(self.addresses)} is missing",
+                f"no camera answers: camera {first}: {self.missing[first]}",
                 operation="connect",
             )
-        for address in self.addresses:
-            data = await self.port.inquire(address, m.inq_version())
-            try:
-                self.versions[address] = m.decode_version(data)
-            except ValueError as exc:
-                raise DeviceUnavailableError(
-                    self.device_id, f"camera {address}: bad version answer: {exc}"
-                ) from None
+        if self.missing:
+            log.warning(
+                "%s: camera(s) %s not answering (%s); the others are in use",
+                self.device_id,
+                ", ".join(map(str, sorted(self.missing))),
+                "; ".join(self.missing[a] for a in sorted(self.missing)),
+            )
 
     async def _health_loop(self) -> None:
-        """While idle, ask each camera for its power state; misses count as silence."""
+        """While idle, ask each camera for its power state (one missing at connect: its
+        version, so it is identified once it answers); misses count as silence."""
         if self.health_interval_s is None:
             await asyncio.Event().wait()
             return
         while True:
             await asyncio.sleep(self.health_interval_s)
             for address in self.addresses:
-                if self.port.is_open:
-                    # Errors are fine here: a miss counts towards the camera's silence,
-                    # and a lost link ends the watch through wait_closed().
-                    with contextlib.suppress(DeviceError):
+                if not self.port.is_open:
+                    break
+                # Errors are fine here: a miss counts towards the camera's silence,
+                # and a lost link ends the watch through wait_closed().
+                with contextlib.suppress(DeviceError, ValueError):
+                    if address in self.versions:
                         await self.port.inquire(address, m.inq_power())
+                        continue
+                    data = await self.port.inquire(address, m.inq_version())
+                    self.versions[address] = m.decode_version(data)
+                    self.missing.pop(address, None)
+                    log.warning("%s: camera %d answers now", self.device_id, address)

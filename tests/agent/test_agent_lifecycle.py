@@ -12,6 +12,7 @@ from appliance.agent.service import AgentService
 from appliance.agent.simulate import SimulatedHardware
 from appliance.config import load_config
 from drivers.supervision import DeviceState
+from drivers.visca.models import profile_for
 from tests.agent.conftest import NotifySocket, free_port, spawn_agent, write_config
 
 CAMERA = """
@@ -84,5 +85,35 @@ async def test_stop_closes_the_serial_port(tmp_path: Path) -> None:
         assert len(_fds_to(pts)) == held - 1
         assert link.state is DeviceState.DISCONNECTED
         await service.stop()  # idempotent
+    finally:
+        await hardware.stop()
+
+
+async def test_a_silent_camera_on_the_chain_leaves_the_other_in_use(tmp_path: Path) -> None:
+    hardware = SimulatedHardware(tmp_path / "room", room_id="half-chain")
+    await hardware.start()
+    try:
+        assert hardware.visca is not None
+        hardware.visca.silent(True, address=2)
+        config = load_config(hardware.write_config(f"127.0.0.1:{free_port()}"))
+        service = AgentService(config, hotplug=False)
+        await service.start()
+        try:
+            link = next(iter(service.links.values()))
+            await link.supervisor.wait_ready(5)  # the ViscaSupervisor: one camera answers
+            devices = {d.id: d for d in service.devices()}
+            assert devices["cam1"].state is DeviceState.READY
+            # What cam1 said it is at connect: one of its model's ids.
+            model_id = int(str(devices["cam1"].details["model_id"]), 16)
+            assert model_id in profile_for("srg-300h").model_ids
+            assert devices["cam2"].state is DeviceState.DISCONNECTED
+            assert "no answer" in (devices["cam2"].last_error or "")
+            assert "model_id" not in devices["cam2"].details
+            assert await service.camera("cam1").power_state() is True
+            hardware.visca.silent(False, address=2)
+            assert await service.camera("cam2").power_state() is True
+            assert service.camera("cam2").state is DeviceState.READY  # answered: in use
+        finally:
+            await service.stop()
     finally:
         await hardware.stop()

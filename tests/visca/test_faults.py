@@ -238,3 +238,38 @@ async def test_network_change_in_the_middle_of_traffic() -> None:
             assert sup.state is DeviceState.READY
         finally:
             await sup.stop()
+
+
+async def test_one_silent_camera_does_not_take_the_chain_down() -> None:
+    async with PtySimulator(cameras=2, model=MODEL, **FAST) as sim:
+        port = ViscaPort(
+            SerialTransport(sim.path), ack_timeout_s=0.15, inquiry_timeout_s=0.15, retries=1
+        )
+        sup = ViscaSupervisor(port, addresses=(1, 2), health_interval_s=None)
+        sim.silent(True, address=2)
+        await sup.start()
+        try:
+            await sup.wait_ready(2.0)
+            assert set(sup.versions) == {1}
+            assert set(sup.missing) == {2}
+            assert "no answer" in sup.missing[2]
+            profile = profile_for(MODEL)
+            cam1, cam2 = (ViscaCamera(port, a, profile, f"cam{a}") for a in (1, 2))
+            assert await cam1.inquire_power() is True  # the answering camera is in use
+            with pytest.raises(DeviceTimeoutError):
+                await cam2.inquire_power()
+            sim.silent(False, address=2)
+            assert await cam2.inquire_power() is True  # heard again: usable again
+            sim.silent(True)  # now nobody answers: the link is not ready
+            sup.link_lost("adapter removed")  # what the hotplug monitor does on 'remove'
+            await _until(lambda: sup.state is not DeviceState.READY, 1.0)
+            with pytest.raises(DeviceTimeoutError):
+                await sup.wait_ready(0.8)
+            assert "no camera answers" in (sup.last_error or "")
+            sim.silent(False)
+            sup.kick()
+            await sup.wait_ready(2.0)
+            assert set(sup.versions) == {1, 2}
+            assert sup.missing == {}
+        finally:
+            await sup.stop()
