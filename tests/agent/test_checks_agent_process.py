@@ -15,8 +15,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +170,8 @@ def test_unplugged_camera_over_http_and_the_agent_stays_up(
     try:
         run = _run_over_http(agent, ["camera"])
         failing = {r["id"]: r for r in run["results"] if r["status"] == "fail"}
-        assert set(failing) == {"camera.cam1.link", "camera.cam2.link"}
+        seen = [(r["id"], r["status"], r["message"]["en"]) for r in run["results"]]
+        assert set(failing) == {"camera.cam1.link", "camera.cam2.link"}, seen
         hint = failing["camera.cam1.link"]["remediation"]
         assert hint["vi"].startswith("Kiểm tra cáp RS-232")
         assert hint["vi"].endswith("rồi chạy lại kiểm tra")
@@ -238,12 +241,36 @@ def test_appliance_check_exit_code_on_a_fault(agent: AgentProcess, sim: SimRoomT
     assert "--standalone" in standalone.stderr
 
 
-def test_appliance_check_says_when_no_agent_runs(tmp_path: Path) -> None:
+class _HubAnswering503(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def sick_hub() -> Iterator[str]:
+    """A hub on loopback that answers every request with 503."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HubAnswering503)
+    thread = threading.Thread(target=server.serve_forever, name="sick-hub")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_appliance_check_says_when_no_agent_runs(tmp_path: Path, sick_hub: str) -> None:
     port = free_port()
     config = tmp_path / "appliance.toml"
     config.write_text(
         f'[room]\nid = "r"\nname = "R"\n[api]\nlisten = "127.0.0.1:{port}"\n'
-        f'[state]\ndir = "{tmp_path / "state"}"\n',
+        f'[hub]\nurl = "{sick_hub}"\n[state]\ndir = "{tmp_path / "state"}"\n',
         encoding="utf-8",
     )
     vi = _cli(config)
@@ -252,9 +279,13 @@ def test_appliance_check_says_when_no_agent_runs(tmp_path: Path) -> None:
     assert "appliance check --standalone" in vi.stderr
     en = _cli(config, "--lang", "en")
     assert "Cannot reach the appliance-agent service" in en.stderr
-    standalone = _cli(config, "--standalone", "--only", "system,hub", "--lang", "en")
+    standalone = _cli(config, "--standalone", "--only", "system", "--lang", "en")
     assert standalone.returncode == 0, standalone.stderr
     assert "system.disk" in standalone.stdout
+    warned = _cli(config, "--standalone", "--only", "hub")  # the hub answers 503: a warning
+    assert warned.returncode == 1, warned.stderr
+    assert "Kết quả chung: CẢNH BÁO" in warned.stdout
+    assert "HTTP 503" in warned.stdout
     bad = _cli(config, "--standalone", "--only", "kamera")
     assert bad.returncode == 3
     assert "unknown check categories kamera" in bad.stderr
