@@ -68,7 +68,8 @@ def check(
     timeout: float = typer.Option(RUN_TIMEOUT_S, "--timeout", help="Seconds to wait for the run."),
 ) -> None:
     """Run the readiness check and print the results (exit 0 pass, 1 warn, 2 fail, 3 not run)."""
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # "check --config F reference …": pass them on
+        ctx.obj = {"config": config, "lang": lang}
         return
     language = normalize_lang(lang)
     console = Console(highlight=False)
@@ -93,13 +94,16 @@ def check(
 
 @app.command("reference")
 def reference(
+    ctx: typer.Context,
     camera: str = typer.Argument(..., help="Camera id (e.g. cam1)."),
     preset: str = typer.Argument(..., help="Preset number or name."),
     config: str | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
 ) -> None:
     """Recall PRESET on CAMERA and store the picture as its reference (agent stopped)."""
-    language = normalize_lang(lang)
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    config = config or given.get("config")
+    language = normalize_lang(lang or given.get("lang"))
     try:
         cfg = _load(config, language)
         path = asyncio.run(_store_reference(cfg, camera, preset, language))

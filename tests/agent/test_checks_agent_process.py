@@ -289,3 +289,24 @@ def test_appliance_check_says_when_no_agent_runs(tmp_path: Path, sick_hub: str) 
     bad = _cli(config, "--standalone", "--only", "kamera")
     assert bad.returncode == 3
     assert "unknown check categories kamera" in bad.stderr
+
+
+def test_reference_then_standalone_check_verifies_the_preset(tmp_path: Path) -> None:
+    """While no agent runs: store a preset's reference picture, then check it in-process."""
+    with SimRoomThread(tmp_path / "room", room_id="check-ref") as room:
+        config = room.hardware.write_config(f"127.0.0.1:{free_port()}")
+        stored = _cli(config, "reference", "cam1", "chu-toa")
+        assert stored.returncode == 0, stored.stderr
+        assert "Đã lưu ảnh mẫu cho vị trí chu-toa của camera cam1" in stored.stdout
+        assert (room.hardware.directory / "state/preset-references/cam1/preset-001.jpg").is_file()
+        unknown = _cli(config, "reference", "cam1", "khong-co", "--lang", "en")
+        assert unknown.returncode == 3
+        assert "unknown preset name 'khong-co'" in unknown.stderr
+        out = _cli(config, "--standalone", "--only", "camera", "--json")
+    assert out.returncode == 0, out.stderr
+    results = {r["id"]: r for r in json.loads(out.stdout)["results"]}
+    preset = results["camera.cam1.preset.chu-toa"]
+    assert preset["status"] == "pass"
+    assert preset["values"]["score"] >= preset["values"]["threshold"]
+    assert Path(preset["evidence"]["snapshot"]).is_file()
+    assert results["camera.cam1.preset.toan-canh"]["status"] == "skip"  # no reference for it
