@@ -87,8 +87,8 @@ register(
             "en": f"Unplug the power of camera {{device}} for 10 s and plug it back; if it persists, call for service; {_AGAIN_EN}",
         },
         "checks.camera.pan_tilt.ok": {
-            "vi": "Camera {device} quay {deg}° và trở về đúng vị trí",
-            "en": "Camera {device} turned {deg}° and came back",
+            "vi": "Camera {device} quay ngang và dọc {deg}° rồi trở về đúng vị trí",
+            "en": "Camera {device} panned and tilted {deg}° and came back",
         },
         "checks.camera.pan_tilt.stuck": {
             "vi": "Camera {device} không quay khi được lệnh quay {deg}°",

@@ -180,25 +180,23 @@ async def _power(cam: CameraHandle, ctx: ItemContext) -> Outcome:
 
 
 async def _pan_tilt(cam: CameraHandle, ctx: ItemContext) -> Outcome:
+    """Both axes by PAN_TILT_DELTA_DEG (away from a range end), read back, and back again."""
     profile = cam.profile
-    per_deg = profile.units_per_degree_pan
-    delta = round(ctx.settings.pan_tilt_delta_deg * per_deg)
+    pan_u, tilt_u = profile.units_per_degree_pan, profile.units_per_degree_tilt
     start = await cam.position()
-    target = start.pan + delta if start.pan + delta <= profile.pan_range[1] else start.pan - delta
-    await cam.goto(target, start.tilt, None)
+    pan = _step(start.pan, round(ctx.settings.pan_tilt_delta_deg * pan_u), profile.pan_range)
+    tilt = _step(start.tilt, round(ctx.settings.pan_tilt_delta_deg * tilt_u), profile.tilt_range)
+    await cam.goto(pan, tilt, None)
     moved = await cam.position()
     await cam.goto(start.pan, start.tilt, None)
     back = await cam.position()
     tolerance = ctx.settings.pan_tilt_tolerance_deg
-    moved_deg = abs(moved.pan - start.pan) / per_deg
-    off_deg = abs(moved.pan - target) / per_deg
-    back_deg = max(
-        abs(back.pan - start.pan) / per_deg,
-        abs(back.tilt - start.tilt) / profile.units_per_degree_tilt,
-    )
+    moved_deg = min(abs(moved.pan - start.pan) / pan_u, abs(moved.tilt - start.tilt) / tilt_u)
+    off_deg = max(abs(moved.pan - pan) / pan_u, abs(moved.tilt - tilt) / tilt_u)
+    back_deg = max(abs(back.pan - start.pan) / pan_u, abs(back.tilt - start.tilt) / tilt_u)
     values = {
         "moved_deg": moved_deg,
-        "target_deg": abs(target - start.pan) / per_deg,
+        "target_deg": ctx.settings.pan_tilt_delta_deg,
         "target_error_deg": off_deg,
         "return_error_deg": back_deg,
     }
@@ -324,6 +322,11 @@ async def _preset(cam: CameraHandle, number: int, label: str, ctx: ItemContext) 
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _step(position: int, delta: int, bounds: tuple[int, int]) -> int:
+    """``position`` moved by ``delta`` units, the other way when that would leave ``bounds``."""
+    return position + delta if position + delta <= bounds[1] else position - delta
 
 
 def _skip_item(ident: str, device: str, why: Text, how: Text | None = None) -> CheckItem:
