@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from appliance.agent.checks.items import video
 from appliance.agent.checks.items.base import CheckItem, ItemContext, in_thread
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFERENCES_DIR = "preset-references"
+T = TypeVar("T")
 
 
 def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
@@ -121,7 +123,7 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
                 hint,
             )
     try:
-        version = await _driver(cam, "version").version()
+        version = await _ask(cam, "version", lambda c: c.version())
     except DeviceTimeoutError as exc:
         return failed(text("checks.camera.link.silent", device=cam.id, error=exc.detail), hint)
     except DeviceUnavailableError as exc:  # lost while asking (unplugged a moment ago)
@@ -163,7 +165,7 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
 async def _power(cam: CameraHandle, ctx: ItemContext) -> Outcome:
     from drivers.visca.messages import PowerState
 
-    state = await _driver(cam, "power_inquiry").power_state()
+    state = await _ask(cam, "power_inquiry", lambda c: c.power_state())
     if state is PowerState.ON:
         return passed(text("checks.camera.power.on", device=cam.id), power="on")
     if state is PowerState.STANDBY:
@@ -336,10 +338,15 @@ def _skip_item(ident: str, device: str, why: Text, how: Text | None = None) -> C
     return CheckItem(ident, "camera.preset", "camera", device, run)
 
 
-def _driver(cam: CameraHandle, operation: str) -> ViscaCamera:
+async def _ask(cam: CameraHandle, operation: str, ask: Callable[[ViscaCamera], Awaitable[T]]) -> T:
+    """An inquiry through the driver on the service's open port (what ``CameraHandle`` does
+    for its own operations, including telling the link the camera answered)."""
     from drivers.visca.camera import ViscaCamera
 
-    return ViscaCamera(cam.link.port(cam.id, operation), cam.config.address, cam.profile, cam.id)
+    port = cam.link.port(cam.id, operation)
+    result = await ask(ViscaCamera(port, cam.config.address, cam.profile, cam.id))
+    cam.link.answered(cam.config.address)
+    return result
 
 
 def _remember_view(cam: CameraHandle, ctx: ItemContext) -> None:
