@@ -1,7 +1,6 @@
-"""Media handles of the service: audio endpoints, displays, camera video sources.
+"""Media handles of the service: displays, camera video sources (audio: ``audio.py``).
 
-    AudioDevices / AudioEndpoint   configured microphones and speakers, found by a name
-                                   substring; level reading and live level stream
+    AudioDevices / AudioEndpoint   re-exported from appliance.agent.audio
     DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power)
     VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2) for snapshots
 
@@ -14,23 +13,21 @@ it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Sequence
-from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
+from appliance.agent.audio import AudioDevices, AudioEndpoint
 from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
-from appliance.agent.errors import UnknownDeviceError
-from appliance.config import AudioDeviceConfig, DisplayConfig
-from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedError
+from appliance.config import DisplayConfig
+from drivers.errors import DeviceError, NotSupportedError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
-    from drivers.audio.devices import AudioDevice
-    from drivers.audio.signals import LevelReading
     from drivers.video.capture import VideoSource
+
+__all__ = ["AudioDevices", "AudioEndpoint", "DisplayHandle", "VideoHandle"]
 
 
 class VlcDisplayLike(Protocol):
@@ -80,151 +77,6 @@ log = logging.getLogger(__name__)
 
 VIDEO_IDLE_CLOSE_S: Final = 15.0  # close a video source this long after its last snapshot
 SNAPSHOT_TIMEOUT_S: Final = 5.0
-
-AudioKind = Literal["microphone", "speaker"]
-
-
-class AudioEndpoint:
-    """One configured microphone or speaker."""
-
-    def __init__(
-        self, config: AudioDeviceConfig, kind: AudioKind, observe: LatencyObserver
-    ) -> None:
-        self.config = config
-        self.id = config.id
-        self.kind: AudioKind = kind
-        self._observe = observe
-        self._device: AudioDevice | None = None
-        self._exclusive = asyncio.Lock()  # one level reading at a time per microphone
-        self.state = DeviceState.DISCONNECTED
-        self.last_error: str | None = None
-
-    @property
-    def device_name(self) -> str | None:
-        return self._device.name if self._device is not None else None
-
-    def status(self) -> DeviceStatus:
-        details: dict[str, Scalar] = {"match": self.config.name, "device": self.device_name}
-        return DeviceStatus(self.id, self.kind, self.state, self.last_error, details)
-
-    async def resolve(self) -> None:
-        """Find the sound device whose name contains the configured substring."""
-        from drivers.audio.devices import DeviceKind, find_device
-
-        kind = DeviceKind.INPUT if self.kind == "microphone" else DeviceKind.OUTPUT
-        try:
-            self._device = await find_device(self.config.name, kind)
-        except DeviceError as exc:
-            self._device = None
-            self.state = DeviceState.DISCONNECTED
-            if self.last_error != str(exc):
-                log.warning("%s: %s", self.id, exc)
-            self.last_error = str(exc)
-            return
-        self.state = DeviceState.READY
-        self.last_error = None
-
-    def device(self, operation: str) -> AudioDevice:
-        if self._device is None:
-            raise DeviceUnavailableError(
-                self.id,
-                self.last_error or f"no sound device matching {self.config.name!r}",
-                operation=operation,
-            )
-        return self._device
-
-    async def level(self, seconds: float) -> LevelReading:
-        from drivers.audio.levels import LevelMeter
-
-        self._microphone_only("level")
-        device = self.device("level")
-        start = time.perf_counter()
-        try:
-            async with self._exclusive, LevelMeter(device) as meter:
-                return await meter.read(seconds)
-        finally:
-            self._observe(self.id, "level", time.perf_counter() - start)
-
-    async def level_stream(self, interval_s: float) -> AsyncGenerator[LevelReading, None]:
-        """Live readings; the microphone stays open while the caller iterates."""
-        from drivers.audio.levels import LevelMeter
-
-        self._microphone_only("level_stream")
-        async with LevelMeter(self.device("level_stream")) as meter:
-            async for reading in meter.readings(interval_s):
-                yield reading
-
-    def _microphone_only(self, operation: str) -> None:
-        if self.kind != "microphone":
-            raise NotSupportedError(
-                self.id, "levels are measured on microphones", operation=operation
-            )
-
-
-class AudioDevices:
-    """Every configured microphone and speaker."""
-
-    def __init__(
-        self,
-        microphones: Sequence[AudioDeviceConfig],
-        speakers: Sequence[AudioDeviceConfig],
-        observe: LatencyObserver,
-    ) -> None:
-        self._endpoints: dict[str, AudioEndpoint] = {}
-        for cfg in microphones:
-            self._endpoints[cfg.id] = AudioEndpoint(cfg, "microphone", observe)
-        for cfg in speakers:
-            self._endpoints[cfg.id] = AudioEndpoint(cfg, "speaker", observe)
-        self._refresh: asyncio.Task[None] | None = None
-
-    def endpoints(self) -> list[AudioEndpoint]:
-        return list(self._endpoints.values())
-
-    def endpoint(self, device_id: str) -> AudioEndpoint:
-        try:
-            return self._endpoints[device_id]
-        except KeyError:
-            raise UnknownDeviceError(
-                device_id, "no such microphone or speaker in this room"
-            ) from None
-
-    @property
-    def microphones(self) -> list[AudioEndpoint]:
-        return [e for e in self._endpoints.values() if e.kind == "microphone"]
-
-    @property
-    def speakers(self) -> list[AudioEndpoint]:
-        return [e for e in self._endpoints.values() if e.kind == "speaker"]
-
-    def statuses(self) -> list[DeviceStatus]:
-        return [e.status() for e in self._endpoints.values()]
-
-    async def start(self) -> None:
-        if self._endpoints:
-            self.refresh_soon(rescan=False)
-
-    def refresh_soon(self, *, rescan: bool = True) -> None:
-        """Look the devices up again (hotplug saw a sound device come or go)."""
-        if self._refresh is None or self._refresh.done():
-            self._refresh = asyncio.create_task(self._resolve_all(rescan), name="audio-resolve")
-
-    async def _resolve_all(self, rescan: bool) -> None:
-        from drivers.audio.devices import rescan_devices
-
-        if rescan:
-            try:
-                await rescan_devices()
-            except DeviceError as exc:
-                log.warning("audio rescan failed: %s", exc)
-        for endpoint in self._endpoints.values():
-            await endpoint.resolve()
-
-    async def stop(self) -> None:
-        task, self._refresh = self._refresh, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 class DisplayHandle:

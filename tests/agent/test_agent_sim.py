@@ -27,6 +27,7 @@ from tests.agent.conftest import (
     free_port,
     open_notify_socket,
     start_agent,
+    write_config,
 )
 from tests.agent.sim_room import SimRoomThread
 
@@ -230,6 +231,42 @@ async def test_live_level_stream_over_websocket(agent: AgentProcess) -> None:
         async with connect(unknown, additional_headers=agent.headers(), open_timeout=5):
             pass
     assert info.value.response.status_code == 403
+
+
+def _portaudio_mapped(pid: int) -> bool:
+    return "libportaudio" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_portaudio_stays_out_of_the_agent_until_audio_is_used(
+    tmp_path: Path, pulse_room: RoomAudioSimulator
+) -> None:
+    # DESIGN §7 idle RSS: the start-up device look-up runs in a child process, so the
+    # idle agent has neither numpy nor PortAudio mapped, yet reports the microphone.
+    port = free_port()
+    state = tmp_path / "state"
+    config = write_config(
+        tmp_path / "audio.toml",
+        port=port,
+        state_dir=state,
+        audio='[[microphones]]\nid = "mic1"\nname = "Room Mic"\n\n'
+        '[[speakers]]\nid = "spk1"\nname = "Nobody Has This Speaker"\n',
+    )
+    with open_notify_socket(tmp_path) as notify:
+        proc = start_agent(config, state, port, notify, extra_env=pulse_room.env())
+        try:
+            _wait_ready(proc, ["mic1"])
+            devices = _devices(proc)
+            assert "Room Mic" in devices["mic1"]["details"]["device"]
+            assert devices["spk1"]["state"] == "disconnected"
+            assert "no speaker (output) device matches" in devices["spk1"]["last_error"]
+            assert not _portaudio_mapped(proc.proc.pid)
+            with _client(proc) as c:
+                r = c.get("/audio/mic1/level", params={"seconds": 0.2})
+            assert r.status_code == 200, r.text
+            assert -120 < r.json()["rms_dbfs"] < 0
+            assert _portaudio_mapped(proc.proc.pid)  # an audio operation loads it here
+        finally:
+            proc.terminate()
 
 
 def test_displays_empty_room(agent: AgentProcess) -> None:

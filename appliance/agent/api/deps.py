@@ -1,4 +1,10 @@
-"""Dependencies of the routes: the service (from ``app.state``) and the client's language."""
+"""Dependencies of the routes: the service (from ``app.state``) and the client's language.
+
+Both are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread
+pool, which put a thread hand-over (~1 ms, seen with strace as a self-pipe wake-up
+between reading the request and writing the VISCA command) on every request — 2–3 % of
+a 9600-baud command's whole budget (DESIGN.md §7, bench/agent.py).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,11 @@ from appliance.agent.service import AgentService
 from appliance.i18n import Lang, normalize_lang
 
 
-def get_service(conn: HTTPConnection) -> AgentService:
+async def get_service(conn: HTTPConnection) -> AgentService:
     return cast(AgentService, conn.app.state.service)
 
 
-def get_lang(conn: HTTPConnection) -> Lang:
+async def get_lang(conn: HTTPConnection) -> Lang:
     return normalize_lang(conn.headers.get("accept-language"))
 
 
