@@ -2,11 +2,14 @@
 
     await run_agent(config)          returns when SIGTERM/SIGINT (or ``stop``) arrives
 
+The service is :func:`build_service`'s: the devices plus the readiness-check engine
+(``appliance.agent.checks.install``), so ``/api/v1/checks`` works in the real agent.
+
 Order: validate (done by the caller) → token file (refuse an insecure one) → bind the
 API port → lifespan starts the devices in the background → READY=1 to systemd →
 watchdog pings. On SIGTERM: STOPPING=1, uvicorn stops accepting, open requests and
 WebSockets get ``GRACEFUL_S``, then the lifespan stops the service (ports closed,
-players stopped, simulators' servers stopped), all within ``STOP_TIMEOUT_S`` (5 s,
+players stopped, a check run in progress cancelled first), all within ``STOP_TIMEOUT_S`` (5 s,
 the issue's budget; systemd's TimeoutStopSec is 15 s).
 
 uvicorn's own signal capture is switched off (it re-raises the signal after serving,
@@ -38,6 +41,15 @@ GRACEFUL_S: Final = 1  # open requests / WebSockets after SIGTERM, before they a
 STARTUP_TIMEOUT_S: Final = 30.0  # binding the port and the lifespan start; devices connect later
 
 
+def build_service(config: AgentConfig) -> AgentService:
+    """The room's service with the check engine plugged in (docs/INTERFACES.md)."""
+    from appliance.agent.checks import install
+
+    service = AgentService(config)
+    install(service)
+    return service
+
+
 class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -47,7 +59,7 @@ class _Server(uvicorn.Server):
 async def run_agent(
     config: AgentConfig,
     *,
-    service_factory: Callable[[AgentConfig], AgentService] = AgentService,
+    service_factory: Callable[[AgentConfig], AgentService] = build_service,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[AgentService], None] | None = None,
 ) -> None:
@@ -99,7 +111,9 @@ async def run_agent(
         sdnotify.stopping()
         server.should_exit = True
         try:
-            await asyncio.wait_for(asyncio.shield(serve), STOP_TIMEOUT_S)
+            # asyncio.timeout over a shield (not wait_for: 3.11 gh-86296 can lose a cancel)
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await asyncio.shield(serve)
         except TimeoutError:
             log.error("shutdown took over %.1f s; forcing", STOP_TIMEOUT_S)
             server.force_exit = True

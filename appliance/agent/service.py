@@ -10,7 +10,10 @@ VISCA cameras on one physical port (a daisy chain) share ONE ``ViscaLink`` — o
 ``ViscaPort`` and one supervisor — and each camera is a handle for its address. The
 hotplug monitor wakes a link's supervisor when its adapter comes back (DESIGN.md §8:
 back in use within 2 s). The readiness-check engine plugs in by setting
-:attr:`AgentService.checks` (the :class:`CheckRunner` protocol, docs/INTERFACES.md).
+:attr:`AgentService.checks` (the :class:`CheckRunner` protocol, docs/INTERFACES.md;
+``appliance.agent.checks.install(service)`` does it, and the agent's ``build_service``
+calls that); :meth:`AgentService.stop` closes it first, so a run in progress is
+cancelled while the devices it uses are still open.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S: Final = 4.0  # all devices released within this (SIGTERM budget is 5 s)
+# A check run in progress at stop: cancelled, then given this long to put the cameras
+# back (its cleanups) before it is cancelled again; taken out of STOP_TIMEOUT_S.
+CHECKS_CLOSE_TIMEOUT_S: Final = 1.5
 
 
 class CheckRunner(Protocol):
@@ -56,6 +62,8 @@ class CheckRunner(Protocol):
 
     def health(self) -> str: ...
 
+    async def close(self) -> None: ...
+
 
 class AgentService:
     """See the module docstring."""
@@ -66,11 +74,13 @@ class AgentService:
         *,
         hotplug: bool = True,
         stop_timeout_s: float = STOP_TIMEOUT_S,
+        checks_close_timeout_s: float = CHECKS_CLOSE_TIMEOUT_S,
     ) -> None:
         self.config = config
         self.checks: CheckRunner | None = None
         self.started_monotonic = time.monotonic()
         self.stop_timeout_s = stop_timeout_s
+        self.checks_close_timeout_s = checks_close_timeout_s
         self._observers: list[LatencyObserver] = []
         self._use_hotplug = hotplug
         self._hotplug: HotplugMonitor | None = None
@@ -177,10 +187,15 @@ class AgentService:
         )
 
     async def stop(self) -> None:
-        """Release every device; each part gets a share of ``stop_timeout_s``."""
+        """Cancel a check run in progress, then release every device, all within
+        ``stop_timeout_s`` (the check engine gets at most ``checks_close_timeout_s``)."""
         if not self._started:
             return
         self._started = False
+        deadline = time.monotonic() + self.stop_timeout_s
+        if self.checks is not None:
+            close_by = min(deadline, time.monotonic() + self.checks_close_timeout_s)
+            await self._bounded("check engine", self.checks.close, close_by)
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         if self._hotplug is not None:
             steps.append(("hotplug", self._stop_hotplug))
@@ -188,7 +203,6 @@ class AgentService:
         steps.append(("audio", self.audio.stop))
         steps += [(f"video {v.id}", v.stop) for v in self.video_sources.values()]
         steps += [(f"link {link.id}", link.stop) for link in self.links.values()]
-        deadline = time.monotonic() + self.stop_timeout_s
         results = await asyncio.gather(
             *(self._bounded(name, step, deadline) for name, step in steps), return_exceptions=True
         )
@@ -202,7 +216,10 @@ class AgentService:
     @staticmethod
     async def _bounded(name: str, step: Callable[[], Awaitable[None]], deadline: float) -> None:
         try:
-            await asyncio.wait_for(step(), max(0.1, deadline - time.monotonic()))
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that
+            # lands as the step completes (gh-86296), leaving stop() waiting forever.
+            async with asyncio.timeout(max(0.1, deadline - time.monotonic())):
+                await step()
         except TimeoutError:
             log.error("stopping %s timed out", name)
 

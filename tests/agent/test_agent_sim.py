@@ -85,7 +85,7 @@ def test_daisy_chain_is_one_link_two_cameras(agent: AgentProcess) -> None:
         status = c.get("/status").json()
         cams = c.get("/cameras").json()
     assert status["room_id"] == "sim-test"
-    assert status["checks_available"] is False
+    assert status["checks_available"] is True  # `appliance agent` installs the check engine
     assert [cam["id"] for cam in cams] == ["cam1", "cam2"]
     assert {"number": 1, "name": "chu-toa"} in cams[0]["presets"]
 
@@ -158,9 +158,12 @@ def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
         assert r.status_code == 422
         assert r.json()["error"] == "invalid_input"
         assert r.json()["device"] == "cam1"
-        r = c.post("/checks")
-        assert r.status_code == 503
-        assert r.json()["error"] == "check_engine_unavailable"
+        r = c.post("/checks", json={"only": ["kamera"]})
+        assert r.status_code == 422, r.text
+        assert "kamera" in r.json()["message"]
+        r = c.get("/checks/khong-co-run")
+        assert r.status_code == 404
+        assert r.json()["error"] == "not_found"
 
 
 def test_unplugged_chain_gives_503_then_comes_back(agent: AgentProcess, sim: SimRoomThread) -> None:
@@ -276,6 +279,8 @@ def test_displays_empty_room(agent: AgentProcess) -> None:
 
 
 def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
+    """SIGTERM while a readiness check moves the cameras: the run is cancelled, every
+    device released, the process gone within the 5 s budget."""
     port = free_port()
     with SimRoomThread(tmp_path / "room") as sim, open_notify_socket(tmp_path) as notify:
         config = sim.hardware.write_config(f"127.0.0.1:{port}")
@@ -283,12 +288,21 @@ def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
         try:
             _wait_ready(proc, ["cam1", "cam2"])
             notify.wait_for("WATCHDOG=1", 5)
+            with _client(proc) as c:
+                run_id = c.post("/checks", json={"only": ["camera"]}).json()["run_id"]
+                deadline = time.monotonic() + 10
+                while not c.get(f"/checks/{run_id}").json()["progress"]["current"]:
+                    assert time.monotonic() < deadline, "the check never started an item"
+                    time.sleep(0.02)
             stop_s = proc.terminate()
             notify.wait_for("STOPPING=1", 1)
         finally:
             proc.terminate()
     assert proc.proc.returncode == 0, proc.log()
-    assert stop_s < 5.0
+    assert stop_s < 5.0, proc.log()
     log = proc.log()
+    assert f"check run {run_id} queued" in log
+    assert f"check run {run_id} done" not in log  # cancelled, not finished
     assert "all devices released" in log
+    assert "timed out" not in log
     assert "Traceback" not in log

@@ -1,9 +1,8 @@
 """Acceptance: the check through a real agent PROCESS over HTTP, and ``appliance check``.
 
 The simulated room (2-camera VISCA chain on a pty, MJPEG scene streams) runs in this test
-process; the agent is a separate process running the production server
-(``appliance.agent.server.run_agent``: uvicorn, token auth, sd_notify) on a config file,
-with the check engine installed the documented way (``appliance.agent.checks.install``).
+process; the agent is ``python -m appliance agent --config F`` as systemd starts it
+(uvicorn, token auth, sd_notify, and the check engine that ``appliance agent`` installs).
 The tests talk to it over real HTTP with httpx and run the ``appliance check`` command
 as a subprocess against it, in both languages, with its exit codes and ``--json``.
 """
@@ -26,29 +25,11 @@ import httpx
 import pytest
 
 from drivers.video.simulator import Fault
-from tests.agent.conftest import AgentProcess, free_port, open_notify_socket
+from tests.agent.conftest import AgentProcess, free_port, open_notify_socket, start_agent
 from tests.agent.sim_room import SimRoomThread
 
-READY_TIMEOUT_S = 20.0
 DEVICES_READY_S = 10.0
 RUN_TIMEOUT_S = 30.0
-# The agent as systemd runs it, plus the one call the agent makes to plug in the engine
-# (docs/INTERFACES.md "Check engine"): the production server and service, unchanged.
-AGENT_MAIN = """
-import asyncio, logging, sys
-from appliance.agent.checks import install
-from appliance.agent.server import run_agent
-from appliance.agent.service import AgentService
-from appliance.config import load_config
-
-def service(config):
-    svc = AgentService(config)
-    install(svc)
-    return svc
-
-logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-asyncio.run(run_agent(load_config(sys.argv[1]), service_factory=service))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -61,28 +42,12 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
 
 @pytest.fixture(scope="module")
 def agent(sim: SimRoomThread) -> Iterator[AgentProcess]:
+    """``appliance agent --config F`` as systemd runs it (it installs the check engine)."""
     port = free_port()
     config = sim.hardware.write_config(f"127.0.0.1:{port}")
     state = sim.hardware.directory / "state"
-    log_path = config.with_suffix(".log")
     with open_notify_socket(sim.hardware.directory) as notify:
-        env = dict(os.environ, NOTIFY_SOCKET=str(notify.path))
-        env.pop("APPLIANCE_CONFIG", None)
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", AGENT_MAIN, str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
-            )  # fmt: skip
-        start = time.monotonic()
-        try:
-            notify.wait_for("READY=1", READY_TIMEOUT_S)
-        except TimeoutError:
-            proc.kill()
-            proc.wait(5)
-            raise AssertionError("agent never sent READY=1:\n" + log_path.read_text()) from None
-        token = (state / "api-token").read_text(encoding="ascii").strip()
-        process = AgentProcess(
-            proc, f"http://127.0.0.1:{port}", token, log_path, time.monotonic() - start
-        )
+        process = start_agent(config, state, port, notify)
         try:
             _wait_cameras(process)
             yield process
