@@ -10,22 +10,71 @@ Modules: ``_sd`` (the only one importing sounddevice/PortAudio; converts its err
 signals, detection), ``levels`` (LevelMeter, live stream), ``verdict`` (judging a loopback
 recording; thresholds), ``loopback`` (running the test), ``aliases`` (named ALSA devices for
 PulseAudio), ``simulator`` (a PulseAudio room for demo and tests).
-Importing this package does not load PortAudio; the first device call does (~0.1 s).
+
+The names below are exported lazily (PEP 562 module ``__getattr__``): importing the package
+loads neither numpy nor PortAudio; the first use of a name loads its module. PortAudio
+itself loads on the first device call (~0.1 s) and is unloaded again by :func:`release`,
+which the driver calls when its last stream closes (see ``_sd.py``).
 """
 
 from __future__ import annotations
 
-from drivers.audio.devices import (
-    AudioDevice,
-    DeviceKind,
-    find_device,
-    list_devices,
-    rescan_devices,
-)
-from drivers.audio.levels import LevelMeter, level_stream, measure_level
-from drivers.audio.loopback import LoopbackParams, loopback_test
-from drivers.audio.signals import LevelReading
-from drivers.audio.verdict import LoopbackIssue, LoopbackResult, LoopbackStatus, LoopbackTimings
+import importlib
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:  # the real imports for type checkers; at run time see __getattr__
+    from drivers.audio._sd import release
+    from drivers.audio.devices import (
+        AudioDevice,
+        DeviceKind,
+        find_device,
+        list_devices,
+        rescan_devices,
+    )
+    from drivers.audio.levels import LevelMeter, level_stream, measure_level
+    from drivers.audio.loopback import LoopbackParams, loopback_test
+    from drivers.audio.signals import LevelReading
+    from drivers.audio.verdict import (
+        LoopbackIssue,
+        LoopbackResult,
+        LoopbackStatus,
+        LoopbackTimings,
+    )
+
+# exported name -> the submodule that defines it
+_EXPORTS: Final[dict[str, str]] = {
+    "release": "_sd",
+    "AudioDevice": "devices",
+    "DeviceKind": "devices",
+    "find_device": "devices",
+    "list_devices": "devices",
+    "rescan_devices": "devices",
+    "LevelMeter": "levels",
+    "level_stream": "levels",
+    "measure_level": "levels",
+    "LoopbackParams": "loopback",
+    "loopback_test": "loopback",
+    "LevelReading": "signals",
+    "LoopbackIssue": "verdict",
+    "LoopbackResult": "verdict",
+    "LoopbackStatus": "verdict",
+    "LoopbackTimings": "verdict",
+}
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`
+
+    def __getattr__(name: str) -> object:
+        """Import the submodule that defines ``name`` on first use and keep the value here."""
+        module = _EXPORTS.get(name)
+        if module is None:  # AttributeError lets ``from drivers.audio import _sd`` import it
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "AudioDevice",
@@ -42,5 +91,6 @@ __all__ = [
     "list_devices",
     "loopback_test",
     "measure_level",
+    "release",
     "rescan_devices",
 ]

@@ -9,15 +9,23 @@ Stream callbacks run on PortAudio's own thread; they get plain numpy arrays and 
 ``time.monotonic()`` stamp taken on entry (PortAudio's ADC/DAC times are unusable on the
 ALSA→PulseAudio path, PLATFORM.md Media 1).
 
+PortAudio is unloaded again when the last stream of ours closes (:func:`release`:
+``Pa_Terminate``, then ``dlclose`` of libportaudio and a fresh ``import sounddevice`` on
+the next use, ~40 ms). Loaded, it keeps ~14 MB of the agent's memory (its ALSA/PulseAudio
+state and the library; DESIGN.md §7 idle RSS ≤ 80 MB); ``Pa_Terminate`` alone returns
+only part of it, the library stays mapped.
+
 Every ``sounddevice.PortAudioError`` is converted here, once, to the error tree of
 ``drivers/errors.py`` (see :func:`convert_error`).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -105,6 +113,9 @@ def reinitialize(wait_s: float = RESCAN_WAIT_S) -> None:
     """Re-scan devices (``Pa_Terminate`` + ``Pa_Initialize``) once no stream is open."""
     global _generation
     with _lock:
+        if _module is None:  # not loaded: the next use loads and scans afresh
+            _generation += 1
+            return
         sd = _sd()
         if not _lock.wait_for(lambda: _open_streams == 0, timeout=wait_s):
             raise DeviceTimeoutError(
@@ -116,6 +127,21 @@ def reinitialize(wait_s: float = RESCAN_WAIT_S) -> None:
         sd._initialize()
         _generation += 1
         log.debug("PortAudio re-initialised (generation %d)", _generation)
+
+
+def release() -> bool:
+    """Unload PortAudio when no stream is open (the next device call loads it again).
+
+    Returns True when PortAudio is not loaded afterwards, False when a stream kept it.
+    Device indices of the old scan become invalid (:func:`generation` moves on). The driver
+    calls this itself when its last stream closes; call it after a run of plain device
+    look-ups (``list_devices``) to give the memory back as well.
+    """
+    with _lock:
+        if _open_streams:
+            return False
+        _release_locked()
+        return True
 
 
 class Stream:
@@ -146,6 +172,8 @@ class Stream:
             except Exception as exc:  # a dying device; the stream is gone either way
                 log.debug("%s: close failed: %s", self.device_id, exc)
             _open_streams -= 1
+            if _open_streams == 0:
+                _release_locked()  # the last stream: give PortAudio's memory back
             _lock.notify_all()
 
 
@@ -158,7 +186,11 @@ def open_input(
     latency_s: float,
     handler: InputHandler,
 ) -> Stream:
-    """Open and start an input stream; ``handler`` gets a copy of every block."""
+    """Open and start an input stream; ``handler`` gets a copy of every block.
+
+    ``device_id`` is the device's name: it re-finds the device if ``index`` is from an
+    older scan (as for :func:`open_output`).
+    """
 
     def callback(indata: Any, frames: int, _time: Any, status: Any) -> None:
         handler(np.array(indata, dtype=np.float32), time.monotonic(), bool(status.input_overflow))
@@ -239,6 +271,48 @@ def _sd() -> Any:
     return _module
 
 
+def _release_locked() -> None:
+    """``Pa_Terminate`` and unload libportaudio (the caller holds ``_lock``, no stream open)."""
+    global _module, _generation
+    sd, _module = _module, None
+    if sd is None:
+        return
+    _generation += 1
+    try:
+        while sd._initialized > 0:
+            sd._terminate()
+    except Exception as exc:  # keep going: the library is dropped either way
+        log.debug("PortAudio terminate failed: %s", exc)
+    # sounddevice registered an exit handler calling Pa_Terminate: it must not run on a
+    # closed library. A later ``import sounddevice`` re-executes the module (new dlopen,
+    # Pa_Initialize, device scan) because it is no longer in sys.modules.
+    atexit.unregister(sd._exit_handler)
+    sys.modules.pop("sounddevice", None)
+    try:
+        sd._ffi.dlclose(sd._lib)
+    except Exception as exc:  # cffi refuses a second close; nothing else to do
+        log.debug("PortAudio dlclose failed: %s", exc)
+    log.debug("PortAudio released (generation %d)", _generation)
+
+
+def _device_index(sd: Any, index: int, name: str, operation: str) -> int:
+    """``index`` if it still names ``name``; else that name's index in the current scan.
+
+    An index is only valid within one scan; PortAudio may have been released and loaded
+    again (another stream closed) between the caller's look-up and this open.
+    """
+    devices = list(sd.query_devices())
+    if 0 <= index < len(devices) and str(devices[index]["name"]) == name:
+        return index
+    same = [int(d["index"]) for d in devices if str(d["name"]) == name]
+    if len(same) == 1:
+        log.debug("%s: index %d is now %d (PortAudio re-initialised)", name, index, same[0])
+        return same[0]
+    raise DeviceUnavailableError(
+        name, "device no longer exists (unplugged?) at the current scan", operation=operation
+    )
+
+
 def _open(
     kind: str,
     index: int,
@@ -253,6 +327,7 @@ def _open(
     operation = "open input" if kind == "InputStream" else "open output"
     with _lock:
         sd = _sd()
+        index = _device_index(sd, index, device_id, operation)
         raw: Any = None
         try:
             raw = getattr(sd, kind)(
