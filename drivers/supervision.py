@@ -13,6 +13,16 @@ connects — to end it early when they can see the device come back themselves (
 VISCA supervisor polls the serial path, drivers/visca/supervisor.py); inside it,
 :meth:`Supervisor._kicked_within` is the kick-aware sleep. The first failure is logged
 at WARNING, repeats at DEBUG (aioesphomeapi's ReconnectLogic does the same).
+
+Cancellation (the daemon never hangs): ``stop()`` returns within ``stop_timeout_s``. It
+cancels the task, and cancels again every ``stop_grace_s`` while the task still runs —
+on Python 3.11 ``asyncio.wait_for`` drops a cancel that lands as its inner awaitable
+finishes (CPython gh-86296, fixed in 3.12), so drivers use ``asyncio.timeout`` instead,
+and the re-cancel is the safety net for code we do not own. Two helpers serve every
+driver: :func:`cancel_and_wait` (end a task without swallowing the *caller's* cancel,
+which ``task.cancel(); with suppress(CancelledError): await task`` does) and
+:func:`open_in_thread` (a blocking open whose result is closed, not leaked, when the
+caller is cancelled mid-open).
 """
 
 from __future__ import annotations
@@ -20,11 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError
 
@@ -34,6 +45,12 @@ BACKOFF_INITIAL_S: Final = 0.25
 BACKOFF_MAX_S: Final = 30.0
 BACKOFF_FACTOR: Final = 2.0
 BACKOFF_JITTER: Final = 0.2  # ± fraction of the delay
+# stop() returns within this even if the task ignores cancels (the agent's whole stop
+# budget is 4 s: appliance/agent/service.py STOP_TIMEOUT_S).
+STOP_TIMEOUT_S: Final = 2.0
+STOP_GRACE_S: Final = 0.25  # after a cancel, wait this long before cancelling again
+
+_T = TypeVar("_T")
 
 
 class DeviceState(enum.StrEnum):
@@ -79,9 +96,17 @@ class Supervisor:
         *,
         backoff: Backoff | None = None,
         max_failures: int | None = None,
+        stop_timeout_s: float = STOP_TIMEOUT_S,
+        stop_grace_s: float = STOP_GRACE_S,
     ) -> None:
+        if not 0 < stop_grace_s < stop_timeout_s:
+            raise ValueError(
+                f"need 0 < stop_grace_s < stop_timeout_s, got {stop_grace_s} and {stop_timeout_s}"
+            )
         self.device_id = device_id
         self.backoff = backoff or Backoff()
+        self.stop_timeout_s = stop_timeout_s
+        self.stop_grace_s = stop_grace_s
         # After this many consecutive failed connects the state becomes FAILED (it keeps
         # retrying at the capped delay; FAILED tells operators it is not a blip).
         self.max_failures = max_failures if max_failures is not None else 5
@@ -115,14 +140,29 @@ class Supervisor:
             self._task = asyncio.create_task(self._run(), name=f"supervisor:{self.device_id}")
 
     async def stop(self) -> None:
-        """Stop supervising and close the device."""
+        """Stop supervising and close the device; returns within ``stop_timeout_s``.
+
+        The task gets ``stop_timeout_s - stop_grace_s`` to end (cancelled again every
+        ``stop_grace_s``; one that never ends is logged and left), ``_disconnect()`` the
+        rest. A cancel of the caller is passed on, not swallowed.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stop_timeout_s
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        with contextlib.suppress(Exception):
-            await self._disconnect()
+            await cancel_and_wait(
+                task,
+                timeout_s=self.stop_timeout_s - self.stop_grace_s,
+                grace_s=self.stop_grace_s,
+                what=f"{self.device_id}: supervising task",
+            )
+        try:
+            async with asyncio.timeout_at(max(deadline, loop.time() + self.stop_grace_s)):
+                await self._disconnect()
+        except TimeoutError:
+            log.error("%s: closing the device took longer than the stop budget", self.device_id)
+        except Exception as exc:
+            log.warning("%s: closing the device failed: %s", self.device_id, exc)
         self._set_state(DeviceState.DISCONNECTED, None)
 
     def kick(self) -> None:
@@ -133,7 +173,8 @@ class Supervisor:
     async def wait_ready(self, timeout_s: float) -> None:
         """Wait until ready; raise ``DeviceTimeoutError`` naming the last error."""
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for: gh-86296 (module docstring)
+                await self._ready.wait()
         except TimeoutError:
             raise DeviceTimeoutError(
                 self.device_id,
@@ -183,7 +224,8 @@ class Supervisor:
         if self._kick.is_set():
             return True
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._kick.wait(), max(0.0, timeout_s))
+            async with asyncio.timeout(max(0.0, timeout_s)):
+                await self._kick.wait()
         return self._kick.is_set()
 
     # -- internals ---------------------------------------------------------------------
@@ -244,3 +286,104 @@ class Supervisor:
                 await self._disconnect()
             self._set_state(DeviceState.DISCONNECTED, self._last_error)
             # Reconnect at once after a loss; backoff only applies to failed connects.
+
+
+# -- cancellation helpers (for every driver) ---------------------------------------------
+
+
+async def cancel_and_wait(
+    *tasks: asyncio.Task[Any],
+    timeout_s: float = STOP_TIMEOUT_S,
+    grace_s: float = STOP_GRACE_S,
+    what: str | None = None,
+) -> bool:
+    """Cancel ``tasks`` and wait until they are done; False if one still runs after ``timeout_s``.
+
+    A task still running ``grace_s`` after a cancel (one swallowed somewhere, e.g. by
+    3.11's ``wait_for``) is cancelled again, logged. The wait uses ``asyncio.wait``,
+    which does not forward a cancel of the caller into the tasks: such a cancel raises
+    ``CancelledError`` here, as it must, instead of ending a task with a
+    ``CancelledError`` that the caller would then take for the task's and suppress.
+    The tasks are awaited together (one loop turn, not one per task). An exception a task ended with is retrieved and logged.
+    The current task cannot wait for itself: it is only cancelled (False).
+    """
+    current = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    ended = True
+    pending: set[asyncio.Task[Any]] = set()
+    for task in tasks:
+        if task is current:
+            task.cancel()
+            ended = False
+        elif not task.done():
+            pending.add(task)
+    cancels = 0
+    while pending:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            log.error(
+                "%s did not end within %.2f s of %d cancel(s); left running",
+                what or ", ".join(sorted(t.get_name() for t in pending)),
+                timeout_s,
+                cancels,
+            )
+            ended = False
+            break
+        if cancels:
+            log.warning(
+                "%s still running %.2f s after a cancel; cancelling again",
+                what or ", ".join(sorted(t.get_name() for t in pending)),
+                grace_s,
+            )
+        for task in pending:
+            task.cancel()
+        cancels += 1
+        # One loop turn lets a task that ends at its cancel do so — no later than
+        # ``await task`` would see it (asyncio.wait alone takes two turns, and a link
+        # loss must show as quickly as before: tests/visca/test_faults.py).
+        await asyncio.sleep(0)
+        pending = {t for t in pending if not t.done()}
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=min(grace_s, remaining))
+    for task in tasks:
+        if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("%s ended with an error: %r", what or task.get_name(), exc, exc_info=exc)
+    return ended
+
+
+async def open_in_thread(open_: Callable[[], _T], close: Callable[[_T], object]) -> _T:
+    """``open_()`` in a worker thread; if the caller is cancelled meanwhile, ``close`` its result.
+
+    A thread cannot be interrupted: a cancelled ``await asyncio.to_thread(open_)`` lets
+    the open finish and drops what it opened — a serial port keeping its ``flock``
+    (the next open fails "in use"), a PortAudio stream counted open for ever
+    (``drivers/audio/_sd.py`` then refuses to re-scan). Here the result is handed to
+    ``close`` (in a worker thread too) once the open completes.
+    """
+    loop = asyncio.get_running_loop()
+    # A plain executor future, not a task: the loop's shutdown cancels tasks, and a
+    # cancelled one would drop the result again.
+    future = loop.run_in_executor(None, open_)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(functools.partial(_close_abandoned, close))
+        raise
+
+
+def _close_abandoned(close: Callable[[_T], object], future: asyncio.Future[_T]) -> None:
+    if future.cancelled():
+        return
+    if (exc := future.exception()) is not None:
+        log.debug("an open abandoned by a cancel failed anyway: %s", exc)
+        return
+    result = future.result()
+    log.debug("closing %r: its opener was cancelled", result)
+    closing = future.get_loop().run_in_executor(None, close, result)
+    closing.add_done_callback(_log_close_failure)
+
+
+def _log_close_failure(future: asyncio.Future[object]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("closing what a cancelled open left failed: %s", exc)

@@ -268,7 +268,8 @@ class ViscaPort(PortCore):
             if isinstance(reply, m.Completion) or not wait_completion:
                 return
             try:
-                await asyncio.wait_for(asyncio.shield(message.done), timeout_s)
+                async with asyncio.timeout(timeout_s):  # not wait_for: gh-86296
+                    await asyncio.shield(message.done)
                 return
             except TimeoutError:
                 self.sockets.forget(message)

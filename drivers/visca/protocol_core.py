@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Final
 
 from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError, ProtocolError
+from drivers.supervision import cancel_and_wait
 from drivers.visca import messages as m
 from drivers.visca.protocol_dispatch import dispatch
 from drivers.visca.protocol_drive import DriveQueue
@@ -40,6 +41,7 @@ MOVE_COMPLETION_TIMEOUT_S: Final = 15.0
 RETRIES: Final = 2
 SILENT_LIMIT: Final = 3
 BUFFER_FULL_RETRIES: Final = 3
+TASK_END_TIMEOUT_S: Final = 1.0  # close(): the receive loop ends at its first cancel
 
 TraceHook = Callable[[str, bytes], None]
 NotificationHook = Callable[[m.Notification], None]
@@ -119,11 +121,12 @@ class PortCore:
     async def close(self) -> None:
         """Close the link; everything pending fails with ``DeviceUnavailableError``."""
         self._fail_all(DeviceUnavailableError(self.device_id, "port closed"))
-        for task in (self._readdress, self._reader):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        tasks = [t for t in (self._readdress, self._reader) if t is not None]
+        # Never ``suppress(CancelledError)`` around ``await task``: the cancel of a stop()
+        # arriving meanwhile would be swallowed (tests/test_cancellation.py).
+        await cancel_and_wait(
+            *(t for t in tasks if t is not asyncio.current_task()), timeout_s=TASK_END_TIMEOUT_S
+        )
         self._reader = self._readdress = None
         await self.transport.close()
 
@@ -179,7 +182,10 @@ class PortCore:
                     self._trace("tx-again", packet)
                     await self.transport.resend(token)
                 try:
-                    reply = await asyncio.wait_for(asyncio.shield(message.first), timeout_s)
+                    # asyncio.timeout, not wait_for (gh-86296, drivers/supervision.py);
+                    # the shield keeps ``first`` alive for the reader when we give up.
+                    async with asyncio.timeout(timeout_s):
+                        reply = await asyncio.shield(message.first)
                 except TimeoutError:
                     continue
                 return message, reply, token
@@ -210,7 +216,8 @@ class PortCore:
     async def _wait_for_a_completion(self, timeout_s: float) -> None:
         self._completion_seen.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._completion_seen.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._completion_seen.wait()
 
     # -- internals: receiving ----------------------------------------------------------
 

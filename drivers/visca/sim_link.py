@@ -27,6 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from drivers.supervision import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 TERMINATOR: Final = 0xFF
@@ -89,9 +91,7 @@ class PacedWriter:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)  # never swallows our caller's cancel
 
     def send(self, data: bytes) -> None:
         if self._task is None:

@@ -19,6 +19,7 @@ import random
 import time
 from typing import Any, Final, Self
 
+from drivers.supervision import cancel_and_wait
 from drivers.visca.models import ModelProfile, profile_for
 from drivers.visca.sim_camera import CameraSimulator
 from drivers.visca.sim_engine import ChainEngine, Outgoing
@@ -75,9 +76,7 @@ class ViscaSimulator:
     async def stop(self) -> None:
         task, self._pump_task = self._pump_task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)  # never swallows our caller's cancel
         await self._close()
 
     async def __aenter__(self) -> Self:
@@ -198,7 +197,8 @@ class ViscaSimulator:
             elif due - now > SPIN_S:
                 # Wake a little early (epoll rounds timeouts up to whole ms; sim_link).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), due - now - SPIN_S)
+                    async with asyncio.timeout(due - now - SPIN_S):  # not wait_for: gh-86296
+                        await self._wake.wait()
             else:
                 await asyncio.sleep(0)  # the last stretch: keep serving I/O, re-check
 

@@ -75,6 +75,10 @@ class SimulatorThread(Generic[S]):
             loop.call_soon_threadsafe(stop.set)
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
+            if self._thread.is_alive():  # a daemon thread: it dies with the process
+                log.error(
+                    "simulator thread %s did not stop within %.0f s", self._name, STOP_TIMEOUT_S
+                )
             self._thread = None
 
     def __enter__(self) -> Self:

@@ -31,7 +31,13 @@ from drivers.errors import (
     DeviceUnavailableError,
     ProtocolError,
 )
-from drivers.supervision import Backoff, Supervisor
+from drivers.supervision import (
+    STOP_GRACE_S,
+    STOP_TIMEOUT_S,
+    Backoff,
+    Supervisor,
+    cancel_and_wait,
+)
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.transport import transport_from_url
@@ -59,8 +65,16 @@ class ViscaSupervisor(Supervisor):
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
         backoff: Backoff | None = None,
         max_failures: int | None = None,
+        stop_timeout_s: float = STOP_TIMEOUT_S,
+        stop_grace_s: float = STOP_GRACE_S,
     ) -> None:
-        super().__init__(device_id or port.device_id, backoff=backoff, max_failures=max_failures)
+        super().__init__(
+            device_id or port.device_id,
+            backoff=backoff,
+            max_failures=max_failures,
+            stop_timeout_s=stop_timeout_s,
+            stop_grace_s=stop_grace_s,
+        )
         if not addresses or any(not m.MIN_ADDRESS <= a <= m.MAX_ADDRESS for a in addresses):
             raise ValueError(f"camera addresses must be 1–7, got {list(addresses)}")
         self.port = port
@@ -114,7 +128,10 @@ class ViscaSupervisor(Supervisor):
         self._present_at_attempt = self._present() if self._present else True
         self._all_silent.clear()
         try:
-            await asyncio.wait_for(self._open_and_identify(), self.connect_timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for lost stop()'s cancel when it
+            # landed as a failing open finished (gh-86296; tests/test_cancellation.py).
+            async with asyncio.timeout(self.connect_timeout_s):
+                await self._open_and_identify()
         except DeviceError:
             raise  # includes DeviceTimeoutError, itself a TimeoutError: keep its message
         except TimeoutError:
@@ -133,11 +150,9 @@ class ViscaSupervisor(Supervisor):
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, DeviceError):
-                    await task
+            # Not ``with suppress(CancelledError): await task``: a stop() arriving during
+            # that await would be taken for the subtask's own end and swallowed.
+            await cancel_and_wait(*tasks, timeout_s=self.stop_grace_s)
         if closed.done() and not closed.cancelled():
             raise closed.result()
         if lost.done() and not lost.cancelled():

@@ -20,6 +20,7 @@ import socket
 from typing import Final
 
 from drivers.errors import DeviceUnavailableError
+from drivers.supervision import cancel_and_wait
 from drivers.visca.framing import Framer
 from drivers.visca.transport import PacketInbox, SentPackets, check_packet
 from drivers.visca.transport_sony import SonyIPTransport
@@ -30,6 +31,7 @@ TCP_DEFAULT_PORT: Final = 5678
 UDP_DEFAULT_PORT: Final = 1259
 CONNECT_TIMEOUT_S: Final = 3.0
 WRITE_TIMEOUT_S: Final = 2.0
+CLOSE_TIMEOUT_S: Final = 1.0  # close(): the receive task ends, the socket closes
 KEEPALIVE_IDLE_S: Final = 5
 KEEPALIVE_INTERVAL_S: Final = 2
 KEEPALIVE_COUNT: Final = 3
@@ -78,9 +80,10 @@ class RawTCPTransport:
     async def open(self) -> None:
         await self.close()
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout_s
-            )
+            # asyncio.timeout, not wait_for: on 3.11 wait_for could lose a cancel that
+            # landed as the connection completed (gh-86296).
+            async with asyncio.timeout(self.connect_timeout_s):
+                reader, writer = await asyncio.open_connection(self.host, self.port)
         except TimeoutError:
             raise DeviceUnavailableError(
                 self.device_id,
@@ -103,15 +106,16 @@ class RawTCPTransport:
     async def close(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Not ``suppress(CancelledError)`` around ``await task``: that would swallow a
+            # cancel of our caller (drivers/supervision.py cancel_and_wait).
+            await cancel_and_wait(task, timeout_s=CLOSE_TIMEOUT_S)
         writer, self._writer = self._writer, None
         self._reader = None
         if writer is not None:
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await writer.wait_closed()
         self._inbox.fail("connection closed")
 
     async def send(self, packet: bytes) -> int:
@@ -141,7 +145,8 @@ class RawTCPTransport:
             raise DeviceUnavailableError(self.device_id, "not connected", operation="send")
         try:
             writer.write(data)
-            await asyncio.wait_for(writer.drain(), self.write_timeout_s)
+            async with asyncio.timeout(self.write_timeout_s):  # not wait_for: gh-86296
+                await writer.drain()
         except TimeoutError:
             raise await self._give_up(
                 f"send did not drain in {self.write_timeout_s:.1f} s"

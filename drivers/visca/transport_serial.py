@@ -25,6 +25,7 @@ from typing import Final
 import serial
 
 from drivers.errors import ConfigError, DeviceUnavailableError
+from drivers.supervision import open_in_thread
 from drivers.visca.framing import Framer
 from drivers.visca.transport import PacketInbox, SentPackets, check_packet
 
@@ -89,7 +90,9 @@ class SerialTransport:
 
     async def open(self) -> None:
         await self.close()
-        ser = await asyncio.to_thread(self._open_blocking)
+        # A cancel (stop(), the connect timeout) mid-open must not leave the port open
+        # and flock()ed: the next open would fail "in use" (drivers/supervision.py).
+        ser = await open_in_thread(self._open_blocking, _close_quietly)
         self._serial = ser
         fd = int(ser.fileno())
         self._fd = fd
@@ -212,13 +215,19 @@ class SerialTransport:
 
         loop.add_writer(fd, _wake)
         try:
-            await asyncio.wait_for(ready, max(0.0, deadline - loop.time()))
+            async with asyncio.timeout_at(deadline):  # not wait_for: gh-86296
+                await ready
         except TimeoutError:
             self._lost(f"write did not drain in {self.write_timeout_s:.1f} s")
             raise self._inbox.fail("", operation="send") from None
         finally:
             if self._fd == fd:
                 loop.remove_writer(fd)
+
+
+def _close_quietly(ser: serial.Serial) -> None:
+    with contextlib.suppress(Exception):
+        ser.close()
 
 
 def _reason(exc: BaseException) -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import ipaddress
 import logging
 import socket
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from drivers.errors import DeviceUnavailableError, ProtocolError
+from drivers.supervision import cancel_and_wait
 from drivers.visca.framing import Framer
 from drivers.visca.transport import PacketInbox, check_packet
 
@@ -53,6 +53,7 @@ HEADER: Final = struct.Struct(">HHI")
 
 RESET_TIMEOUT_S: Final = 0.5
 RESET_RETRIES: Final = 3
+CLOSE_TIMEOUT_S: Final = 1.0  # close(): a recovery task ends at its first cancel
 # How often one message may be renumbered after `0F 01` before we give up on it.
 RENUMBER_LIMIT: Final = 2
 MESSAGE_MEMORY: Final = 64
@@ -153,10 +154,9 @@ class SonyIPTransport:
             raise
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # Not ``suppress(CancelledError)`` around ``await task``: a cancel of our caller
+        # would be swallowed (drivers/supervision.py cancel_and_wait).
+        await cancel_and_wait(*self._tasks, timeout_s=CLOSE_TIMEOUT_S)
         udp, self._udp = self._udp, None
         if udp is not None:
             udp.close()
@@ -219,7 +219,8 @@ class SonyIPTransport:
             # The sequence field of a RESET is ignored by the camera (SRG-300H-IP).
             self._sendto(HEADER.pack(TYPE_CONTROL, len(CONTROL_RESET), 0) + CONTROL_RESET)
             try:
-                await asyncio.wait_for(self._reset_acked.wait(), self.reset_timeout_s)
+                async with asyncio.timeout(self.reset_timeout_s):  # not wait_for: gh-86296
+                    await self._reset_acked.wait()
             except TimeoutError:
                 continue
             self._seq = 0
