@@ -27,6 +27,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "checks",
     "agent",
     "display",
+    "demo",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
