@@ -18,7 +18,6 @@ from collections.abc import Iterable
 
 import pytest
 
-from drivers.errors import DeviceUnavailableError
 from drivers.supervision import STOP_TIMEOUT_S, Backoff, DeviceState, Supervisor
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.simulator import PtySimulator
@@ -101,3 +100,117 @@ async def test_stop_during_a_failing_visca_reconnect_never_hangs(
             assert not port.is_open
     # The first cancel was honoured every time: stop()'s re-cancel is a safety net only.
     assert _recancels(caplog) == []
+
+
+class _DeafDevice(Supervisor):
+    """Its connect swallows the first ``deaf`` cancels — what 3.11's ``wait_for`` did."""
+
+    def __init__(self, deaf: int, *, stop_timeout_s: float, stop_grace_s: float) -> None:
+        super().__init__(
+            "deaf1",
+            backoff=Backoff(initial_s=5.0, max_s=5.0, jitter=0.0),
+            stop_timeout_s=stop_timeout_s,
+            stop_grace_s=stop_grace_s,
+        )
+        self.deaf = deaf
+        self.swallowed = 0
+        self.disconnects = 0
+        self.connecting = asyncio.Event()
+
+    async def _connect(self) -> None:
+        self.connecting.set()
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if self.swallowed >= self.deaf:
+                    raise
+                self.swallowed += 1
+
+    async def _disconnect(self) -> None:
+        self.disconnects += 1
+
+
+async def _started(dev: _DeafDevice) -> None:
+    await dev.start()
+    async with asyncio.timeout(1.0):
+        await dev.connecting.wait()
+
+
+async def test_stop_cancels_again_when_a_cancel_is_swallowed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dev = _DeafDevice(2, stop_timeout_s=1.0, stop_grace_s=0.05)
+    await _started(dev)
+    task = _supervisor_tasks(dev.device_id)[0]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        assert await _stops_within(dev, 1.5)
+    finally:
+        await _force_end([task])
+    assert loop.time() - began < 0.5  # two graces and a bit, not the whole budget
+    assert task.cancelled()  # the third cancel ended it
+    assert dev.swallowed == 2
+    assert len(_recancels(caplog)) == 2
+    assert dev.disconnects == 1
+    assert dev.state is DeviceState.DISCONNECTED
+
+
+async def test_stop_returns_within_its_budget_from_a_task_that_never_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dev = _DeafDevice(10**9, stop_timeout_s=0.4, stop_grace_s=0.05)
+    await _started(dev)
+    task = _supervisor_tasks(dev.device_id)[0]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        assert await _stops_within(dev, 1.5)
+        took = loop.time() - began
+    finally:
+        dev.deaf = 0  # let the next cancel through, so the test leaves nothing running
+        await _force_end([task])
+    assert 0.3 <= took < 0.6, took  # the budget (0.4 s), not more
+    assert dev.swallowed >= 5  # re-cancelled every grace until the budget ran out
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("left running" in r.getMessage() for r in errors)
+    assert dev.disconnects == 1  # the device is closed all the same
+    assert dev.state is DeviceState.DISCONNECTED
+
+
+class _SlowToEnd(Supervisor):
+    """Its connect needs a moment to clean up after a cancel (e.g. closing in a thread)."""
+
+    def __init__(self) -> None:
+        super().__init__("slow1", stop_timeout_s=2.0, stop_grace_s=1.0)
+        self.connecting = asyncio.Event()
+        self.released: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def _connect(self) -> None:
+        self.connecting.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.shield(self.released)
+
+
+async def test_stop_passes_on_a_cancel_of_its_caller() -> None:
+    """``suppress(CancelledError)`` around ``await task`` took the caller's cancel for
+    the task's own end and returned normally; the caller must end cancelled."""
+    dev = _SlowToEnd()
+    await dev.start()
+    async with asyncio.timeout(1.0):
+        await dev.connecting.wait()
+    task = _supervisor_tasks(dev.device_id)[0]
+    stopper = asyncio.create_task(dev.stop(), name="test:stop")
+    try:
+        await asyncio.sleep(0.05)  # stop() is waiting for the task's cleanup
+        stopper.cancel()
+        done, _ = await asyncio.wait({stopper}, timeout=1.0)
+        assert done, "stop() did not react to its own cancel"
+        assert stopper.cancelled()
+    finally:
+        dev.released.set_result(None)
+        await _force_end([stopper, task])
+    assert task.done()

@@ -116,13 +116,18 @@ def reinitialize(wait_s: float = RESCAN_WAIT_S) -> None:
         if _module is None:  # not loaded: the next use loads and scans afresh
             _generation += 1
             return
-        sd = _sd()
         if not _lock.wait_for(lambda: _open_streams == 0, timeout=wait_s):
             raise DeviceTimeoutError(
                 "audio",
                 f"{_open_streams} audio stream(s) still open after {wait_s:.1f} s",
                 operation="rescan",
             )
+        # The wait let go of the lock: the last stream's close may have released PortAudio
+        # meanwhile (library unloaded; calling into it raises cffi's "has been closed").
+        sd = _module
+        if sd is None:
+            _generation += 1
+            return
         sd._terminate()
         sd._initialize()
         _generation += 1

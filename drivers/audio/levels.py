@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -29,6 +30,7 @@ from drivers.audio import _sd, signals
 from drivers.audio.devices import AudioDevice, DeviceKind, resolve
 from drivers.audio.signals import LevelReading, Samples
 from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
+from drivers.supervision import open_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +99,19 @@ class LevelMeter:
         device = await resolve(self._device, DeviceKind.INPUT)
         self.device_name = device.name
         self._loop = asyncio.get_running_loop()
-        self._stream = await asyncio.to_thread(
-            _sd.open_input,
-            device.index,
-            device.name,
-            samplerate=self.samplerate,
-            channels=1,
-            latency_s=self._latency_s,
-            handler=self._on_block,
+        # Cancelled mid-open, the stream is closed, not leaked: a leaked one stays counted
+        # open and blocks every device re-scan (_sd.reinitialize).
+        self._stream = await open_in_thread(
+            functools.partial(
+                _sd.open_input,
+                device.index,
+                device.name,
+                samplerate=self.samplerate,
+                channels=1,
+                latency_s=self._latency_s,
+                handler=self._on_block,
+            ),
+            _sd.Stream.close,
         )
 
     async def stop(self) -> None:
@@ -169,7 +176,8 @@ class LevelMeter:
                 continue
             timeout = self._first_block_timeout_s if self._skipped == 0 else self._stall_timeout_s
             try:
-                await asyncio.wait_for(self._data.wait(), timeout)
+                async with asyncio.timeout(timeout):  # not wait_for: gh-86296
+                    await self._data.wait()
             except TimeoutError:
                 raise DeviceTimeoutError(
                     self.device_name,

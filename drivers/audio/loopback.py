@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -36,6 +37,7 @@ from drivers.audio.levels import SAMPLE_RATE_HZ, STREAM_LATENCY_S
 from drivers.audio.signals import Samples
 from drivers.audio.verdict import LoopbackResult, LoopbackTimings
 from drivers.errors import DeviceTimeoutError
+from drivers.supervision import open_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -171,14 +173,19 @@ class _Run:
             return self.pos >= self.signal.size
 
         t0 = time.monotonic()
-        mic_stream = await asyncio.to_thread(
-            _sd.open_input,
-            self.mic.index,
-            self.mic.name,
-            samplerate=p.samplerate,
-            channels=1,
-            latency_s=p.latency_s,
-            handler=on_input,
+        # open_in_thread: a cancel mid-open closes the stream instead of leaking it
+        # (a leaked one stays counted open and blocks device re-scans: _sd.reinitialize).
+        mic_stream = await open_in_thread(
+            functools.partial(
+                _sd.open_input,
+                self.mic.index,
+                self.mic.name,
+                samplerate=p.samplerate,
+                channels=1,
+                latency_s=p.latency_s,
+                handler=on_input,
+            ),
+            _sd.Stream.close,
         )
         try:
             await self._wait(
@@ -187,15 +194,18 @@ class _Run:
             t1 = time.monotonic()
             await asyncio.sleep(p.preroll_s)
             t2 = time.monotonic()
-            spk_stream = await asyncio.to_thread(
-                _sd.open_output,
-                self.spk.index,
-                self.spk.name,
-                samplerate=p.samplerate,
-                channels=1,
-                latency_s=p.latency_s,
-                handler=on_output,
-                on_finished=lambda: wake(played),
+            spk_stream = await open_in_thread(
+                functools.partial(
+                    _sd.open_output,
+                    self.spk.index,
+                    self.spk.name,
+                    samplerate=p.samplerate,
+                    channels=1,
+                    latency_s=p.latency_s,
+                    handler=on_output,
+                    on_finished=lambda: wake(played),
+                ),
+                _sd.Stream.close,
             )
             try:
                 budget = self.signal.size / p.samplerate + p.play_margin_s
@@ -217,7 +227,8 @@ class _Run:
     @staticmethod
     async def _wait(event: asyncio.Event, timeout_s: float, device: str, what: str) -> None:
         try:
-            await asyncio.wait_for(event.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for: gh-86296
+                await event.wait()
         except TimeoutError:
             raise DeviceTimeoutError(
                 device, f"{what} within {timeout_s:.1f} s", operation="loopback test"
