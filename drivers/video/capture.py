@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Final
 
 from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
+from drivers.supervision import cancel_and_wait
 from drivers.video import _cv
 from drivers.video._cv import Frame
 from drivers.video.sources import parse_target, write_atomic
@@ -130,9 +131,7 @@ class VideoSource:
         """Stop reading and release the capture (by the reader thread, when it returns)."""
         task, self._watchdog = self._watchdog, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)  # never swallows our caller's cancel
         self._stop_flag.set()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -218,7 +217,8 @@ class VideoSource:
                 )
             self._new_frame.clear()  # set again by a new frame or any state change
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_frame.wait(), remaining)
+                async with asyncio.timeout(remaining):  # not wait_for: gh-86296
+                    await self._new_frame.wait()
 
     async def frames(self) -> AsyncIterator[TimedFrame]:
         """Every new frame (frames that arrive faster than you consume are skipped)."""

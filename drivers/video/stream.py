@@ -24,6 +24,8 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
+from drivers.supervision import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 DEFAULT_FPS: Final = 15.0
@@ -82,9 +84,7 @@ class MjpegServer:
         await self.go_offline()
         task, self._producer = self._producer, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)  # never swallows our caller's cancel
 
     async def __aenter__(self) -> MjpegServer:
         await self.start()
@@ -118,12 +118,7 @@ class MjpegServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        handlers = list(self._handlers)
-        for task in handlers:
-            task.cancel()
-        for task in handlers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._handlers)  # never swallows our caller's cancel
         if server is not None:
             await server.wait_closed()
 
@@ -204,7 +199,8 @@ class MjpegServer:
 
     async def _read_request(self, reader: asyncio.StreamReader) -> str | None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self._request_timeout_s)
+            async with asyncio.timeout(self._request_timeout_s):  # not wait_for: gh-86296
+                head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.LimitOverrunError:
             return None
         if len(head) > MAX_REQUEST_HEAD:
@@ -221,7 +217,8 @@ class MjpegServer:
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
             + body
         )
-        await asyncio.wait_for(writer.drain(), self._write_timeout_s)
+        async with asyncio.timeout(self._write_timeout_s):
+            await writer.drain()
 
     async def _next_frame(self, after: int) -> tuple[int, bytes]:
         async with self._new_frame:
@@ -249,7 +246,8 @@ class MjpegServer:
                     + jpeg
                     + b"\r\n"
                 )
-                await asyncio.wait_for(writer.drain(), self._write_timeout_s)
+                async with asyncio.timeout(self._write_timeout_s):
+                    await writer.drain()
                 self.frames_sent += 1
                 seq, jpeg = await self._next_frame(seq)
         finally:
@@ -271,4 +269,5 @@ class MjpegServer:
             + f"Content-Length: {len(jpeg)}\r\nConnection: close\r\n\r\n".encode()
             + jpeg
         )
-        await asyncio.wait_for(writer.drain(), self._write_timeout_s)
+        async with asyncio.timeout(self._write_timeout_s):
+            await writer.drain()
