@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/agent.py [--seconds 60] [--recalls 50] [--no-audio]
 
-Starts the simulated room in this process — the 2-camera VISCA chain on a pty, its bytes
-paced at the configured 9600 baud (the agent's config says 9600; a pty alone has no line
-speed, PLATFORM.md Infra 1), the scene streams, and the PulseAudio room ("Room Mic",
-"Room Speaker") as ``appliance agent --simulate`` runs it — then ``appliance agent
---config F`` as a separate process, and prints:
+Starts the simulated room in this process as ``appliance agent --simulate`` does
+(``SimulatedHardware``): the 2-camera VISCA chain on a pty, its bytes paced at the
+configured 9600 baud (a pty alone has no line speed, PLATFORM.md Infra 1), the scene
+streams, the screen (Xvfb) and TV (stand-in cec-client), and the PulseAudio room ("Room
+Mic", "Room Speaker") — then ``appliance agent --config F`` as a separate process (with
+the check engine, as always), and prints:
 
 - time from spawn to READY=1 on $NOTIFY_SOCKET            target ≤ 2 s
 - idle RSS and idle CPU of the agent process over --seconds   targets ≤ 80 MB, ≤ 1 %
@@ -49,16 +50,14 @@ from typing import Any, TypeVar
 import httpx
 
 from appliance.agent.simulate import (
-    SIM_CAMERAS,
+    SIM_BAUD,
     SIM_MODEL,
-    SIM_VIDEO_FPS,
-    SIM_VIDEO_SIZE,
     SimulatedHardware,
     free_loopback_port,
 )
 
 T = TypeVar("T")
-BAUD = 9600
+BAUD = SIM_BAUD  # the simulated room's line speed (9600, as its config says)
 BITS_PER_BYTE = 10  # 8N1
 RECALL_BYTES = 7  # 8x 01 04 3F 02 pp FF
 REPLY_BYTES = 3  # z0 4y FF (ACK) and z0 5y FF (completion)
@@ -77,34 +76,9 @@ def _rss_mb(pid: int) -> float:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 1e6
 
 
-class _PacedRoom(SimulatedHardware):
-    """The simulated room with its VISCA line paced at ``BAUD`` (as the config says)."""
-
-    async def start(self) -> None:
-        from drivers.video.simulator import VideoSimulator, visca_camera_view
-        from drivers.visca.sim_server import PtySimulator
-
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.visca = PtySimulator(
-            SIM_CAMERAS, link=str(self.directory / "visca-chain"), model=SIM_MODEL, baud=BAUD
-        )
-        await self.visca.start()
-        width, height = SIM_VIDEO_SIZE
-        for address in range(1, SIM_CAMERAS + 1):
-            video = VideoSimulator(
-                visca_camera_view(self.visca.camera(address)),
-                width=width,
-                height=height,
-                fps=SIM_VIDEO_FPS,
-                room_name=self.room_name,
-            )
-            await video.start()
-            self.videos.append(video)
-
-
 class _SimThread:
     def __init__(self, directory: Path) -> None:
-        self.hw = _PacedRoom(directory, room_id="bench")
+        self.hw = SimulatedHardware(directory, room_id="bench")  # paced at SIM_BAUD, as --simulate
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sim")
 
@@ -225,7 +199,7 @@ def main() -> None:
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(str(notify_path))
         notify.settimeout(30)
-        env = dict(os.environ, NOTIFY_SOCKET=str(notify_path), **audio_env)
+        env = dict(os.environ, NOTIFY_SOCKET=str(notify_path), **audio_env, **sim.hw.agent_env())
         env.pop("WATCHDOG_USEC", None)
         log = (Path(tmp) / "agent.log").open("wb")
         t0 = time.perf_counter()

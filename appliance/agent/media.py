@@ -13,10 +13,10 @@ it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %
 from __future__ import annotations
 
 import asyncio
-import importlib
+import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Final, Protocol, cast
+from typing import TYPE_CHECKING, Final
 
 from appliance.agent.audio import AudioDevices, AudioEndpoint
 from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
@@ -25,72 +25,47 @@ from drivers.errors import DeviceError, NotSupportedError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
+    from drivers.display.cec import CecDisplay
+    from drivers.display.display import VlcDisplay
+    from drivers.display.status import DisplayStatus
     from drivers.video.capture import VideoSource
 
 __all__ = ["AudioDevices", "AudioEndpoint", "DisplayHandle", "VideoHandle"]
-
-
-class VlcDisplayLike(Protocol):
-    """``drivers.display.VlcDisplay`` as docs/INTERFACES.md describes it (the display
-    driver had not landed when this was written; the names are the contract's)."""
-
-    async def open(self) -> None: ...
-
-    async def show_pattern(self, kind: str | None = None) -> None: ...
-
-    async def show_slate(self, room_name: str) -> None: ...
-
-    async def play_url(self, url: str) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class CecDisplayLike(Protocol):
-    """``drivers.display.CecDisplay`` per docs/INTERFACES.md."""
-
-    async def power_on(self) -> None: ...
-
-    async def standby(self) -> None: ...
-
-    async def power_status(self) -> object: ...
-
-
-def _display_driver(module_name: str, name: str, **kwargs: object) -> object:
-    """Build ``drivers.display.<module>.<name>``; NotSupportedError if the driver is missing."""
-    try:
-        module = importlib.import_module(f"drivers.display.{module_name}")
-    except ImportError:
-        module = None
-    factory = getattr(module, name, None)
-    if factory is None:
-        raise NotSupportedError(
-            str(kwargs.get("device_id", "display")),
-            f"display driver has no {name} (drivers/display not installed)",
-            operation="open",
-        )
-    return factory(**kwargs)
 
 
 log = logging.getLogger(__name__)
 
 VIDEO_IDLE_CLOSE_S: Final = 15.0  # close a video source this long after its last snapshot
 SNAPSHOT_TIMEOUT_S: Final = 5.0
+# At start the agent knocks on the X server's socket (no X library: python-xlib and Pillow
+# would cost ~7 MB of idle RSS) so a display whose X server is not there shows why at once.
+X_PROBE_TIMEOUT_S: Final = 0.5
+# The X11 local transport: the socket X<N> there (and the abstract "@/tmp/.X11-unix/X<N>").
+X_SOCKET_DIR: Final = "/tmp/.X11-unix"  # noqa: S108 - a fixed system path, not a temp file
 
 
 class DisplayHandle:
-    """One display: what VLC shows on it, and its power over HDMI-CEC."""
+    """One display: what VLC shows on it (``drivers.display.VlcDisplay``, opened on the
+    first show, with the room's name on the pattern and slate), and its power over
+    HDMI-CEC (``drivers.display.CecDisplay``, ``cec-client`` from ``$PATH``)."""
 
     kind: Final = "display"
 
-    def __init__(self, config: DisplayConfig, *, room_name: str, observe: LatencyObserver) -> None:
+    def __init__(
+        self,
+        config: DisplayConfig,
+        *,
+        room_name: str,
+        observe: LatencyObserver,
+        x_probe_timeout_s: float = X_PROBE_TIMEOUT_S,
+    ) -> None:
         self.config = config
         self.id = config.id
         self.room_name = room_name
+        self.x_probe_timeout_s = x_probe_timeout_s
         self._observe = observe
-        self._vlc: VlcDisplayLike | None = None
-        self._cec: CecDisplayLike | None = None
+        self._vlc: VlcDisplay | None = None
+        self._cec: CecDisplay | None = None
         self.state = DeviceState.DISCONNECTED
         self.last_error: str | None = None
         self.showing: str | None = None
@@ -105,18 +80,42 @@ class DisplayHandle:
             "showing": self.showing,
             "power": self.last_power,
         }
+        player = self.player()
+        if player is not None:
+            details.update({f"player_{k}": v for k, v in player.as_dict().items()})
         return DeviceStatus(self.id, "display", self.state, self.last_error, details)
 
+    def player(self) -> DisplayStatus | None:
+        """What VLC reports (state, content, output, error) while the player is open."""
+        return self._vlc.state() if self._vlc is not None else None
+
+    async def probe(self) -> DisplayStatus | None:
+        """Ask X whether our window is still there (an output lost becomes the player's
+        error); None while the player is not open."""
+        vlc = self._vlc
+        if vlc is None:
+            return None
+        try:
+            return await vlc.probe()
+        except DeviceError as exc:
+            self.last_error = str(exc)
+            return vlc.state()
+
     async def start(self) -> None:
-        """Nothing is shown at start; the display opens on the first ``show``."""
+        """Nothing is shown at start (the display opens on the first ``show``); a missing
+        X server is reported at once as the display's error."""
+        problem = await x_server_problem(self.config.x_display, self.x_probe_timeout_s)
+        if problem is not None:
+            self.last_error = problem
+            log.warning("display %s: %s", self.id, problem)
 
     async def show(self, what: str, *, pattern: str | None = None, url: str | None = None) -> None:
         async with self._lock:
             start = time.perf_counter()
             try:
-                vlc = await self._display("show")
+                vlc = await self._display()
                 if what == "pattern":
-                    await vlc.show_pattern(pattern) if pattern else await vlc.show_pattern()
+                    await vlc.show_pattern(pattern or "bars", room_name=self.room_name)
                 elif what == "slate":
                     await vlc.show_slate(self.room_name)
                 else:
@@ -131,7 +130,8 @@ class DisplayHandle:
             self.last_error = None
 
     async def stop(self) -> None:
-        """Stop showing (the player stays ready)."""
+        """Stop showing: the player, its VLC instance and window are released (the next
+        show opens them again, ~0.3 s)."""
         async with self._lock:
             if self._vlc is not None:
                 await self._vlc.stop()
@@ -160,17 +160,15 @@ class DisplayHandle:
             self.showing = None
             self.state = DeviceState.DISCONNECTED
 
-    async def _display(self, operation: str) -> VlcDisplayLike:
+    async def _display(self) -> VlcDisplay:
         if self._vlc is None:
-            vlc = cast(
-                VlcDisplayLike,
-                _display_driver(
-                    "display",
-                    "VlcDisplay",
-                    output=self.config.output,
-                    xdisplay=self.config.x_display,
-                    device_id=self.id,
-                ),
+            from drivers.display.display import VlcDisplay
+
+            vlc = VlcDisplay(
+                self.id,
+                xdisplay=self.config.x_display,
+                output=self.config.output,
+                room_name=self.room_name,
             )
             try:
                 await vlc.open()
@@ -181,30 +179,69 @@ class DisplayHandle:
             self._vlc = vlc
         return self._vlc
 
-    def _cec_display(self, operation: str) -> CecDisplayLike:
+    def _cec_display(self, operation: str) -> CecDisplay:
         if not self.config.cec:
             raise NotSupportedError(
                 self.id, "HDMI-CEC is off for this display (cec = false)", operation=operation
             )
         if self._cec is None:
-            self._cec = cast(
-                CecDisplayLike, _display_driver("cec", "CecDisplay", device_id=self.id)
-            )
+            from drivers.display.cec import CecDisplay
+
+            self._cec = CecDisplay(self.id)
         return self._cec
 
 
+async def x_server_problem(xdisplay: str, timeout_s: float = X_PROBE_TIMEOUT_S) -> str | None:
+    """None when an X server accepts connections for the local display ``xdisplay``
+    (``:N``, ``:N.S``, ``unix:N``); else why not. A display on another host is not
+    probed (None): VLC's own open reports it."""
+    host, sep, rest = xdisplay.rpartition(":")
+    if sep and host not in ("", "unix"):
+        return None  # another host
+    number = rest.split(".", 1)[0]
+    if not sep or not number.isdigit():
+        return f"X display {xdisplay!r} is malformed (expected :N or :N.S)"
+    path = f"{X_SOCKET_DIR}/X{number}"
+    errors = []
+    for address in ("\0" + path, path):  # Xorg and Xvfb listen on both
+        try:
+            async with asyncio.timeout(timeout_s):
+                _reader, writer = await asyncio.open_unix_connection(address)
+        except (OSError, TimeoutError) as exc:
+            errors.append(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc))
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return None
+    return f"X display {xdisplay} is not usable: no X server answers on {path} ({errors[-1]})"
+
+
 class VideoHandle:
-    """A camera's picture source, opened on demand and closed when idle."""
+    """A camera's picture source, opened on demand and closed when idle.
+
+    :meth:`source` always hands back a live source: one whose stream ended, failed to
+    read or stalled (the camera's stream server went away, restarted, or stopped
+    sending) is closed and opened again, instead of being handed out until the idle
+    close. A stream that cannot be opened raises the driver's error.
+    """
 
     kind: Final = "video"
 
     def __init__(
-        self, camera_id: str, url: str, *, idle_close_s: float = VIDEO_IDLE_CLOSE_S
+        self,
+        camera_id: str,
+        url: str,
+        *,
+        idle_close_s: float = VIDEO_IDLE_CLOSE_S,
+        stall_timeout_s: float | None = None,
     ) -> None:
         self.camera_id = camera_id
         self.id = f"video:{camera_id}"
         self.url = url
         self.idle_close_s = idle_close_s
+        self.stall_timeout_s = stall_timeout_s  # None: the driver's STALL_TIMEOUT_S
+        self.reopened = 0  # sources replaced because their stream had ended or stalled
         self._source: VideoSource | None = None
         self._closer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
@@ -212,19 +249,36 @@ class VideoHandle:
         self.last_error: str | None = None
 
     def status(self) -> DeviceStatus:
-        details: dict[str, Scalar] = {"url": self.url, "open": self._source is not None}
+        details: dict[str, Scalar] = {
+            "url": self.url,
+            "open": self._source is not None,
+            "source_state": self._source.state.value if self._source is not None else None,
+            "reopened": self.reopened,
+        }
         return DeviceStatus(self.id, "video", self.state, self.last_error, details)
 
     async def start(self) -> None:
         """Opened on first use."""
 
     async def source(self) -> VideoSource:
-        """The open source (the check engine reads frames through this too)."""
-        async with self._lock:
-            if self._source is None:
-                from drivers.video.capture import VideoSource
+        """The open, live source (the check engine reads frames through this too)."""
+        from drivers.video.capture import SourceState, VideoSource
 
-                source = VideoSource(self.url, device_id=self.id)
+        async with self._lock:
+            old = self._source
+            if old is not None and old.state not in (SourceState.OPENING, SourceState.STREAMING):
+                log.info("%s: %s (%s); opening it again", self.id, old.state.value, old.reason)
+                self._source = None
+                self.reopened += 1
+                await old.stop()
+            if self._source is None:
+                source = (
+                    VideoSource(self.url, device_id=self.id)
+                    if self.stall_timeout_s is None
+                    else VideoSource(
+                        self.url, device_id=self.id, stall_timeout_s=self.stall_timeout_s
+                    )
+                )
                 try:
                     await source.start()
                 except DeviceError as exc:

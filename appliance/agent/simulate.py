@@ -1,29 +1,43 @@
 """``appliance agent --simulate``: the real agent on simulated hardware.
 
-:class:`SimulatedHardware` starts the drivers' own simulators — a 2-camera VISCA daisy
-chain on a pseudo-terminal (``drivers.visca.sim_server.PtySimulator``), one MJPEG scene
-stream per camera rendered from that camera's pan/tilt/zoom
-(``drivers.video.simulator.VideoSimulator``) — and writes a normal config file that
-points at them. The agent then runs the normal code path (``run_agent``) on that file:
-nothing in the agent knows it is simulated. Audio and displays are listed in the config;
-where their simulators (PulseAudio, Xvfb) are not available the devices show as
-unavailable and a message names the Debian package.
+:class:`SimulatedHardware` starts the drivers' own simulators and writes a normal config
+file that points at them; the agent then runs the normal code path (``run_agent``) on
+that file — nothing in the agent knows it is simulated:
+
+- a 2-camera VISCA daisy chain on a pseudo-terminal (``drivers.visca.sim_server.
+  PtySimulator``), its bytes paced at the configured 9600 baud (a pty alone has no line
+  speed, PLATFORM.md Infra 1), so commands take as long as on a real RS-232 line;
+- one MJPEG scene stream per camera rendered from that camera's pan/tilt/zoom
+  (``drivers.video.simulator.VideoSimulator``);
+- a screen: Xvfb on a free display number with an ``HDMI-1`` output
+  (``drivers.display.simulator.DisplaySimulator``), and a TV behind a stand-in
+  ``cec-client`` (``drivers.display.cec_simulator``) that :meth:`SimulatedHardware.agent_env`
+  puts first on the agent's ``PATH``;
+- audio: the PulseAudio room (``drivers.audio.simulator``), started by :func:`run_simulated`.
+
+Where a system part is missing (Xvfb, PulseAudio) the agent still runs: a warning names
+the Debian package and the device shows as unavailable with the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from appliance.i18n import t
+from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
     from drivers.audio.simulator import RoomAudioSimulator
+    from drivers.display.cec_simulator import CecClientSimulator
+    from drivers.display.simulator import DisplaySimulator
     from drivers.video.simulator import VideoSimulator
     from drivers.visca.sim_server import PtySimulator
 
@@ -31,26 +45,48 @@ log = logging.getLogger(__name__)
 
 SIM_CAMERAS: Final = 2
 SIM_MODEL: Final = "srg-300h"
+SIM_BAUD: Final = 9600  # the config says 9600 and the simulator paces the line at it
 SIM_VIDEO_SIZE: Final = (640, 360)  # small frames: the demo runs 31 rooms on 2 cores
 SIM_VIDEO_FPS: Final = 5.0
+SIM_SCREEN: Final = (1280, 720)  # one Xvfb per room: 2.7 MB of frame buffer at this size
+SIM_OUTPUT: Final = "HDMI-1"
+SIM_DISPLAY: Final = "main"
+SIM_TV_POWER: Final = "on"  # the technician switched the room on (the check expects it)
 # The names the PulseAudio room simulator gives its devices (drivers/audio/simulator.py).
 SIM_MIC: Final = "Room Mic"
 SIM_SPEAKER: Final = "Room Speaker"
 SIM_PRESETS: Final = {"cam1": {"chu-toa": 1, "toan-canh": 2}, "cam2": {"dai-bieu": 1}}
+_UNUSED_X_FROM: Final = 900  # without Xvfb: an X display number nobody serves
+_NOTIFY_VARIABLES: Final = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
 
 
 class SimulatedHardware:
     """The simulated devices of one room, and the config file that describes them."""
 
     def __init__(
-        self, directory: Path, *, room_id: str = "sim-room", room_name: str | None = None
+        self,
+        directory: Path,
+        *,
+        room_id: str = "sim-room",
+        room_name: str | None = None,
+        baud: int | None = SIM_BAUD,
+        display: bool = True,
+        xvfb_command: str = "Xvfb",
+        lang: str = "vi",
     ) -> None:
         self.directory = directory
         self.room_id = room_id
         self.room_name = room_name or f"Điểm cầu mô phỏng {room_id}"
+        self.baud = baud  # None: bytes as fast as the pty moves them (config still says 9600)
+        self.display = display
+        self.xvfb_command = xvfb_command
+        self.lang = lang
         self.visca: PtySimulator | None = None
         self.videos: list[VideoSimulator] = []
-        self.notes: list[str] = []
+        self.screen: DisplaySimulator | None = None
+        self.tv: CecClientSimulator | None = None
+        self.xdisplay: str | None = None
+        self.notes: list[str] = []  # what is missing, for the technician (Vietnamese keys)
 
     async def start(self) -> None:
         from drivers.video.simulator import VideoSimulator, visca_camera_view
@@ -58,7 +94,10 @@ class SimulatedHardware:
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.visca = PtySimulator(
-            SIM_CAMERAS, link=str(self.directory / "visca-chain"), model=SIM_MODEL
+            SIM_CAMERAS,
+            link=str(self.directory / "visca-chain"),
+            model=SIM_MODEL,
+            baud=self.baud,
         )
         await self.visca.start()
         width, height = SIM_VIDEO_SIZE
@@ -72,16 +111,28 @@ class SimulatedHardware:
             )
             await video.start()
             self.videos.append(video)
+        if self.display:
+            await self._start_display()
 
     async def stop(self) -> None:
         for video in self.videos:
             with contextlib.suppress(Exception):
                 await video.stop()
         self.videos.clear()
+        if self.screen is not None:
+            with contextlib.suppress(Exception):
+                await self.screen.stop()
+            self.screen = None
         if self.visca is not None:
             with contextlib.suppress(Exception):
                 await self.visca.stop()
             self.visca = None
+
+    def agent_env(self) -> dict[str, str]:
+        """Environment for the agent: the stand-in ``cec-client`` first on ``PATH``."""
+        if self.tv is None:
+            return {}
+        return {"PATH": self.tv.path_with_simulator()}
 
     def config_text(self, listen: str, state_dir: Path) -> str:
         """A config file for these devices (the same format a real room uses)."""
@@ -92,15 +143,25 @@ class SimulatedHardware:
             cam_id = f"cam{i}"
             presets = "\n".join(f"{name} = {n}" for name, n in SIM_PRESETS.get(cam_id, {}).items())
             cameras.append(
-                f'[[cameras]]\nid = "{cam_id}"\nport = "{self.visca.path}"\nbaud = 9600\n'
+                f'[[cameras]]\nid = "{cam_id}"\nport = "{self.visca.path}"\nbaud = {SIM_BAUD}\n'
                 f'address = {i}\nmodel = "{SIM_MODEL}"\nvideo = "{video.url}"\n'
                 f"[cameras.presets]\n{presets}\n"
+            )
+        displays = ""
+        if self.display:
+            xdisplay = self.xdisplay or _unused_x_display()
+            output = f'output = "{SIM_OUTPUT}"\n' if self.screen is not None else ""
+            cec = "true" if self.tv is not None else "false"
+            displays = (
+                f'\n[[displays]]\nid = "{SIM_DISPLAY}"\nx_display = "{xdisplay}"\n{output}'
+                f"cec = {cec}\n"
             )
         return (
             f'[room]\nid = "{self.room_id}"\nname = "{self.room_name}"\ndistrict = "Mô phỏng"\n\n'
             + "\n".join(cameras)
             + f'\n[[microphones]]\nid = "mic1"\nname = "{SIM_MIC}"\n'
             + f'\n[[speakers]]\nid = "spk1"\nname = "{SIM_SPEAKER}"\n'
+            + displays
             + f'\n[api]\nlisten = "{listen}"\n\n[state]\ndir = "{state_dir}"\n'
         )
 
@@ -109,11 +170,38 @@ class SimulatedHardware:
         path.write_text(self.config_text(listen, self.directory / "state"), encoding="utf-8")
         return path
 
+    async def _start_display(self) -> None:
+        from drivers.display.cec_simulator import CecClientSimulator
+        from drivers.display.simulator import DisplaySimulator
+
+        width, height = SIM_SCREEN
+        screen = DisplaySimulator(
+            size=SIM_SCREEN,
+            monitors=[(SIM_OUTPUT, f"{width}x{height}+0+0")],
+            command=self.xvfb_command,
+        )
+        try:
+            self.xdisplay = await screen.start()
+        except DeviceError as exc:  # Xvfb missing or not starting: the display is unavailable
+            log.warning("%s (%s)", t("agent.simulate.no_xvfb", self.lang), exc)
+            self.notes.append("agent.simulate.no_xvfb")
+        else:
+            self.screen = screen
+        self.tv = CecClientSimulator(self.directory / "cec", power=SIM_TV_POWER)
+        self.tv.install()
+
+
+def _unused_x_display() -> str:
+    """``:N`` with no X server socket: the agent reports the display as unavailable."""
+    for number in range(_UNUSED_X_FROM, _UNUSED_X_FROM + 100):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists():  # noqa: S108 - X11's fixed path
+            return f":{number}"
+    return f":{_UNUSED_X_FROM}"
+
 
 def _start_room_audio(lang: str) -> RoomAudioSimulator | None:
     """The PulseAudio room simulator, activated in this process (the agent's own)."""
     from drivers.audio.simulator import RoomAudioSimulator
-    from drivers.errors import DeviceError
 
     if shutil.which("pulseaudio") is None:
         log.warning("%s", t("agent.simulate.no_pulse", lang))
@@ -129,6 +217,17 @@ def _start_room_audio(lang: str) -> RoomAudioSimulator | None:
     return room
 
 
+@contextlib.contextmanager
+def _without_notify_socket() -> Iterator[None]:
+    """Hide systemd's notify socket from the simulators' child processes: PulseAudio
+    speaks sd_notify and would send READY=1 before the agent is up."""
+    saved = {k: os.environ.pop(k) for k in _NOTIFY_VARIABLES if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def free_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,7 +236,12 @@ def free_loopback_port() -> int:
 
 
 async def run_simulated(
-    *, rooms_dir: str | None, room_id: str, listen: str | None, lang: str
+    *,
+    rooms_dir: str | None,
+    room_id: str,
+    listen: str | None,
+    lang: str,
+    display: bool = True,
 ) -> None:
     """Start the simulated room, write its config, run the agent on it until SIGTERM."""
     from appliance.agent.server import run_agent
@@ -145,11 +249,13 @@ async def run_simulated(
 
     temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
     directory = Path(rooms_dir or temp or ".") / room_id
-    hardware = SimulatedHardware(directory, room_id=room_id)
+    hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
     audio = None
     try:
-        await hardware.start()
-        audio = _start_room_audio(lang)
+        with _without_notify_socket():
+            await hardware.start()
+            audio = _start_room_audio(lang)
+        os.environ.update(hardware.agent_env())  # this process is the agent
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
         await run_agent(load_config(path))

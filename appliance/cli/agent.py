@@ -2,6 +2,7 @@
 
 appliance agent [--config F]                       the real room
 appliance agent --simulate [--rooms-dir D]         the same agent on simulated hardware
+                 [--no-display]                    … without the simulated screen (Xvfb) and TV
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def agent(
     listen: str | None = typer.Option(
         None, "--listen", help="With --simulate: API address (default 127.0.0.1 and a free port)."
     ),
+    display: bool = typer.Option(
+        True,
+        "--display/--no-display",
+        help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
+    ),
     lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
@@ -52,7 +58,13 @@ def agent(
             from appliance.agent.simulate import run_simulated
 
             asyncio.run(
-                run_simulated(rooms_dir=rooms_dir, room_id=room_id, listen=listen, lang=lang)
+                run_simulated(
+                    rooms_dir=rooms_dir,
+                    room_id=room_id,
+                    listen=listen,
+                    lang=lang,
+                    display=display,
+                )
             )
         else:
             from appliance.agent.server import run_agent

@@ -1,7 +1,9 @@
 """The simulated room's hardware in a background thread, for tests that drive an agent process.
 
 The test's main thread talks HTTP (blocking httpx) to the agent; the simulators (VISCA
-chain on a pty, MJPEG scene streams) keep running in their own asyncio loop here.
+chain on a pty paced at 9600 baud, MJPEG scene streams, Xvfb screen, stand-in cec-client)
+keep running in their own asyncio loop here — what ``appliance agent --simulate`` starts.
+Start the agent with ``hardware.agent_env()`` (the stand-in cec-client first on PATH).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ T = TypeVar("T")
 
 
 class SimRoomThread:
-    def __init__(self, directory: Path, room_id: str = "sim-test") -> None:
-        self.hardware = SimulatedHardware(directory, room_id=room_id)
+    def __init__(self, directory: Path, room_id: str = "sim-test", *, display: bool = True) -> None:
+        self.hardware = SimulatedHardware(directory, room_id=room_id, display=display)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sim-room")
 

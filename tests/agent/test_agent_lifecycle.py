@@ -67,7 +67,7 @@ def _fds_to(target: str) -> list[Path]:
 
 
 async def test_stop_closes_the_serial_port(tmp_path: Path) -> None:
-    hardware = SimulatedHardware(tmp_path / "room", room_id="release")
+    hardware = SimulatedHardware(tmp_path / "room", room_id="release", display=False)
     await hardware.start()
     try:
         config = load_config(hardware.write_config(f"127.0.0.1:{free_port()}"))
@@ -90,7 +90,7 @@ async def test_stop_closes_the_serial_port(tmp_path: Path) -> None:
 
 
 async def test_a_silent_camera_on_the_chain_leaves_the_other_in_use(tmp_path: Path) -> None:
-    hardware = SimulatedHardware(tmp_path / "room", room_id="half-chain")
+    hardware = SimulatedHardware(tmp_path / "room", room_id="half-chain", display=False)
     await hardware.start()
     try:
         assert hardware.visca is not None

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +20,26 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from PIL import Image
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from appliance.agent.simulate import SIM_OUTPUT
 from drivers.audio.simulator import RoomAudioSimulator
+from drivers.display import PatternKind, check_pattern, pattern_layout, render_pattern
+from drivers.video.simulator import Fault
 from tests.agent.conftest import (
     AgentProcess,
     free_port,
     open_notify_socket,
+    running_agent,
     start_agent,
     write_config,
 )
 from tests.agent.sim_room import SimRoomThread
 
 READY_WAIT_S = 10.0
+SCREEN_WAIT_S = 5.0  # play → picture on the screen took 0.3–0.5 s (PLATFORM.md Media 2a)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +54,8 @@ def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentP
     config = sim.hardware.write_config(f"127.0.0.1:{port}")
     state = sim.hardware.directory / "state"
     with open_notify_socket(sim.hardware.directory) as notify:
-        proc = start_agent(config, state, port, notify, extra_env=pulse_room.env())
+        env = {**pulse_room.env(), **sim.hardware.agent_env()}
+        proc = start_agent(config, state, port, notify, extra_env=env)
         try:
             _wait_ready(proc, ["cam1", "cam2", "mic1", "spk1"])
             yield proc
@@ -99,6 +108,30 @@ def test_snapshot_jpeg_is_the_cameras_picture(agent: AgentProcess) -> None:
     assert image is not None
     assert image.shape == (360, 640, 3)
     assert float(image.std()) > 10  # a rendered scene, not a flat or black frame
+
+
+def test_snapshot_after_the_stream_went_away_and_came_back(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    video = sim.hardware.videos[1]
+    with _client(agent) as c:
+        assert c.get("/cameras/cam2/snapshot.jpg").status_code == 200  # the source is open
+        asyncio.run_coroutine_threadsafe(video.set_fault(Fault.NO_SIGNAL), sim._loop).result(10)
+        try:
+            deadline = time.monotonic() + 5  # until the agent's reader sees the stream end
+            while (gone := c.get("/cameras/cam2/snapshot.jpg")).status_code == 200:
+                assert time.monotonic() < deadline, "snapshots kept coming from a dead stream"
+                time.sleep(0.05)
+        finally:
+            asyncio.run_coroutine_threadsafe(video.set_fault(Fault.NONE), sim._loop).result(10)
+        assert gone.status_code == 503, gone.text
+        assert gone.json()["device"] == "video:cam2"
+        back = c.get("/cameras/cam2/snapshot.jpg")  # reopened, not the ended source
+        assert back.status_code == 200, back.text
+        assert back.content[:2] == b"\xff\xd8"
+        video_state = _devices(agent)["video:cam2"]
+    assert video_state["state"] == "ready"
+    assert video_state["details"]["reopened"] >= 1
 
 
 def test_camera_power_position_zoom_focus(agent: AgentProcess, sim: SimRoomThread) -> None:
@@ -273,10 +306,138 @@ def test_portaudio_stays_out_of_the_agent_until_audio_is_used(
             proc.terminate()
 
 
-def test_displays_empty_room(agent: AgentProcess) -> None:
+def _screen(sim: SimRoomThread) -> Image.Image:
+    assert sim.hardware.screen is not None, "the room's Xvfb did not start"
+    return sim.hardware.screen.screenshot(SIM_OUTPUT)
+
+
+def _wait_screen(sim: SimRoomThread, kind: str, *, ok: bool = True) -> Image.Image:
+    """The output's screenshot once it shows ``kind`` (or, ``ok=False``, no longer does)."""
+    deadline = time.monotonic() + SCREEN_WAIT_S
+    while True:
+        shot = _screen(sim)
+        if check_pattern(shot, kind).ok is ok or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.05)
+
+
+def _name_box(image: Image.Image, kind: str) -> np.ndarray:
+    # pattern_layout wants the enum: a plain "bars" would silently give the slate's layout.
+    box = pattern_layout(PatternKind(kind), image.width, image.height).text_boxes["name"]
+    return np.asarray(image.convert("RGB"))[box.y0 : box.y1, box.x0 : box.x1]
+
+
+def test_display_show_state_and_stop_over_http(agent: AgentProcess, sim: SimRoomThread) -> None:
+    """VLC in the agent process draws into the simulated room's Xvfb; the test reads the
+    screen back and compares it with the published pattern layout."""
+    room_name = sim.hardware.room_name
     with _client(agent) as c:
-        assert c.get("/displays").json() == []
-        assert c.put("/displays/main/power", json={"on": True}).status_code == 404
+        listed = c.get("/displays").json()
+        assert [d["id"] for d in listed] == ["main"]
+        assert listed[0]["x_display"] == sim.hardware.xdisplay
+        assert listed[0]["output"] == SIM_OUTPUT
+        assert listed[0]["last_error"] is None  # the X server answered the start-up probe
+        r = c.post("/displays/main/show", json={"what": "pattern"})
+        assert r.status_code == 200, r.text
+        shown = r.json()
+        assert (shown["state"], shown["showing"]) == ("ready", "pattern")
+        assert shown["player"]["state"] == "playing"
+        assert shown["player"]["content"] == "pattern"
+        assert shown["player"]["output"].startswith(f"{SIM_OUTPUT} 1280x720+0+0")
+        bars = _wait_screen(sim, "bars")
+        check = check_pattern(bars, "bars")
+        assert check.ok, (check.mismatches, check.ink)
+        # The room's name is drawn on the bars (pixel for pixel: a PNG through VLC).
+        now = datetime.now()  # noqa: DTZ005 - the pattern shows local time; the name box has none
+        named = render_pattern("bars", bars.width, bars.height, room_name, now)
+        nameless = render_pattern("bars", bars.width, bars.height, "", now)
+        assert np.array_equal(_name_box(bars, "bars"), _name_box(named, "bars"))
+        assert not np.array_equal(_name_box(bars, "bars"), _name_box(nameless, "bars"))
+
+        r = c.post("/displays/main/show", json={"what": "slate"})
+        assert r.status_code == 200, r.text
+        slate = _wait_screen(sim, "slate")
+        assert check_pattern(slate, "slate").ok
+        named = render_pattern("slate", slate.width, slate.height, room_name, now)
+        assert np.array_equal(_name_box(slate, "slate"), _name_box(named, "slate"))
+
+        cam1 = sim.hardware.videos[0].url
+        r = c.post("/displays/main/show", json={"what": "url", "url": cam1})
+        assert r.status_code == 200, r.text
+        assert r.json()["showing"] == f"url:{cam1}"
+        assert r.json()["player"]["content"] == "url"
+        assert r.json()["player"]["source"] == cam1
+        scene = _wait_screen(sim, "slate", ok=False)
+        assert float(np.asarray(scene).std()) > 10  # the camera's scene, not a flat screen
+        deadline = time.monotonic() + SCREEN_WAIT_S
+        while True:  # GET asks the player (a live stream tells its size after some frames)
+            player = c.get("/displays/main").json()["player"]
+            if player["video_width"] is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert player["state"] == "playing"
+        assert (player["video_width"], player["video_height"]) == (640, 360)  # cam1's stream
+
+        refused = c.post("/displays/main/show", json={"what": "url", "url": "http://127.0.0.1:9/x"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "command_rejected"
+        assert refused.json()["device"] == "main"
+        r = c.post("/displays/main/show", json={"what": "url"})
+        assert r.status_code == 422  # a URL is required for what=url
+        r = c.post("/displays/main/show", json={"what": "pattern", "pattern": "zebra"})
+        assert r.status_code == 409, r.text
+        assert r.json()["error"] == "not_supported"
+        assert c.post("/displays/nope/show", json={"what": "slate"}).status_code == 404
+
+        assert c.post("/displays/main/stop").status_code == 204
+        stopped = c.get("/displays/main").json()
+        assert stopped["showing"] is None
+        assert stopped["player"]["state"] == "idle"
+        assert not check_pattern(_screen(sim), "bars").ok
+        # Shown again after a stop: the player reopens.
+        assert c.post("/displays/main/show", json={"what": "pattern"}).status_code == 200
+        assert _wait_screen(sim, "bars") is not None
+        assert check_pattern(_screen(sim), "bars").ok
+        assert c.post("/displays/main/stop").status_code == 204
+
+
+def test_display_power_over_cec(agent: AgentProcess, sim: SimRoomThread) -> None:
+    """HDMI-CEC through the stand-in cec-client (libCEC's output) on the agent's PATH."""
+    tv = sim.hardware.tv
+    assert tv is not None
+    with _client(agent) as c:
+        r = c.put("/displays/main/power", json={"on": False})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"power": "standby"}
+        assert tv.power == "standby"  # the simulated TV really went to standby
+        assert c.get("/displays/main/power").json() == {"power": "standby"}
+        assert c.put("/displays/main/power", json={"on": True}).json() == {"power": "on"}
+        assert tv.power == "on"
+        assert c.get("/displays/main").json()["power"] == "on"
+        assert c.put("/displays/nope/power", json={"on": True}).status_code == 404
+    sent = [call["stdin"] for call in tv.calls()]
+    assert "standby 0" in sent
+    assert "on 0" in sent
+    assert "pow 0" in sent
+
+
+def test_display_power_without_cec_adapter(tmp_path: Path, sim: SimRoomThread) -> None:
+    """The real cec-client (Debian cec-utils) on a PC without a CEC adapter."""
+    assert shutil.which("cec-client"), "cec-client missing: install the Debian package cec-utils"
+    displays = (
+        f'[[displays]]\nid = "tv"\nx_display = "{sim.hardware.xdisplay}"\ncec = true\n'
+        '[[displays]]\nid = "wall"\nx_display = ":1"\n'
+    )
+    with running_agent(tmp_path, displays=displays) as agent, _client(agent) as c:
+        assert c.get("/displays/tv/power").json() == {"power": "not_available"}
+        r = c.put("/displays/tv/power", json={"on": True})
+        assert r.status_code == 503, r.text
+        assert r.json()["error"] == "device_unavailable"
+        assert r.json()["device"] == "tv"
+        assert "CEC" in r.json()["message"]
+        off = c.put("/displays/wall/power", json={"on": True})
+        assert off.status_code == 409  # cec = false for this display
+        assert off.json()["error"] == "not_supported"
 
 
 def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:

@@ -175,6 +175,19 @@ class LevelOut(BaseModel):
 # -- displays ----------------------------------------------------------------------------
 
 
+class PlayerOut(BaseModel):
+    """What VLC reports for the display (``drivers.display.DisplayStatus``)."""
+
+    state: Literal["idle", "opening", "playing", "error", "ended"]
+    content: Literal["none", "pattern", "slate", "url"]
+    source: str | None = None  # the URL, or the pattern's PNG
+    output: str | None = None  # e.g. "HDMI-1 1280x720+0+0 (screen 0)"; None when headless
+    screen: bool  # False: no X display, VLC runs headless (nothing visible)
+    error: str | None = None
+    video_width: int | None = None
+    video_height: int | None = None
+
+
 class DisplayOut(BaseModel):
     id: str
     state: str
@@ -184,6 +197,7 @@ class DisplayOut(BaseModel):
     cec: bool
     showing: str | None = None
     power: str | None = None
+    player: PlayerOut | None = None  # None until the first show opens the player
 
 
 class DisplayPowerOut(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from appliance.agent.api.deps import ServiceDep
-from appliance.agent.api.models import DisplayOut, DisplayPowerOut, PowerIn, ShowIn
+from appliance.agent.api.models import DisplayOut, DisplayPowerOut, PlayerOut, PowerIn, ShowIn
 from appliance.agent.media import DisplayHandle
 
 router = APIRouter(prefix="/displays", tags=["displays"])
 
 
-async def _out(d: DisplayHandle) -> DisplayOut:
+async def _out(d: DisplayHandle, *, probe: bool = False) -> DisplayOut:
+    player = await d.probe() if probe else d.player()
     return DisplayOut(
         id=d.id,
         state=d.state.value,
@@ -21,6 +22,7 @@ async def _out(d: DisplayHandle) -> DisplayOut:
         cec=d.config.cec,
         showing=d.showing,
         power=d.last_power,
+        player=PlayerOut.model_validate(player.as_dict()) if player is not None else None,
     )
 
 
@@ -31,7 +33,8 @@ async def displays_list(service: ServiceDep) -> list[DisplayOut]:
 
 @router.get("/{display_id}", name="display_get")
 async def display_get(display_id: str, service: ServiceDep) -> DisplayOut:
-    return await _out(service.display(display_id))
+    """The display's state; an open player is asked whether its output is still there."""
+    return await _out(service.display(display_id), probe=True)
 
 
 @router.get("/{display_id}/power", name="display_power_get")
@@ -53,5 +56,6 @@ async def display_show(display_id: str, body: ShowIn, service: ServiceDep) -> Di
 
 @router.post("/{display_id}/stop", status_code=204, name="display_stop")
 async def display_stop(display_id: str, service: ServiceDep) -> Response:
+    """Stop showing: the player and its window are released (the screen shows the desktop)."""
     await service.display(display_id).stop()
     return Response(status_code=204)

@@ -81,14 +81,9 @@ async def fresh_frame(cam: CameraHandle, *, frames: int) -> Frame:
 
 
 async def open_source(video: VideoHandle) -> VideoSource:
-    """The service's open source; a source that ended (stream lost) is reopened once."""
-    from drivers.video import SourceState
-
-    source = await video.source()
-    if source.state in (SourceState.ENDED, SourceState.FAILED, SourceState.CLOSED):
-        await video.stop()
-        source = await video.source()
-    return source
+    """The service's live source (``VideoHandle.source()`` reopens one whose stream ended
+    or stalled)."""
+    return await video.source()
 
 
 def write_jpeg(path: Path, frame: Frame) -> None:
