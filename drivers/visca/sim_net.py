@@ -22,6 +22,7 @@ import socket
 import time
 from typing import Any, cast
 
+from drivers.supervision import cancel_and_wait
 from drivers.visca.sim_ip import IPClient, SonyIPFrontEnd, wrap_reply
 from drivers.visca.sim_link import CameraFramer, PacedWriter
 from drivers.visca.sim_server import LOOPBACK, ViscaSimulator
@@ -85,10 +86,8 @@ class TCPSimulator(ViscaSimulator):
             conn.writer.close()
         if self._tasks:
             _, stuck = await asyncio.wait(set(self._tasks), timeout=CLIENT_CLOSE_TIMEOUT_S)
-            for task in stuck:
-                task.cancel()
-            if stuck:
-                await asyncio.wait(stuck)
+            # Bounded: a handler that ignored its cancel must not hang stop().
+            await cancel_and_wait(*stuck, timeout_s=CLIENT_CLOSE_TIMEOUT_S)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
