@@ -245,21 +245,28 @@ async def run_simulated(
 ) -> None:
     """Start the simulated room, write its config, run the agent on it until SIGTERM."""
     from appliance.agent.server import run_agent
+    from appliance.agent.sim_control import SOCKET_NAME, SimControl
     from appliance.config import load_config
 
     temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
     directory = Path(rooms_dir or temp or ".") / room_id
     hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
     audio = None
+    control = None
     try:
         with _without_notify_socket():
             await hardware.start()
             audio = _start_room_audio(lang)
+        # Fault switches for demo and training: a local socket, not the control API.
+        control = SimControl(directory / SOCKET_NAME, hardware, audio)
+        await control.start()
         os.environ.update(hardware.agent_env())  # this process is the agent
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
         await run_agent(load_config(path))
     finally:
+        if control is not None:
+            await control.stop()
         if audio is not None:
             audio.stop()
         await hardware.stop()
