@@ -1,13 +1,23 @@
-"""``appliance demo``: the appliance on simulated hardware (grows with the project).
+"""``appliance demo`` (``make demo``): the appliance on simulated hardware, end to end.
 
-For now: a simulated 2-camera VISCA daisy chain on a pseudo-terminal at 9600 baud,
-driven step by step through the real technician CLI (``appliance camera …`` parsed and
-run exactly as typed at a shell) — info, move, stop, goto, preset store/recall,
-position — with Vietnamese output (``--lang en`` for English). It exits 0 only when
-every step succeeded and the cameras ended where the steps sent them.
+    appliance demo [--short] [--lang en] [--keep]     part 1 then part 2
+    appliance demo camera [--short] [--lang en]        part 1 only
+    appliance demo room [--lang en] [--keep]           part 2 only
 
-The pieces are functions so the full-room demo can reuse them:
-:func:`start_camera_chain`, :func:`camera_steps`, :func:`run_cli`, :func:`run_steps`.
+Part 1, the cameras: a simulated 2-camera VISCA daisy chain on a pseudo-terminal at 9600
+baud, driven step by step through the real technician CLI (``appliance camera …`` parsed
+and run exactly as typed at a shell) — info, move, stop, goto, preset store/recall,
+position; it checks that the cameras ended where the steps sent them.
+
+Part 2, the room (:mod:`appliance.cli.demo_room`): the real agent process
+(``appliance agent --simulate``), its device list, the readiness check through
+``appliance check``, camera 2 unplugged (LỖI with the remedy), replugged (ĐẠT), and a
+clean stop. ``--keep`` leaves that room running until Ctrl-C and prints the API URL and
+the token file.
+
+Output is Vietnamese (``--lang en`` for English); exit 0 only when every step did what it
+announced. The pieces are functions: :func:`start_camera_chain`, :func:`camera_steps`,
+:func:`run_cli`, :func:`run_steps`, :func:`run_camera_part`.
 """
 
 from __future__ import annotations
@@ -50,10 +60,64 @@ class DemoStep:
 
 @app.callback()
 def demo(
+    ctx: typer.Context,
     short: bool = typer.Option(False, "--short", help="Shorter moves (for tests and CI)."),
     lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    keep: bool = typer.Option(
+        False, "--keep", help="Leave the simulated room running until Ctrl-C (API URL, token)."
+    ),
 ) -> None:
-    """Start the simulated room and show it working."""
+    """Start the simulated room and show it working (both parts)."""
+    if ctx.invoked_subcommand is not None:  # "demo --lang en room": pass the options on
+        ctx.obj = {"short": short, "lang": lang, "keep": keep}
+        return
+    started = time.monotonic()
+    typer.echo(t("demo.part.camera", lang))
+    code = run_camera_part(short=short, lang=lang)
+    if code == 0:
+        from appliance.cli.demo_room import run_room
+
+        code = run_room(lang=lang, keep=keep)
+    if code:
+        raise typer.Exit(code)
+    typer.echo(t("demo.done", lang, seconds=time.monotonic() - started))
+
+
+@app.command("camera")
+def camera_part(
+    ctx: typer.Context,
+    short: bool = typer.Option(False, "--short", help="Shorter moves (for tests and CI)."),
+    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+) -> None:
+    """Part 1 only: two simulated cameras driven through the technician CLI."""
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    code = run_camera_part(short=short or bool(given.get("short")), lang=lang or given.get("lang"))
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("room")
+def room_part(
+    ctx: typer.Context,
+    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+    keep: bool = typer.Option(
+        False, "--keep", help="Leave the simulated room running until Ctrl-C (API URL, token)."
+    ),
+) -> None:
+    """Part 2 only: the agent on simulated hardware, the check, a fault and its repair."""
+    from appliance.cli.demo_room import run_room
+
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    code = run_room(
+        lang=lang or str(given.get("lang") or "vi"), keep=keep or bool(given.get("keep"))
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+def run_camera_part(*, short: bool = False, lang: str | None = "vi") -> int:
+    """Part 1: the camera chain through the technician CLI; the exit code."""
+    lang = lang or "vi"
     started = time.monotonic()
     with start_camera_chain() as runner:
         sim = runner.sim
@@ -64,9 +128,11 @@ def demo(
         code = run_steps(steps, lang)
         if code == 0:
             code = _check_positions(runner, lang, len(steps))
-    if code:
-        raise typer.Exit(code)
-    typer.echo(t("camera.demo.done", lang, steps=len(steps), seconds=time.monotonic() - started))
+    if code == 0:
+        typer.echo(
+            t("camera.demo.done", lang, steps=len(steps), seconds=time.monotonic() - started)
+        )
+    return code
 
 
 def start_camera_chain(
