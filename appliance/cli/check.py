@@ -9,7 +9,8 @@ configured token file), shows live progress, then the results table. When no age
 answers it says so; ``--standalone`` runs the same engine in this process on the
 configured devices (only while the agent is stopped — it refuses when one answers).
 ``reference`` recalls a preset and stores what the camera shows as that preset's
-reference picture (standalone: stop the agent first).
+reference picture: through the agent's control API while it runs
+(``POST /api/v1/cameras/CAM/presets/PRESET/reference``), else in this process.
 
 Exit codes: 0 pass, 1 warn, 2 fail, 3 the check could not run.
 """
@@ -21,6 +22,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
+from urllib.parse import quote
 
 import typer
 from rich.console import Console
@@ -43,6 +45,9 @@ POLL_S: Final = 0.25  # progress refresh while a run goes on
 HTTP_TIMEOUT_S: Final = 10.0  # one control-API request
 AGENT_PROBE_TIMEOUT_S: Final = 1.0  # "is an agent answering?" before a standalone run
 RUN_TIMEOUT_S: Final = 300.0  # give up following a run after this long
+# Storing a reference through the agent: recall (a VISCA move completes within 15 s) +
+# fresh frames, plus waiting for a check run that holds the camera.
+REFERENCE_TIMEOUT_S: Final = 60.0
 
 app = typer.Typer(help="Pre-meeting readiness check of this room.", invoke_without_command=True)
 
@@ -100,13 +105,16 @@ def reference(
     config: str | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
     lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
 ) -> None:
-    """Recall PRESET on CAMERA and store the picture as its reference (agent stopped)."""
+    """Recall PRESET on CAMERA and store the picture as its reference (through the agent
+    when it runs)."""
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
     config = config or given.get("config")
     language = normalize_lang(lang or given.get("lang"))
     try:
         cfg = _load(config, language)
-        path = asyncio.run(_store_reference(cfg, camera, preset, language))
+        path = _reference_through_agent(cfg, camera, preset, language)
+        if path is None:  # no agent answers: this process opens the devices
+            path = asyncio.run(_store_reference(cfg, camera, preset, language))
     except _NotRun as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_NOT_RUN) from None
@@ -128,18 +136,7 @@ def _through_agent(
         raise _NotRun(
             t("checks.cli.agent_down", lang, url=base, error=str(exc) or type(exc).__name__)
         ) from None
-    try:
-        token = cfg.token_file.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise _NotRun(
-            t(
-                "checks.cli.token_unreadable",
-                lang,
-                path=str(cfg.token_file),
-                error=exc.strerror or str(exc),
-            )
-        ) from None
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
+    headers = {"Authorization": f"Bearer {_token(cfg, lang)}", "Accept-Language": lang}
     body = {"only": categories} if categories else {}
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=HTTP_TIMEOUT_S) as client:
@@ -157,6 +154,50 @@ def _through_agent(
     except httpx.TransportError as exc:
         raise _NotRun(
             t("checks.cli.agent_down", lang, url=base, error=str(exc) or type(exc).__name__)
+        ) from None
+
+
+def _reference_through_agent(cfg: AgentConfig, camera: str, preset: str, lang: str) -> str | None:
+    """Store the reference through the running agent; None when no agent answers."""
+    import httpx
+
+    base = _api_base(cfg)
+    try:
+        httpx.get(base.removesuffix("/api/v1") + "/healthz", timeout=AGENT_PROBE_TIMEOUT_S)
+    except httpx.TransportError:
+        return None
+    headers = {"Authorization": f"Bearer {_token(cfg, lang)}", "Accept-Language": lang}
+    url = f"{base}/cameras/{quote(camera, safe='')}/presets/{quote(preset, safe='')}/reference"
+    try:
+        answer = httpx.post(url, headers=headers, timeout=REFERENCE_TIMEOUT_S)
+    except httpx.TransportError as exc:
+        raise _NotRun(
+            t("checks.cli.agent_down", lang, url=base, error=str(exc) or type(exc).__name__)
+        ) from None
+    if answer.status_code == 401:
+        raise _NotRun(t("checks.cli.token_rejected", lang, url=base))
+    if answer.status_code >= 400:
+        try:
+            error = str(answer.json().get("message", answer.text))
+        except (ValueError, AttributeError):
+            error = answer.text
+        raise _NotRun(
+            t("checks.cli.reference.failed", lang, camera=camera, preset=preset, error=error)
+        )
+    return str(answer.json()["image"])
+
+
+def _token(cfg: AgentConfig, lang: str) -> str:
+    try:
+        return cfg.token_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise _NotRun(
+            t(
+                "checks.cli.token_unreadable",
+                lang,
+                path=str(cfg.token_file),
+                error=exc.strerror or str(exc),
+            )
         ) from None
 
 
@@ -222,7 +263,7 @@ async def _store_reference(cfg: AgentConfig, camera: str, preset: str, lang: str
     try:
         cam = service.camera(camera)
         await cam.link.supervisor.wait_ready(HTTP_TIMEOUT_S)
-        return str(await capture_reference(service, camera, preset))
+        return str((await capture_reference(service, camera, preset)).image_path)
     except (ApplianceError, ValueError) as exc:
         raise _NotRun(
             t("checks.cli.reference.failed", lang, camera=camera, preset=preset, error=str(exc))

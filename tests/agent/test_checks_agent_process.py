@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -204,6 +205,41 @@ def test_appliance_check_exit_code_on_a_fault(agent: AgentProcess, sim: SimRoomT
     assert standalone.returncode == 3  # the agent holds the devices
     assert "appliance-agent" in standalone.stderr
     assert "--standalone" in standalone.stderr
+
+
+def test_reference_stored_through_the_running_agent(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    """``appliance check reference`` while the agent runs: through its control API."""
+    config = sim.hardware.directory / "appliance.toml"
+    references = sim.hardware.directory / "state" / "preset-references"
+    try:
+        stored = _cli(config, "reference", "cam1", "chu-toa")
+        assert stored.returncode == 0, stored.stderr + stored.stdout
+        assert "Đã lưu ảnh mẫu cho vị trí chu-toa của camera cam1" in stored.stdout
+        assert (references / "cam1" / "preset-001.jpg").is_file()
+        unknown = _cli(config, "reference", "cam1", "khong-co", "--lang", "en")
+        assert unknown.returncode == 3
+        assert "unknown preset name 'khong-co'" in unknown.stderr
+        with _client(agent) as c:
+            r = c.post("/cameras/cam2/presets/dai-bieu/reference")
+            assert r.status_code == 201, r.text
+            ref = r.json()
+            assert (ref["camera"], ref["number"], ref["name"]) == ("cam2", 1, "dai-bieu")
+            assert (ref["width"], ref["height"]) == (640, 360)
+            assert Path(ref["image"]) == references / "cam2" / "preset-001.jpg"
+            assert ref["pan_deg"] is not None
+            assert c.post("/cameras/nope/presets/1/reference").status_code == 404
+            assert c.post("/cameras/cam1/presets/300/reference").status_code == 422
+        # The engine finds the references the API stored: the presets are verified now.
+        run = _run_over_http(agent, ["camera"])
+        results = {r["id"]: r for r in run["results"]}
+        for preset in ("camera.cam1.preset.chu-toa", "camera.cam2.preset.dai-bieu"):
+            assert results[preset]["status"] == "pass", results[preset]
+            assert results[preset]["values"]["score"] >= results[preset]["values"]["threshold"]
+        assert results["camera.cam1.preset.toan-canh"]["status"] == "skip"
+    finally:
+        shutil.rmtree(references, ignore_errors=True)  # the other tests expect none
 
 
 class _HubAnswering503(BaseHTTPRequestHandler):

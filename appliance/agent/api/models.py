@@ -146,6 +146,20 @@ class PresetStoreIn(_In):
     name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+class ReferenceOut(BaseModel):
+    """A preset's stored reference picture (what the readiness check compares with)."""
+
+    camera: str
+    number: int
+    name: str | None = None
+    image: str  # path of the JPEG under <state.dir>/preset-references/<camera>/
+    created_at: str  # ISO 8601, UTC
+    width: int
+    height: int
+    pan_deg: float | None = None  # where the head stood when it was stored
+    tilt_deg: float | None = None
+
+
 class RecallOut(BaseModel):
     number: int
     name: str | None = None

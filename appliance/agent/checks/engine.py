@@ -6,6 +6,7 @@
     run = await engine.wait(run_id)           # CheckRun when done
     engine.history(20), engine.health()
     await engine.close()                      # cancel what runs (service shutdown)
+    async with engine.hold("camera:cam1"):    # the items' lock, for work beside the check
 
 One run at a time: a second ``start`` with the same selection joins the queued or
 running run; another selection queues behind it. Within a run every item is a task of
@@ -26,7 +27,7 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -283,6 +284,16 @@ class CheckEngine:
                 log.warning("check cleanup %s failed: %s", key, exc)
             except Exception:
                 log.exception("check cleanup %s crashed", key)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, *resources: str) -> AsyncIterator[None]:
+        """Hold the locks items take on these resources (e.g. ``camera:cam1``), so an
+        operation outside the check (storing a preset reference) never moves a camera
+        under a running item, nor the other way round."""
+        async with contextlib.AsyncExitStack() as stack:
+            for name in sorted(set(resources)):
+                await stack.enter_async_context(self._lock(name))
+            yield
 
     def _lock(self, name: str) -> asyncio.Lock:
         lock = self._locks.get(name)

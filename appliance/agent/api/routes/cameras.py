@@ -1,6 +1,9 @@
-"""``/api/v1/cameras``: power, drive/stop, position, zoom, focus, presets, snapshot."""
+"""``/api/v1/cameras``: power, drive/stop, position, zoom, focus, presets (and their
+reference pictures for the readiness check), snapshot."""
 
 from __future__ import annotations
+
+import contextlib
 
 from fastapi import APIRouter, Response
 
@@ -17,10 +20,12 @@ from appliance.agent.api.models import (
     PresetOut,
     PresetStoreIn,
     RecallOut,
+    ReferenceOut,
     ZoomIn,
     ZoomOut,
 )
 from appliance.agent.devices import CameraHandle
+from appliance.agent.errors import InvalidRequestError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -131,6 +136,41 @@ async def camera_preset_store(
 ) -> PresetOut:
     await service.camera(camera_id).preset_store(body.number, body.name)
     return PresetOut(number=body.number, name=body.name)
+
+
+@router.post(
+    "/{camera_id}/presets/{preset}/reference", status_code=201, name="camera_preset_reference"
+)
+async def camera_preset_reference(camera_id: str, preset: str, service: ServiceDep) -> ReferenceOut:
+    """Recall the preset, wait for fresh frames and store the picture as the preset's
+    reference (``appliance check reference``); waits while a check run uses the camera."""
+    from appliance.agent.checks import CheckEngine
+    from appliance.agent.checks.items.camera import camera_resource, capture_reference
+
+    cam = service.camera(camera_id)
+    engine = service.checks
+    hold = (
+        engine.hold(camera_resource(cam.id))
+        if isinstance(engine, CheckEngine)
+        else contextlib.nullcontext()
+    )
+    async with hold:
+        try:
+            ref = await capture_reference(service, cam.id, preset)
+        except ValueError as exc:  # the reference store refused the preset number
+            raise InvalidRequestError(cam.id, str(exc), operation="preset_reference") from None
+    position = ref.position or {}
+    return ReferenceOut(
+        camera=cam.id,
+        number=ref.preset,
+        name=dict(cam.presets()).get(ref.preset),
+        image=str(ref.image_path),
+        created_at=ref.created_at,
+        width=ref.width,
+        height=ref.height,
+        pan_deg=position.get("pan_deg"),
+        tilt_deg=position.get("tilt_deg"),
+    )
 
 
 @router.post("/{camera_id}/presets/{preset}/recall", name="camera_preset_recall")

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from appliance.agent.devices import CameraHandle
     from appliance.agent.service import AgentService
     from appliance.config import AgentConfig
-    from drivers.video.presets import PresetStore
+    from drivers.video.presets import PresetReference, PresetStore
     from drivers.visca.camera import ViscaCamera
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
     items: list[CheckItem] = []
     store = reference_store(service.config)
     for cam in service.cameras.values():
-        lock = (f"camera:{cam.id}",)
+        lock = (camera_resource(cam.id),)
         hint = link_hint(cam)
         link_id, power_id, pt_id = (f"camera.{cam.id}.{n}" for n in ("link", "power", "pan_tilt"))
 
@@ -85,17 +85,22 @@ def reference_store(config: AgentConfig) -> PresetStore:
     return PresetStore(Path(config.state.dir) / REFERENCES_DIR)
 
 
-async def capture_reference(service: AgentService, camera_id: str, preset: str) -> Path:
+def camera_resource(camera_id: str) -> str:
+    """The lock name of one camera head (items and :func:`capture_reference` callers)."""
+    return f"camera:{camera_id}"
+
+
+async def capture_reference(service: AgentService, camera_id: str, preset: str) -> PresetReference:
     """Recall ``preset`` (number or name) on ``camera_id`` and store what it shows now as
-    that preset's reference; return the reference picture's path."""
+    that preset's reference (``reference.image_path`` is the picture). Beside a running
+    check, hold the engine's ``camera_resource(camera_id)`` lock around it."""
     cam = service.camera(camera_id)
     number, _name, _s = await cam.preset_recall(preset)
     frame = await video.fresh_frame(cam, frames=2)
     position = await cam.position()
-    ref = await reference_store(service.config).save(
+    return await reference_store(service.config).save(
         cam.id, number, frame, position={"pan_deg": position.pan_deg, "tilt_deg": position.tilt_deg}
     )
-    return ref.image_path
 
 
 def link_hint(cam: CameraHandle) -> Text:
@@ -267,7 +272,7 @@ def _preset_items(
             items.append(
                 CheckItem(
                     ident, "camera.preset", "camera", cam.id, run,
-                    resources=(f"camera:{cam.id}",),
+                    resources=(camera_resource(cam.id),),
                     requires=(pt_id, *video.picture_ids(cam.id)),
                     timeout_s=settings.preset_timeout_s, error_hint=hint,
                 )
