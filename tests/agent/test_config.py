@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from appliance.config import AgentConfig, config_path, load_config, parse_listen
 from drivers.errors import ConfigError
+from drivers.visca.transport_serial import SUPPORTED_BAUDS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "appliance.example.toml"
@@ -47,6 +49,18 @@ def test_example_config_validates() -> None:
     assert cfg.cameras[0].port == cfg.cameras[1].port
     assert {c.address for c in cfg.cameras} == {1, 2}
     assert cfg.cameras[0].presets["chu-toa"] == 1
+
+
+def test_example_documents_exactly_the_bauds_the_config_accepts(tmp_path: Path) -> None:
+    line = next(
+        ln for ln in EXAMPLE.read_text(encoding="utf-8").splitlines() if ln.startswith("baud =")
+    )
+    documented = {int(n) for n in re.findall(r"\d+", line.split("#", 1)[1])}
+    assert documented == set(SUPPORTED_BAUDS)
+    for baud in (2400, 115200):  # what the comment used to promise
+        bad = EXAMPLE.read_text(encoding="utf-8").replace("baud = 9600", f"baud = {baud}", 1)
+        with pytest.raises(ConfigError, match=f"bad baud {baud}"):
+            load_config(_write(tmp_path, bad))
 
 
 def test_defaults(tmp_path: Path) -> None:
