@@ -42,6 +42,7 @@ def write_config(
     cameras: str = "",
     audio: str = "",
     displays: str = "",
+    hub: str = "",
     room_id: str = "test-room",
 ) -> Path:
     path.write_text(
@@ -54,6 +55,7 @@ district = "Thử"
 {cameras}
 {audio}
 {displays}
+{hub}
 
 [api]
 listen = "127.0.0.1:{port}"

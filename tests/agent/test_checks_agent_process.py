@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +27,13 @@ import httpx
 import pytest
 
 from drivers.video.simulator import Fault
-from tests.agent.conftest import AgentProcess, free_port, open_notify_socket, start_agent
+from tests.agent.conftest import (
+    AgentProcess,
+    free_port,
+    open_notify_socket,
+    running_agent,
+    start_agent,
+)
 from tests.agent.sim_room import SimRoomThread
 
 DEVICES_READY_S = 10.0
@@ -240,6 +247,51 @@ def test_reference_stored_through_the_running_agent(
         assert results["camera.cam1.preset.toan-canh"]["status"] == "skip"
     finally:
         shutil.rmtree(references, ignore_errors=True)  # the other tests expect none
+
+
+def test_unreachable_hub_is_a_clear_result_and_never_blocks_the_agent(tmp_path: Path) -> None:
+    """hub.url set, the hub down (refused) or silent (accepts, never answers): the agent
+    starts without it, answers while the check waits, and the check says what failed."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes handshakes; nobody ever answers
+        silent_url = f"ws://127.0.0.1:{silent.getsockname()[1]}/api/v1/agent"
+        with running_agent(tmp_path, hub=f'[hub]\nurl = "{silent_url}"\n') as agent:
+            with _client(agent) as c:
+                run_id = c.post("/checks", json={"only": ["hub"]}).json()["run_id"]
+                answered_while_running = 0
+                while (progress := c.get(f"/checks/{run_id}").json())["status"] != "done":
+                    assert httpx.get(agent.base_url + "/healthz", timeout=2).status_code == 200
+                    assert c.get("/status").json()["room_id"] == "test-room"
+                    answered_while_running += 1
+                    time.sleep(0.1)
+            assert answered_while_running > 0  # the API answered while the hub was awaited
+            results = {r["id"]: r for r in progress["results"]}
+            link = results["hub.link"]
+            assert link["status"] == "fail"
+            assert link["message"]["en"].startswith(f"Cannot reach the central hub {silent_url}")
+            assert "no answer within 3 s" in link["message"]["en"]
+            assert link["message"]["vi"].startswith("Không kết nối được máy chủ trung tâm")
+            assert "hub.url" in link["remediation"]["vi"]
+            assert results["hub.clock"]["status"] == "skip"
+            assert results["hub.clock"]["message"]["en"] == (
+                "Clock not compared: the central hub did not answer"
+            )
+    refused_url = f"http://127.0.0.1:{free_port()}/"
+    (tmp_path / "refused").mkdir()
+    with running_agent(tmp_path / "refused", hub=f'[hub]\nurl = "{refused_url}"\n') as agent:
+        run = _run_hub_check(agent)
+    link = next(r for r in run["results"] if r["id"] == "hub.link")
+    assert link["status"] == "fail"
+    assert "Cannot reach the central hub" in link["message"]["en"]
+    assert run["overall"] == "fail"
+
+
+def _run_hub_check(agent: AgentProcess) -> dict[str, Any]:
+    with _client(agent) as c:
+        run_id = c.post("/checks", json={"only": ["hub"]}).json()["run_id"]
+        run: dict[str, Any] = c.get(f"/checks/{run_id}/result").json()
+    return run
 
 
 class _HubAnswering503(BaseHTTPRequestHandler):

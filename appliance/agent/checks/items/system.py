@@ -124,6 +124,9 @@ async def _hub_link(ctx: ItemContext) -> Outcome:
     try:
         async with httpx.AsyncClient(timeout=ctx.settings.hub_timeout_s) as client:
             response = await client.get(target)
+    except httpx.TimeoutException as exc:  # str() of httpx's timeouts is often empty
+        error = f"no answer within {ctx.settings.hub_timeout_s:g} s ({type(exc).__name__})"
+        return failed(text("checks.hub.link.down", url=url, error=error), hint, url=target)
     except httpx.HTTPError as exc:
         error = str(exc) or type(exc).__name__
         return failed(text("checks.hub.link.down", url=url, error=error), hint, url=target)
