@@ -242,7 +242,9 @@ async def _run_probe(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel (gh-86296)
+        async with asyncio.timeout(timeout_s):
+            out, err = await proc.communicate()
     except TimeoutError:
         proc.kill()  # our own child, by its handle
         await proc.wait()

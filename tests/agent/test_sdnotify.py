@@ -173,7 +173,8 @@ async def test_watchdog_withholds_pings_while_unhealthy(server: NotifyServer) ->
     task = n.start_watchdog(check)
     assert task is not None
     try:
-        await asyncio.wait_for(five_checks.wait(), RECV_TIMEOUT_S)
+        async with asyncio.timeout(RECV_TIMEOUT_S):
+            await five_checks.wait()
         assert server.pending() == []  # stuck service: no pings, systemd will restart it
         healthy = True
         msg, _ = await asyncio.to_thread(server.recv)
