@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import httpx
 
 from appliance.agent.simulate import SimulatedHardware
+from tests.agent.conftest import AgentProcess
 
 T = TypeVar("T")
+READY_WAIT_S = 10.0
 
 
 class SimRoomThread:
@@ -51,3 +56,26 @@ class SimRoomThread:
 
         self._loop.call_soon_threadsafe(run)
         return done.result(10)
+
+
+def api_client(agent: AgentProcess) -> httpx.Client:
+    """A client of the agent's ``/api/v1`` with its token."""
+    return httpx.Client(base_url=agent.base_url + "/api/v1", headers=agent.headers(), timeout=20)
+
+
+def device_map(agent: AgentProcess) -> dict[str, dict[str, Any]]:
+    """``GET /devices`` by device id."""
+    with api_client(agent) as c:
+        return {d["id"]: d for d in c.get("/devices").json()}
+
+
+def wait_ready(agent: AgentProcess, ids: list[str], timeout_s: float = READY_WAIT_S) -> float:
+    """Wait until every device in ``ids`` is ready; return how long it took."""
+    start = time.monotonic()
+    while True:
+        devices = device_map(agent)
+        if all(devices[i]["state"] == "ready" for i in ids):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"not ready after {timeout_s} s: {devices}\n{agent.log()}")
+        time.sleep(0.05)

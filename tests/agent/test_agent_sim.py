@@ -9,37 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import cv2
 import httpx
 import numpy as np
 import pytest
-from PIL import Image
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from appliance.agent.simulate import SIM_OUTPUT
 from drivers.audio.simulator import RoomAudioSimulator
-from drivers.display import PatternKind, check_pattern, pattern_layout, render_pattern
 from drivers.video.simulator import Fault
 from tests.agent.conftest import (
     AgentProcess,
     free_port,
     open_notify_socket,
-    running_agent,
     start_agent,
     write_config,
 )
 from tests.agent.sim_room import SimRoomThread
-
-READY_WAIT_S = 10.0
-SCREEN_WAIT_S = 5.0  # play → picture on the screen took 0.3–0.5 s (PLATFORM.md Media 2a)
+from tests.agent.sim_room import api_client as _client
+from tests.agent.sim_room import device_map as _devices
+from tests.agent.sim_room import wait_ready as _wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -61,26 +54,6 @@ def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentP
             yield proc
         finally:
             proc.terminate()
-
-
-def _client(agent: AgentProcess) -> httpx.Client:
-    return httpx.Client(base_url=agent.base_url + "/api/v1", headers=agent.headers(), timeout=20)
-
-
-def _devices(agent: AgentProcess) -> dict[str, dict[str, Any]]:
-    with _client(agent) as c:
-        return {d["id"]: d for d in c.get("/devices").json()}
-
-
-def _wait_ready(agent: AgentProcess, ids: list[str], timeout_s: float = READY_WAIT_S) -> float:
-    start = time.monotonic()
-    while True:
-        devices = _devices(agent)
-        if all(devices[i]["state"] == "ready" for i in ids):
-            return time.monotonic() - start
-        if time.monotonic() - start > timeout_s:
-            raise AssertionError(f"not ready after {timeout_s} s: {devices}\n{agent.log()}")
-        time.sleep(0.05)
 
 
 def test_daisy_chain_is_one_link_two_cameras(agent: AgentProcess) -> None:
@@ -307,140 +280,6 @@ def test_portaudio_stays_out_of_the_agent_until_audio_is_used(
             assert not _portaudio_mapped(proc.proc.pid)
         finally:
             proc.terminate()
-
-
-def _screen(sim: SimRoomThread) -> Image.Image:
-    assert sim.hardware.screen is not None, "the room's Xvfb did not start"
-    return sim.hardware.screen.screenshot(SIM_OUTPUT)
-
-
-def _wait_screen(sim: SimRoomThread, kind: str, *, ok: bool = True) -> Image.Image:
-    """The output's screenshot once it shows ``kind`` (or, ``ok=False``, no longer does)."""
-    deadline = time.monotonic() + SCREEN_WAIT_S
-    while True:
-        shot = _screen(sim)
-        if check_pattern(shot, kind).ok is ok or time.monotonic() > deadline:
-            return shot
-        time.sleep(0.05)
-
-
-def _name_box(image: Image.Image, kind: str) -> np.ndarray:
-    # pattern_layout wants the enum: a plain "bars" would silently give the slate's layout.
-    box = pattern_layout(PatternKind(kind), image.width, image.height).text_boxes["name"]
-    return np.asarray(image.convert("RGB"))[box.y0 : box.y1, box.x0 : box.x1]
-
-
-def test_display_show_state_and_stop_over_http(agent: AgentProcess, sim: SimRoomThread) -> None:
-    """VLC in the agent process draws into the simulated room's Xvfb; the test reads the
-    screen back and compares it with the published pattern layout."""
-    room_name = sim.hardware.room_name
-    with _client(agent) as c:
-        listed = c.get("/displays").json()
-        assert [d["id"] for d in listed] == ["main"]
-        assert listed[0]["x_display"] == sim.hardware.xdisplay
-        assert listed[0]["output"] == SIM_OUTPUT
-        assert listed[0]["last_error"] is None  # the X server answered the start-up probe
-        r = c.post("/displays/main/show", json={"what": "pattern"})
-        assert r.status_code == 200, r.text
-        shown = r.json()
-        assert (shown["state"], shown["showing"]) == ("ready", "pattern")
-        assert shown["player"]["state"] == "playing"
-        assert shown["player"]["content"] == "pattern"
-        assert shown["player"]["output"].startswith(f"{SIM_OUTPUT} 1280x720+0+0")
-        bars = _wait_screen(sim, "bars")
-        check = check_pattern(bars, "bars")
-        assert check.ok, (check.mismatches, check.ink)
-        # The room's name is drawn on the bars (pixel for pixel: a PNG through VLC).
-        now = datetime.now()  # noqa: DTZ005 - the pattern shows local time; the name box has none
-        named = render_pattern("bars", bars.width, bars.height, room_name, now)
-        nameless = render_pattern("bars", bars.width, bars.height, "", now)
-        assert np.array_equal(_name_box(bars, "bars"), _name_box(named, "bars"))
-        assert not np.array_equal(_name_box(bars, "bars"), _name_box(nameless, "bars"))
-
-        r = c.post("/displays/main/show", json={"what": "slate"})
-        assert r.status_code == 200, r.text
-        slate = _wait_screen(sim, "slate")
-        assert check_pattern(slate, "slate").ok
-        named = render_pattern("slate", slate.width, slate.height, room_name, now)
-        assert np.array_equal(_name_box(slate, "slate"), _name_box(named, "slate"))
-
-        cam1 = sim.hardware.videos[0].url
-        r = c.post("/displays/main/show", json={"what": "url", "url": cam1})
-        assert r.status_code == 200, r.text
-        assert r.json()["showing"] == f"url:{cam1}"
-        assert r.json()["player"]["content"] == "url"
-        assert r.json()["player"]["source"] == cam1
-        scene = _wait_screen(sim, "slate", ok=False)
-        assert float(np.asarray(scene).std()) > 10  # the camera's scene, not a flat screen
-        deadline = time.monotonic() + SCREEN_WAIT_S
-        while True:  # GET asks the player (a live stream tells its size after some frames)
-            player = c.get("/displays/main").json()["player"]
-            if player["video_width"] is not None or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        assert player["state"] == "playing"
-        assert (player["video_width"], player["video_height"]) == (640, 360)  # cam1's stream
-
-        refused = c.post("/displays/main/show", json={"what": "url", "url": "http://127.0.0.1:9/x"})
-        assert refused.status_code == 409, refused.text
-        assert refused.json()["error"] == "command_rejected"
-        assert refused.json()["device"] == "main"
-        r = c.post("/displays/main/show", json={"what": "url"})
-        assert r.status_code == 422  # a URL is required for what=url
-        r = c.post("/displays/main/show", json={"what": "pattern", "pattern": "zebra"})
-        assert r.status_code == 409, r.text
-        assert r.json()["error"] == "not_supported"
-        assert c.post("/displays/nope/show", json={"what": "slate"}).status_code == 404
-
-        assert c.post("/displays/main/stop").status_code == 204
-        stopped = c.get("/displays/main").json()
-        assert stopped["showing"] is None
-        assert stopped["player"]["state"] == "idle"
-        assert not check_pattern(_screen(sim), "bars").ok
-        # Shown again after a stop: the player reopens.
-        assert c.post("/displays/main/show", json={"what": "pattern"}).status_code == 200
-        assert _wait_screen(sim, "bars") is not None
-        assert check_pattern(_screen(sim), "bars").ok
-        assert c.post("/displays/main/stop").status_code == 204
-
-
-def test_display_power_over_cec(agent: AgentProcess, sim: SimRoomThread) -> None:
-    """HDMI-CEC through the stand-in cec-client (libCEC's output) on the agent's PATH."""
-    tv = sim.hardware.tv
-    assert tv is not None
-    with _client(agent) as c:
-        r = c.put("/displays/main/power", json={"on": False})
-        assert r.status_code == 200, r.text
-        assert r.json() == {"power": "standby"}
-        assert tv.power == "standby"  # the simulated TV really went to standby
-        assert c.get("/displays/main/power").json() == {"power": "standby"}
-        assert c.put("/displays/main/power", json={"on": True}).json() == {"power": "on"}
-        assert tv.power == "on"
-        assert c.get("/displays/main").json()["power"] == "on"
-        assert c.put("/displays/nope/power", json={"on": True}).status_code == 404
-    sent = [call["stdin"] for call in tv.calls()]
-    assert "standby 0" in sent
-    assert "on 0" in sent
-    assert "pow 0" in sent
-
-
-def test_display_power_without_cec_adapter(tmp_path: Path, sim: SimRoomThread) -> None:
-    """The real cec-client (Debian cec-utils) on a PC without a CEC adapter."""
-    assert shutil.which("cec-client"), "cec-client missing: install the Debian package cec-utils"
-    displays = (
-        f'[[displays]]\nid = "tv"\nx_display = "{sim.hardware.xdisplay}"\ncec = true\n'
-        '[[displays]]\nid = "wall"\nx_display = ":1"\n'
-    )
-    with running_agent(tmp_path, displays=displays) as agent, _client(agent) as c:
-        assert c.get("/displays/tv/power").json() == {"power": "not_available"}
-        r = c.put("/displays/tv/power", json={"on": True})
-        assert r.status_code == 503, r.text
-        assert r.json()["error"] == "device_unavailable"
-        assert r.json()["device"] == "tv"
-        assert "CEC" in r.json()["message"]
-        off = c.put("/displays/wall/power", json={"on": True})
-        assert off.status_code == 409  # cec = false for this display
-        assert off.json()["error"] == "not_supported"
 
 
 def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
