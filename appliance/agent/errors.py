@@ -3,7 +3,8 @@
 DeviceError
  ├── UnknownDeviceError              no configured device with that id      → 404
  └── DeviceUnavailableError
-      └── CheckEngineUnavailableError  the readiness-check engine is not there → 503
+      ├── CheckEngineUnavailableError  the readiness-check engine is not there → 503
+      └── CheckRunCancelledError       the run was cancelled (the agent stops)  → 503
 UnknownCheckRunError (ApplianceError)  no check run with that id             → 404
 """
 
@@ -21,6 +22,18 @@ class CheckEngineUnavailableError(DeviceUnavailableError):
 
     def __init__(self, operation: str) -> None:
         super().__init__("checks", "check engine not available", operation=operation)
+
+
+class CheckRunCancelledError(DeviceUnavailableError):
+    """A check run was cancelled before it finished (the agent is stopping)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(
+            "checks",
+            f"check run {run_id} was cancelled: the agent is stopping",
+            operation="checks_result",
+        )
 
 
 class UnknownCheckRunError(ApplianceError):

@@ -7,10 +7,11 @@ The service is :func:`build_service`'s: the devices plus the readiness-check eng
 
 Order: validate (done by the caller) → token file (refuse an insecure one) → bind the
 API port → lifespan starts the devices in the background → READY=1 to systemd →
-watchdog pings. On SIGTERM: STOPPING=1, uvicorn stops accepting, open requests and
-WebSockets get ``GRACEFUL_S``, then the lifespan stops the service (ports closed,
-players stopped, a check run in progress cancelled first), all within ``STOP_TIMEOUT_S`` (5 s,
-the issue's budget; systemd's TimeoutStopSec is 15 s).
+watchdog pings. On SIGTERM: STOPPING=1, a check run in progress is cancelled (requests
+waiting for its result get a 503), uvicorn stops accepting, open requests and WebSockets
+get ``GRACEFUL_S``, then the lifespan stops the service (ports closed, players stopped),
+all within ``STOP_TIMEOUT_S`` of the signal (5 s, the issue's budget; systemd's
+TimeoutStopSec is 15 s).
 
 uvicorn's own signal capture is switched off (it re-raises the signal after serving,
 which would kill the process with the default handler): the loop's signal handlers
@@ -109,10 +110,14 @@ async def run_agent(
             with contextlib.suppress(asyncio.CancelledError):
                 await stopper
         sdnotify.stopping()
+        deadline = loop.time() + STOP_TIMEOUT_S
+        # A check run ends first: a request waiting for its result gets a 503 at once
+        # instead of being cancelled by uvicorn after GRACEFUL_S.
+        await service.close_checks()
         server.should_exit = True
         try:
             # asyncio.timeout over a shield (not wait_for: 3.11 gh-86296 can lose a cancel)
-            async with asyncio.timeout(STOP_TIMEOUT_S):
+            async with asyncio.timeout_at(deadline):
                 await asyncio.shield(serve)
         except TimeoutError:
             log.error("shutdown took over %.1f s; forcing", STOP_TIMEOUT_S)

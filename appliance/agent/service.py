@@ -193,9 +193,7 @@ class AgentService:
             return
         self._started = False
         deadline = time.monotonic() + self.stop_timeout_s
-        if self.checks is not None:
-            close_by = min(deadline, time.monotonic() + self.checks_close_timeout_s)
-            await self._bounded("check engine", self.checks.close, close_by)
+        await self.close_checks(deadline)
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         if self._hotplug is not None:
             steps.append(("hotplug", self._stop_hotplug))
@@ -210,6 +208,15 @@ class AgentService:
             if isinstance(result, BaseException):
                 log.warning("stopping %s failed: %s", name, result)
         log.info("room %s: all devices released", self.config.room.id)
+
+    async def close_checks(self, deadline: float | None = None) -> None:
+        """Cancel a check run in progress (its cleanups get ``checks_close_timeout_s``, at
+        most until ``deadline``); the agent calls it first on SIGTERM, so requests waiting
+        for a result get their answer before the API closes."""
+        if self.checks is None:
+            return
+        close_by = time.monotonic() + self.checks_close_timeout_s
+        await self._bounded("check engine", self.checks.close, min(close_by, deadline or close_by))
 
     # -- internals ----------------------------------------------------------------------
 

@@ -21,10 +21,12 @@ the Debian package and the device shows as unavailable with the reason.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -58,6 +60,7 @@ SIM_SPEAKER: Final = "Room Speaker"
 SIM_PRESETS: Final = {"cam1": {"chu-toa": 1, "toan-canh": 2}, "cam2": {"dai-bieu": 1}}
 _UNUSED_X_FROM: Final = 900  # without Xvfb: an X display number nobody serves
 _NOTIFY_VARIABLES: Final = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
+_STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
 
 
 class SimulatedHardware:
@@ -253,6 +256,13 @@ async def run_simulated(
     hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
     audio = None
     control = None
+    # SIGTERM while the simulators start must not kill the process outright (its Xvfb
+    # would be left running): it ends the start-up, then everything is stopped.
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in _STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
     try:
         with _without_notify_socket():
             await hardware.start()
@@ -263,8 +273,12 @@ async def run_simulated(
         os.environ.update(hardware.agent_env())  # this process is the agent
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
-        await run_agent(load_config(path))
+        if not stop.is_set():
+            await run_agent(load_config(path), stop=stop)
     finally:
+        for sig in _STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         if control is not None:
             await control.stop()
         if audio is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -283,9 +284,11 @@ def test_portaudio_stays_out_of_the_agent_until_audio_is_used(
 
 
 def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
-    """SIGTERM while a readiness check moves the cameras: the run is cancelled, every
-    device released, the process gone within the 5 s budget."""
+    """SIGTERM while a readiness check moves the cameras and a client waits for its
+    result: the run is cancelled, the waiting client gets a 503 saying so, every device
+    is released and the process is gone within the 5 s budget."""
     port = free_port()
+    waiting: list[httpx.Response] = []
     with SimRoomThread(tmp_path / "room") as sim, open_notify_socket(tmp_path) as notify:
         config = sim.hardware.write_config(f"127.0.0.1:{port}")
         proc = start_agent(config, sim.hardware.directory / "state", port, notify)
@@ -298,15 +301,33 @@ def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
                 while not c.get(f"/checks/{run_id}").json()["progress"]["current"]:
                     assert time.monotonic() < deadline, "the check never started an item"
                     time.sleep(0.02)
+
+            def wait_result() -> None:
+                with _client(proc) as w:
+                    waiting.append(
+                        w.get(f"/checks/{run_id}/result", headers={"Accept-Language": "en"})
+                    )
+
+            waiter = threading.Thread(target=wait_result, name="result-waiter")
+            waiter.start()
+            time.sleep(0.2)  # the request is in the agent, waiting on the run
             stop_s = proc.terminate()
+            waiter.join(10)
             notify.wait_for("STOPPING=1", 1)
         finally:
             proc.terminate()
     assert proc.proc.returncode == 0, proc.log()
     assert stop_s < 5.0, proc.log()
+    assert len(waiting) == 1
+    assert waiting[0].status_code == 503, waiting[0].text
+    assert waiting[0].json()["error"] == "device_unavailable"
+    assert (
+        f"check run {run_id} was cancelled: the agent is stopping" in waiting[0].json()["message"]
+    )
     log = proc.log()
     assert f"check run {run_id} queued" in log
     assert f"check run {run_id} done" not in log  # cancelled, not finished
     assert "all devices released" in log
     assert "timed out" not in log
     assert "Traceback" not in log
+    assert "ERROR" not in log

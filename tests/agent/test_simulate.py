@@ -157,3 +157,46 @@ def test_simulate_without_xvfb_or_pulseaudio_still_runs(tmp_path: Path) -> None:
 def _no_display_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     """The agent is told its X display by the config, never by the test's $DISPLAY."""
     monkeypatch.delenv("DISPLAY", raising=False)
+
+
+def _processes_with(marker: str) -> list[int]:
+    """PIDs of live processes whose environment carries ``marker`` (what we started)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                status = (proc / "status").read_text()
+                if "\nState:\tZ" not in status:  # a zombie is gone already
+                    found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_during_start_up_leaves_nothing_running(tmp_path: Path) -> None:
+    marker = f"APPLIANCE_TEST_MARK={tmp_path.name}-{os.getpid()}"
+    key, value = marker.split("=", 1)
+    rooms = tmp_path / "rooms"
+    argv = [sys.executable, "-m", "appliance", "agent", "--simulate", "--rooms-dir", str(rooms),
+            "--room-id", "sim-a", "--listen", f"127.0.0.1:{free_port()}"]  # fmt: skip
+    with (tmp_path / "simulate.log").open("wb") as log:
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **{key: value})
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not (rooms / "sim-a" / "visca-chain").exists():  # the simulators are starting
+            assert proc.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        returncode = proc.wait(STOP_BUDGET_S + 10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    log_text = (tmp_path / "simulate.log").read_text(errors="replace")
+    assert returncode == 0, log_text
+    assert _processes_with(marker) == []  # no Xvfb, PulseAudio or agent left behind

@@ -48,6 +48,7 @@ from appliance.agent.checks.model import (
 )
 from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
+from appliance.agent.errors import CheckRunCancelledError
 from drivers.errors import DeviceError
 from drivers.supervision import DeviceState
 
@@ -115,10 +116,17 @@ class CheckEngine:
         raise KeyError(run_id)
 
     async def wait(self, run_id: str) -> CheckRun:
-        """The run once it is done; ``KeyError`` for an unknown id."""
+        """The run once it is done; ``KeyError`` for an unknown id;
+        ``CheckRunCancelledError`` when :meth:`close` cancelled it meanwhile."""
         task = self._tasks.get(run_id)
         if task is not None:
-            return await asyncio.shield(task)
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                waiter = asyncio.current_task()
+                if task.cancelled() and (waiter is None or not waiter.cancelling()):
+                    raise CheckRunCancelledError(run_id) from None
+                raise  # the waiter itself is being cancelled
         return self.progress(run_id)
 
     def history(self, limit: int = 20) -> list[CheckRun]:
