@@ -79,6 +79,12 @@ def test_demo_runs_every_step_in_vietnamese() -> None:
         assert re.search(rf"^│ {device} +│", room, flags=re.MULTILINE), device
     assert re.search(r"^│ cam2 +│ camera +│ sẵn sàng", room, flags=re.MULTILINE), room
 
+    assert (
+        len(re.findall(r"^Đã lưu ảnh mẫu cho vị trí \S+ của camera cam\d", room, re.MULTILINE)) == 3
+    )
+    presets = re.findall(r"^│ camera\.cam1\.preset\.chu-toa +│ (\S+) ", room, flags=re.MULTILINE)
+    assert presets == ["ĐẠT", "ĐẠT", "ĐẠT"], presets  # compared with the stored reference
+
     verdicts = re.findall(r"^Kết quả chung: (\S+) · (\d+) mục", room, flags=re.MULTILINE)
     assert [v for v, _n in verdicts] == ["ĐẠT", "LỖI", "ĐẠT"], verdicts
     full, camera_only = int(verdicts[0][1]), int(verdicts[1][1])

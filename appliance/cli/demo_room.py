@@ -4,7 +4,8 @@
    chain on a pty (paced at 9600 baud), the cameras' scene video, the PulseAudio room and
    an Xvfb screen with a CEC TV (``appliance/agent/simulate.py``);
 2. waits until it is ready (``/healthz``, token file, both cameras identified) and shows
-   the device list from ``GET /api/v1/devices``;
+   the device list from ``GET /api/v1/devices``; stores each named preset's reference
+   picture with ``appliance check reference`` (through the agent), as at installation;
 3. the readiness check through the real ``appliance check`` code path against that agent
    (live progress, then the Vietnamese result table) — expected ĐẠT;
 4. a fault a technician knows: camera 2's RS-232 cable pulled off the chain (the
@@ -125,6 +126,7 @@ class _Room:
             t("demo.agent.ready", lang, seconds=seconds, url=agent.base_url, log=agent.log_path)
         )
         show_devices(agent.devices(), lang)
+        self._store_references()
 
         self._check("demo.check.first", EXIT_PASS)
         message = agent.fault({"op": "unplug", "camera": FAULT_CAMERA})
@@ -153,6 +155,21 @@ class _Room:
         typer.echo(t("demo.fault.cleared", lang, camera=FAULT_CAMERA, item=self.item))
         if keep:
             self._keep()
+
+    def _store_references(self) -> None:
+        """``appliance check reference CAM PRESET`` for every named preset (via the agent)."""
+        cfg = self.agent.config
+        if cfg is None:
+            return
+        typer.echo(t("demo.step", self.lang, what=t("demo.references", self.lang)))
+        for camera in cfg.cameras:
+            for preset in camera.presets:
+                argv = ["check", "reference", camera.id, preset,
+                        "--config", str(self.agent.config_path), "--lang", self.lang]  # fmt: skip
+                code = self.run_cli(argv)
+                if code != EXIT_PASS:
+                    got = t("demo.expected.exit", self.lang, code=code)
+                    raise DemoFailed(self._unexpected(" ".join(argv), got))
 
     def _check(
         self, step: str, expected: int, only: list[str] | None = None, **params: object

@@ -71,6 +71,12 @@ register(
         "demo.state.idle": {"vi": "mở khi cần", "en": "opened on use"},
         "demo.state.disconnected": {"vi": "mất kết nối", "en": "disconnected"},
         "demo.state.failed": {"vi": "hỏng", "en": "failed"},
+        "demo.references": {
+            "vi": "Lưu ảnh mẫu cho các vị trí đặt sẵn, như kỹ thuật viên làm khi lắp đặt "
+            "(để kiểm tra so sánh hình khi gọi vị trí)",
+            "en": "Storing the reference pictures of the presets, as the technician does at "
+            "installation (the check compares each recall with them)",
+        },
         "demo.check": {
             "vi": "Kiểm tra sẵn sàng qua dịch vụ: appliance check {args}",
             "en": "Readiness check through the agent: appliance check {args}",
