@@ -380,7 +380,14 @@ def _close_abandoned(close: Callable[[_T], object], future: asyncio.Future[_T]) 
         return
     result = future.result()
     log.debug("closing %r: its opener was cancelled", result)
-    closing = future.get_loop().run_in_executor(None, close, result)
+    try:
+        closing = future.get_loop().run_in_executor(None, close, result)
+    except RuntimeError:  # the loop is shutting its executor down: close here, blocking
+        try:
+            close(result)
+        except Exception as exc:
+            log.warning("closing what a cancelled open left failed: %s", exc)
+        return
     closing.add_done_callback(_log_close_failure)
 
 

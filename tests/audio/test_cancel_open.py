@@ -25,13 +25,17 @@ async def test_start_cancelled_mid_open_closes_the_stream(
 ) -> None:
     entered = threading.Event()
     go = threading.Event()
+    returned = threading.Event()
     real_open = _sd.open_input
 
     def held_open(*args: Any, **kwargs: Any) -> _sd.Stream:
         # The real open, held at its start until the caller has been cancelled.
         entered.set()
         go.wait(5.0)
-        return real_open(*args, **kwargs)
+        try:
+            return real_open(*args, **kwargs)
+        finally:
+            returned.set()
 
     monkeypatch.setattr(_sd, "open_input", held_open)
     meter = LevelMeter("Room Mic")
@@ -46,6 +50,7 @@ async def test_start_cancelled_mid_open_closes_the_stream(
         if not starter.done():
             starter.cancel()
             await asyncio.wait({starter}, timeout=2.0)
+    assert await asyncio.to_thread(returned.wait, 5.0), "the open never returned"
     # The stream the thread opened is closed once it returns: a re-scan (which waits up
     # to RESCAN_WAIT_S for every stream to close) goes through.
     await asyncio.to_thread(_sd.reinitialize, RESCAN_WAIT_S)
