@@ -1,6 +1,7 @@
 """Device handles of the service: VISCA links and cameras, device status, preset names.
 
     ViscaLink      one physical VISCA link (serial port or URL): one ViscaPort, one supervisor
+    ReplyWatch     which cameras of a link were sent a message and have not answered since
     CameraHandle   one camera (link + address): typed, timed operations for the API/checks
     PresetNames    preset name → number per camera: the config's names plus names stored
                    through the API (kept in <state.dir>/presets.json)
@@ -44,6 +45,9 @@ DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives non
 # camera (drivers/visca/supervisor.py); a silent camera costs 3 × 0.5 s of it.
 CONNECT_TIMEOUT_S: Final = 3.0
 HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death is noticed
+# VISCA.md §1.1 headers: 8x = controller → camera x (88 = broadcast), (8+x)0 = camera x → us.
+_FIRST_CAMERA_HEADER: Final = 0x81
+_LAST_CAMERA_HEADER: Final = 0x87
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,45 @@ class DeviceStatus:
     details: Mapping[str, Scalar] = field(default_factory=dict)
 
 
+class ReplyWatch:
+    """Which cameras of one link were sent a message and have not answered since.
+
+    Fed by the port's trace hook (every packet sent and received). A camera that has
+    not answered anything for the port's whole reply budget — ``(1 + retries)`` tries of
+    the reply timeout, i.e. by the time a command, inquiry, readiness check or idle health
+    poll on it timed out — is silent until any packet from it arrives. The port's own
+    silence mark needs ``SILENT_LIMIT`` (3) such messages: three idle polls, 30 s, during
+    which the camera would still show ``ready``.
+    """
+
+    def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.budget_s = budget_s
+        self._clock = clock
+        self._waiting: dict[int, float] = {}  # address → first unanswered send
+
+    def trace(self, direction: str, packet: bytes) -> None:
+        """The port's ``on_trace`` hook ("tx", "tx-again", "rx")."""
+        if not packet:
+            return
+        header = packet[0]
+        if direction == "rx":
+            self._waiting.pop((header >> 4) - 8, None)
+        elif _FIRST_CAMERA_HEADER <= header <= _LAST_CAMERA_HEADER:
+            self._waiting.setdefault(header & 0x0F, self._clock())
+
+    def silent(self, address: int) -> bool:
+        """True once a message to ``address`` went unanswered for the whole budget."""
+        since = self._waiting.get(address)
+        return since is not None and self._clock() - since >= self.budget_s
+
+    def heard(self, address: int) -> None:
+        self._waiting.pop(address, None)
+
+    def reset(self) -> None:
+        """The port (re)opens: nothing is awaited any more."""
+        self._waiting.clear()
+
+
 class ViscaLink:
     """One physical VISCA link shared by every camera configured on it.
 
@@ -66,6 +109,10 @@ class ViscaLink:
     camera silent, an idle power inquiry every ``health_interval_s``; while disconnected
     the serial path is polled every 0.2 s, so a replug is back within 2 s even without a
     hotplug ``kick()`` (DESIGN.md §8). The port object survives reconnects.
+
+    One camera of a chain that stops answering while the link is up is reported by
+    :meth:`camera_problem` (its handle shows ``disconnected``): missing at connect, marked
+    silent by the port, or — at once — a message to it unanswered (:class:`ReplyWatch`).
     """
 
     def __init__(
@@ -94,6 +141,11 @@ class ViscaLink:
         else:  # the config check parsed the URL already (appliance/config.py)
             transport = transport_from_url(self.url or "", device_id=self.id)
         self._port = ViscaPort(transport, device_id=self.id)  # opened by the supervisor
+        port = self._port
+        self.replies = ReplyWatch(
+            (1 + port.retries) * min(port.ack_timeout_s, port.inquiry_timeout_s)
+        )
+        port.on_trace = self.replies.trace
         self.supervisor = ViscaSupervisor(
             self._port,
             addresses=self.addresses,
@@ -101,6 +153,8 @@ class ViscaLink:
             connect_timeout_s=connect_timeout_s,
             health_interval_s=health_interval_s,
         )
+        # Connect asks every camera again (and lists the silent ones in ``missing``).
+        self.supervisor.on_state_change(lambda _old, _new, _error: self.replies.reset())
 
     @property
     def state(self) -> DeviceState:
@@ -122,11 +176,16 @@ class ViscaLink:
             return missing
         if address in self._port.unavailable:
             return f"camera {address} does not answer (marked silent)"
+        if self.replies.silent(address):
+            return (
+                f"camera {address} does not answer (no reply within {self.replies.budget_s:.1f} s)"
+            )
         return None
 
     def answered(self, address: int) -> None:
         """The camera at ``address`` just answered: it is no longer missing."""
         self.supervisor.answered(address)
+        self.replies.heard(address)
 
     def port(self, device_id: str, operation: str) -> ViscaPort:
         """The open port, or ``DeviceUnavailableError`` naming ``device_id``."""

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
 
 from appliance.agent.devices import (
+    HEALTH_INTERVAL_S,
     CameraHandle,
     DeviceStatus,
     LatencyObserver,
@@ -75,6 +76,7 @@ class AgentService:
         hotplug: bool = True,
         stop_timeout_s: float = STOP_TIMEOUT_S,
         checks_close_timeout_s: float = CHECKS_CLOSE_TIMEOUT_S,
+        health_interval_s: float | None = HEALTH_INTERVAL_S,
     ) -> None:
         self.config = config
         self.checks: CheckRunner | None = None
@@ -92,7 +94,12 @@ class AgentService:
         chains: dict[str, list[CameraConfig]] = {}
         for cam in config.cameras:
             chains.setdefault(cam.link, []).append(cam)
-        self.links: dict[str, ViscaLink] = {key: ViscaLink(cams) for key, cams in chains.items()}
+        # health_interval_s: each link's idle poll of its cameras (a camera gone silent
+        # shows ``disconnected`` within it); tests pass a short one.
+        self.links: dict[str, ViscaLink] = {
+            key: ViscaLink(cams, health_interval_s=health_interval_s)
+            for key, cams in chains.items()
+        }
         self.cameras: dict[str, CameraHandle] = {
             cam.id: CameraHandle(
                 cam,
