@@ -176,8 +176,10 @@ class PatternCheck:
         return not self.mismatches and not self.empty_text_boxes
 
 
-def pattern_layout(kind: PatternKind, width: int, height: int) -> PatternLayout:
-    """The layout of ``kind`` at ``width`` × ``height``."""
+def pattern_layout(kind: PatternKind | str, width: int, height: int) -> PatternLayout:
+    """The layout of ``kind`` (a name or a :class:`PatternKind`; unknown →
+    :class:`NotSupportedError`) at ``width`` × ``height``."""
+    kind = pattern_kind(kind)  # a plain "bars" is not ``is PatternKind.BARS``
     if width < 64 or height < 48:
         raise ValueError(f"pattern size {width}x{height} is too small (minimum 64x48)")
     if kind is PatternKind.BARS:
