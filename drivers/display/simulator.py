@@ -14,7 +14,9 @@ the readiness check can verify the picture with :func:`~drivers.display.pattern.
     await sim.unplug()                               # the X server goes away ("no output")
 
 Xvfb is stopped by its PID. Xvfb chooses the display number itself (``-displayfd``), so
-parallel runs on one machine never clash; the same option tells us when it is ready.
+parallel runs on one machine never clash; the same option tells us when it is ready. An
+owner that dies without stopping it (SIGKILL, a crash) takes it along: ``setpriv
+--pdeathsig``, as the PulseAudio room simulator does (drivers/audio/simulator.py).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ XVFB_COMMAND: Final = "Xvfb"
 XVFB_PACKAGE: Final = "xvfb"
 XVFB_START_TIMEOUT_S: Final = 10.0  # ready after 0.2-0.8 s here (PLATFORM.md Media 2a)
 XVFB_STOP_TIMEOUT_S: Final = 5.0
+SETPRIV_COMMAND: Final = "setpriv"  # util-linux (essential in Debian)
 DEFAULT_SIZE: Final = (1920, 1080)
 
 
@@ -104,7 +107,8 @@ class Xvfb:
             )
         self._release_hold()
         read_fd, write_fd = os.pipe()
-        argv = [exe] + ([f":{display_number}"] if display_number is not None else [])
+        argv = [*_lifeline(), exe]
+        argv += [f":{display_number}"] if display_number is not None else []
         argv += [
             "-displayfd",
             str(write_fd),
@@ -231,6 +235,18 @@ class Xvfb:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _lifeline() -> list[str]:
+    """``setpriv --pdeathsig TERM --``: Xvfb gets SIGTERM (and exits, removing its lock
+    and socket) when the thread that started it ends — with its process, or with the
+    asyncio loop's executor for :class:`DisplaySimulator`. setpriv execs Xvfb, so the
+    PID stays Xvfb's. Without setpriv Xvfb still runs, only without the lifeline."""
+    setpriv = shutil.which(SETPRIV_COMMAND)
+    if setpriv is None:
+        log.warning("%s not found (util-linux): Xvfb may outlive its owner", SETPRIV_COMMAND)
+        return []
+    return [setpriv, "--pdeathsig", "TERM", "--"]
 
 
 class DisplayFault(enum.StrEnum):
