@@ -406,6 +406,10 @@ register(
             "vi": "Không kết nối được máy chủ trung tâm {url}: {error}",
             "en": "Cannot reach the central hub {url}: {error}",
         },
+        "checks.hub.link.timeout": {
+            "vi": "Không kết nối được máy chủ trung tâm {url}: không có phản hồi trong {seconds} giây ({kind})",
+            "en": "Cannot reach the central hub {url}: no answer within {seconds} s ({kind})",
+        },
         "checks.hub.link.hint": {
             "vi": f"Kiểm tra cáp mạng và Internet của phòng họp, địa chỉ hub.url = {{url}}; nếu mạng tốt, báo trung tâm tỉnh; {_AGAIN_VI}",
             "en": f"Check the room's network cable and Internet access and hub.url = {{url}}; if the network is fine, tell the provincial centre; {_AGAIN_EN}",

@@ -125,8 +125,10 @@ async def _hub_link(ctx: ItemContext) -> Outcome:
         async with httpx.AsyncClient(timeout=ctx.settings.hub_timeout_s) as client:
             response = await client.get(target)
     except httpx.TimeoutException as exc:  # str() of httpx's timeouts is often empty
-        error = f"no answer within {ctx.settings.hub_timeout_s:g} s ({type(exc).__name__})"
-        return failed(text("checks.hub.link.down", url=url, error=error), hint, url=target)
+        seconds = f"{ctx.settings.hub_timeout_s:g}"
+        kind = type(exc).__name__  # ConnectTimeout / ReadTimeout: which half was silent
+        down = text("checks.hub.link.timeout", url=url, seconds=seconds, kind=kind)
+        return failed(down, hint, url=target)
     except httpx.HTTPError as exc:
         error = str(exc) or type(exc).__name__
         return failed(text("checks.hub.link.down", url=url, error=error), hint, url=target)
