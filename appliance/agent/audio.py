@@ -29,7 +29,7 @@ from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
 from appliance.agent.errors import UnknownDeviceError
 from appliance.config import AudioDeviceConfig
 from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedError
-from drivers.supervision import DeviceState
+from drivers.supervision import DeviceState, cancel_and_wait
 
 if TYPE_CHECKING:
     from drivers.audio.devices import AudioDevice
@@ -196,9 +196,9 @@ class AudioDevices:
     async def stop(self) -> None:
         task, self._refresh = self._refresh, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Bounded, and a cancel of our caller (the service's stop budget) is passed
+            # on, not swallowed as the look-up's own (drivers/supervision.py).
+            await cancel_and_wait(task, what="audio device look-up")
 
     async def _resolve_all(self, rescan: bool) -> None:
         if not portaudio_loaded():

@@ -34,11 +34,15 @@ from appliance.agent.api import create_app
 from appliance.agent.api.auth import load_or_create_token
 from appliance.agent.service import AgentService
 from appliance.config import AgentConfig, parse_listen
+from drivers.supervision import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S: Final = 5.0
 GRACEFUL_S: Final = 1  # open requests / WebSockets after SIGTERM, before they are cancelled
+# uvicorn's task, cancelled after the graceful stop overran, gets this to end (re-cancelled
+# every drivers.supervision.STOP_GRACE_S); then it is logged and left.
+FORCE_STOP_S: Final = 1.0
 STARTUP_TIMEOUT_S: Final = 30.0  # binding the port and the lifespan start; devices connect later
 
 
@@ -105,10 +109,10 @@ async def run_agent(
             if on_ready is not None:
                 on_ready(service)
             stopper = asyncio.create_task(stop.wait(), name="agent-stop")
-            await asyncio.wait({serve, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            stopper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await stopper
+            try:
+                await asyncio.wait({serve, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                await cancel_and_wait(stopper, what="agent stop wait")
         sdnotify.stopping()
         deadline = loop.time() + STOP_TIMEOUT_S
         # A check run ends first: a request waiting for its result gets a 503 at once
@@ -122,21 +126,23 @@ async def run_agent(
         except TimeoutError:
             log.error("shutdown took over %.1f s; forcing", STOP_TIMEOUT_S)
             server.force_exit = True
-            serve.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serve
+            # Not `cancel(); suppress(CancelledError): await serve`: that swallows a
+            # cancel of run_agent's caller too (drivers/supervision.py cancel_and_wait).
+            await cancel_and_wait(serve, timeout_s=FORCE_STOP_S, what="the control API")
+            if serve.done() and not serve.cancelled():
+                serve.result()  # it ended on its own meanwhile: its error, as before
     finally:
-        if watchdog is not None:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
         for sig in installed:
             loop.remove_signal_handler(sig)
-        if not serve.done():
-            serve.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await serve
-        await service.stop()  # idempotent; covers a failed lifespan start
+        # The server if still running (a startup failure or a cancel of run_agent); the
+        # watchdog always (a done one's error is then logged, not left unretrieved).
+        tasks = [] if serve.done() else [serve]
+        if watchdog is not None:
+            tasks.append(watchdog)
+        try:
+            await cancel_and_wait(*tasks, timeout_s=FORCE_STOP_S)
+        finally:
+            await service.stop()  # idempotent; covers a failed lifespan start
 
 
 async def _serve(server: uvicorn.Server) -> None:

@@ -54,6 +54,7 @@ from drivers.errors import (
     DeviceTimeoutError,
     DeviceUnavailableError,
 )
+from drivers.supervision import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -355,10 +356,12 @@ class VlcDisplay:
 
     async def _stop_clock(self) -> None:
         task, self._clock_task = self._clock_task, None
+        # Not from the clock task itself (a failed redraw may close the display): it ends
+        # on its own once it sees it no longer owns the clock (_clock_loop).
         if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Bounded, re-cancels, and never swallows a cancel of our caller, which
+            # `cancel(); suppress(CancelledError): await` did (drivers/supervision.py).
+            await cancel_and_wait(task, what=f"{self.device_id}: clock refresh")
 
     async def _clock_loop(self, period_s: float) -> None:
         """Redraw the pattern/slate at each boundary (each minute when the period is 60 s).

@@ -14,6 +14,7 @@ from appliance.agent.api.models import AudioDeviceOut, LevelOut
 from appliance.agent.errors import UnknownDeviceError
 from appliance.agent.media import AudioEndpoint
 from drivers.errors import DeviceError
+from drivers.supervision import cancel_and_wait
 
 if TYPE_CHECKING:
     from drivers.audio.signals import LevelReading
@@ -89,9 +90,7 @@ async def audio_level_stream(
                         break
                     await websocket.send_text(_level(device_id, reading).model_dump_json())
             finally:
-                closed.cancel()
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                    await closed
+                await _stop_watch(closed)
     except WebSocketDisconnect:
         return
     except DeviceError as exc:
@@ -101,6 +100,20 @@ async def audio_level_stream(
         return
     with contextlib.suppress(Exception):
         await websocket.close()
+
+
+async def _stop_watch(closed: asyncio.Task[None]) -> None:
+    """End the client watch without swallowing a cancel of the handler itself.
+
+    ``cancel(); suppress(CancelledError): await`` would take uvicorn's cancel of this
+    handler for the watch's own and carry on (drivers/supervision.py cancel_and_wait).
+    """
+    if closed.done():
+        # The client closed (or its socket failed): already acted on, nothing to log.
+        if not closed.cancelled():
+            closed.exception()
+        return
+    await cancel_and_wait(closed, what="level stream: client watch")
 
 
 async def _wait_closed(websocket: WebSocket) -> None:
