@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -13,6 +14,24 @@ from drivers.audio.signals import SILENCE_FLOOR_DBFS
 from drivers.audio.simulator import ROOM_NOISE_DBFS, RoomAudioSimulator
 from drivers.errors import DeviceTimeoutError
 from tests.support.pulse import start_room
+
+BURST_DBFS = -10.0  # a speech burst, well above the room's hum
+TONE_ARRIVAL_TIMEOUT_S = 2.0  # play_tone → the tone in the microphone's blocks
+
+
+async def _until_heard(meter: LevelMeter, level_dbfs: float) -> None:
+    """Read short stretches until one is nearer ``level_dbfs`` than the room's noise.
+
+    read() never reuses audio an earlier read took (it takes whole chunks and drops the
+    rest of the last one), so the next reading starts after the onset.
+    """
+    onset = (ROOM_NOISE_DBFS + level_dbfs) / 2
+    try:
+        async with asyncio.timeout(TONE_ARRIVAL_TIMEOUT_S):
+            while (await meter.read(0.02)).rms_dbfs < onset:
+                pass
+    except TimeoutError:
+        pytest.fail(f"the tone did not reach the microphone within {TONE_ARRIVAL_TIMEOUT_S} s")
 
 
 @pytest.mark.parametrize("level", [-20.0, -35.0])
@@ -31,11 +50,17 @@ async def test_noise_floor_is_the_room_noise_under_speech_bursts(
 ) -> None:
     async with LevelMeter("Room Mic") as meter:
         quiet = await meter.read(0.3)
-        tone = room_audio.play_tone(1000, -10.0)
+        tone = room_audio.play_tone(1000, BURST_DBFS)
+        # A reading covers the audio since the previous one: what the microphone heard
+        # while play_tone's three pactl calls ran (20-50 ms idle, up to 300 ms with both
+        # cores busy) comes before the tone. Measured: that quiet lead-in alone read
+        # -11.07 dB (0.11 s of 0.5 s without the tone = -1.1 dB), the meter was right.
+        # So the burst is measured from when it reaches the microphone.
+        await _until_heard(meter, BURST_DBFS)
         loud = await meter.read(0.5)
         room_audio.stop_tone(tone)
     assert quiet.rms_dbfs == pytest.approx(ROOM_NOISE_DBFS, abs=1.0)
-    assert loud.rms_dbfs == pytest.approx(-10.0, abs=1.0)
+    assert loud.rms_dbfs == pytest.approx(BURST_DBFS, abs=1.0)
     # The floor spans the meter's window (quiet + loud): the quiet 10th percentile wins.
     assert loud.noise_floor_dbfs == pytest.approx(ROOM_NOISE_DBFS, abs=1.0)
 
