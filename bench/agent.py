@@ -253,7 +253,9 @@ def main() -> None:
     )
     print(f"idle RSS                   {rss:7.1f} MB   target ≤ 80 MB   ratio {rss / 80:.2f}")
     if rss_audio is not None:
-        print(f"RSS after a level reading  {rss_audio:7.1f} MB   (numpy + PortAudio stay loaded)")
+        print(
+            f"RSS after a level reading  {rss_audio:7.1f} MB   (PortAudio released; numpy + libpulse cannot be unloaded)"
+        )
     print(
         f"idle CPU ({args.seconds:.0f} s)            {cpu_pct:7.2f} %    target ≤ 1 %"
         f"     ratio {cpu_pct / 1:.2f}"
