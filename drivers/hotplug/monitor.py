@@ -27,6 +27,7 @@ from typing import Final, Protocol
 
 from drivers.hotplug import _udev
 from drivers.hotplug.inventory import DEFAULT_SUBSYSTEMS, DeviceInfo, device_info_from_properties
+from drivers.supervision import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -184,11 +185,8 @@ class HotplugMonitor:
         if source is not None and self._loop is not None:
             self._loop.remove_reader(source.fileno())
             source.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        # Bounded, and a cancel of our caller is passed on (not swallowed).
+        await cancel_and_wait(*self._tasks, what="hotplug callbacks")
 
     async def __aenter__(self) -> HotplugMonitor:
         await self.start()

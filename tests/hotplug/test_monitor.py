@@ -190,6 +190,26 @@ async def test_stopped_monitor_releases_its_socket(broadcast: None, token: str) 
     await mon.stop()  # stopping twice is fine
 
 
+async def test_stop_cancels_a_running_async_callback(broadcast: None, token: str) -> None:
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def hang(event: HotplugEvent) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    mon = HotplugMonitor(hang)
+    async with mon:
+        send_udev_event("add", usb_devpath(token), "tty", ID_SERIAL_SHORT=token)
+        async with asyncio.timeout(2.0):
+            await started.wait()
+    assert cancelled.is_set()  # ended by stop(), not left running
+
+
 async def test_monitor_open_failure_is_a_typed_error(broadcast: None) -> None:
     mon = HotplugMonitor(source="no-such-source")
     with pytest.raises(DeviceUnavailableError, match="hotplug"):
