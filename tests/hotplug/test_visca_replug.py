@@ -36,7 +36,6 @@ FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0
 LONG_S = 60.0  # backoff and path-poll interval: neither can act within the test
 REPLUG_READY_S = 2.0  # DESIGN.md §8: back in use within 2 s of returning
 NO_EVENT_WAIT_S = 0.6
-STOP_RETRY_S = 1.0  # how long a replug without a udev event is watched
 
 
 @dataclass
@@ -85,23 +84,7 @@ async def room(monitor: HotplugMonitor, token: str, tmp_path: Path) -> AsyncIter
             await sup.wait_ready(REPLUG_READY_S)
             yield Room(sim, sup, ViscaCamera(port, 1, profile_for(MODEL), "cam1"), states, token)
         finally:
-            await _stop(sup)
-
-
-async def _stop(sup: ViscaSupervisor) -> None:
-    """``sup.stop()``, cancelling again if the first cancel is lost.
-
-    On Python 3.11 ``asyncio.wait_for`` swallows a cancel that lands while its inner
-    task is finishing (CPython gh-86296); a stop() during a failing reconnect then waits
-    out the 60 s backoff. That happens only when a test fails mid-replug — keep such a
-    failure a failure, not a hang.
-    """
-    task = sup._task
-    stopper = asyncio.ensure_future(sup.stop())
-    while not (await asyncio.wait({stopper}, timeout=STOP_RETRY_S))[0]:
-        if task is not None:
-            task.cancel()
-    await stopper
+            await sup.stop()  # re-cancels a lost cancel itself (Supervisor.stop)
 
 
 async def _until(predicate: object, timeout_s: float = 2.0) -> None:
