@@ -122,7 +122,7 @@ class RawTCPTransport:
         check_packet(packet, self.device_id)
         self._inbox.raise_if_failed()
         if self._unanswered >= self.silent_limit:
-            raise await self._give_up(
+            raise self._give_up(
                 f"no reply to the last {self._unanswered} messages (half-open connection?)"
             )
         token = self._sent.add(packet)
@@ -148,13 +148,11 @@ class RawTCPTransport:
             async with asyncio.timeout(self.write_timeout_s):  # not wait_for: gh-86296
                 await writer.drain()
         except TimeoutError:
-            raise await self._give_up(
-                f"send did not drain in {self.write_timeout_s:.1f} s"
-            ) from None
+            raise self._give_up(f"send did not drain in {self.write_timeout_s:.1f} s") from None
         except OSError as exc:
-            raise await self._give_up(f"send failed: {exc}") from None
+            raise self._give_up(f"send failed: {exc}") from None
 
-    async def _give_up(self, reason: str) -> DeviceUnavailableError:
+    def _give_up(self, reason: str) -> DeviceUnavailableError:
         log.debug("%s: TCP link lost: %s", self.device_id, reason)
         error = self._inbox.fail(reason, operation="send")
         writer, self._writer = self._writer, None

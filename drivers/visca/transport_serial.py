@@ -177,13 +177,13 @@ class SerialTransport:
         for packet in self._framer.feed(data):
             self._inbox.put(packet)
 
-    def _lost(self, reason: str) -> None:
+    def _lost(self, reason: str, operation: str = "receive") -> DeviceUnavailableError:
         fd = self._fd
         if fd is not None:
             asyncio.get_running_loop().remove_reader(fd)
         if self._inbox.error is None:
             log.debug("%s: serial link lost: %s", self.device_id, reason)
-        self._inbox.fail(reason)
+        return self._inbox.fail(reason, operation=operation)
 
     async def _write(self, data: bytes) -> None:
         self._inbox.raise_if_failed()
@@ -199,8 +199,7 @@ class SerialTransport:
             except BlockingIOError:
                 written = 0
             except OSError as exc:
-                self._lost(f"write failed: {_reason(exc)}")
-                raise self._inbox.fail("", operation="send") from None
+                raise self._lost(f"write failed: {_reason(exc)}", operation="send") from None
             view = view[written:]
             if view:
                 await self._wait_writable(fd, deadline)
@@ -218,8 +217,9 @@ class SerialTransport:
             async with asyncio.timeout_at(deadline):  # not wait_for: gh-86296
                 await ready
         except TimeoutError:
-            self._lost(f"write did not drain in {self.write_timeout_s:.1f} s")
-            raise self._inbox.fail("", operation="send") from None
+            raise self._lost(
+                f"write did not drain in {self.write_timeout_s:.1f} s", operation="send"
+            ) from None
         finally:
             if self._fd == fd:
                 loop.remove_writer(fd)
