@@ -350,7 +350,7 @@ class CameraHandle:
         await self._call("goto", lambda c: c.goto(pan, tilt, speed))
 
     async def goto_degrees(self, pan_deg: float, tilt_deg: float, speed: int | None) -> None:
-        await self._call("goto", lambda c: c.goto_degrees(pan_deg, tilt_deg))
+        await self._call("goto", lambda c: c.goto_degrees(pan_deg, tilt_deg, speed))
 
     async def zoom(self, action: ZoomAction, speed: int | None) -> None:
         await self._call("zoom", lambda c: c.zoom(action, speed))
