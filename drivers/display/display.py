@@ -54,7 +54,7 @@ from drivers.errors import (
     DeviceTimeoutError,
     DeviceUnavailableError,
 )
-from drivers.supervision import cancel_and_wait
+from drivers.supervision import cancel_and_wait, open_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,17 @@ class VlcDisplay:
         DISPLAY_VARIABLE.acquire(xdisplay, self.device_id)
         window = FullscreenWindow(xdisplay, output, device_id=self.device_id)
         try:
-            await in_thread(self.device_id, self.x_timeout_s, "open", window.open)
+            # open_in_thread: a timeout or cancel lets the thread finish mapping the
+            # full-screen window; its result is then closed instead of left over the output.
+            async with asyncio.timeout(self.x_timeout_s):
+                await open_in_thread(window.open, lambda _window_id: window.close())
+        except TimeoutError:
+            DISPLAY_VARIABLE.release(xdisplay)
+            raise DeviceTimeoutError(
+                self.device_id,
+                f"open took longer than {self.x_timeout_s:g} s",
+                operation="open",
+            ) from None
         except BaseException:
             DISPLAY_VARIABLE.release(xdisplay)
             raise
