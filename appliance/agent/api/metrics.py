@@ -5,7 +5,7 @@ One registry per app (no module-global state), filled at scrape time from the se
     appliance_device_up{device,kind}                 1 when the device is ready
     appliance_command_duration_seconds{device,operation}   histogram of device commands
     appliance_check_result{item,device,status}       last run's result per item (1)
-    appliance_check_runs_total                       runs in the engine's history
+    appliance_check_runs                             runs in the engine's history
 """
 
 from __future__ import annotations

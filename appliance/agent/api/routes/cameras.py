@@ -4,6 +4,7 @@ reference pictures for the readiness check), snapshot."""
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
 
@@ -27,6 +28,9 @@ from appliance.agent.api.models import (
 from appliance.agent.devices import CameraHandle
 from appliance.agent.errors import InvalidRequestError
 
+if TYPE_CHECKING:
+    from drivers.visca.camera import Position
+
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
@@ -41,6 +45,10 @@ def _out(cam: CameraHandle) -> CameraOut:
         video=cam.config.video,
         presets=[PresetOut(number=n, name=name) for n, name in cam.presets()],
     )
+
+
+def _position(pos: Position) -> PositionOut:
+    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
 
 
 @router.get("", name="cameras_list")
@@ -78,8 +86,7 @@ async def camera_stop(camera_id: str, service: ServiceDep) -> Response:
 
 @router.get("/{camera_id}/position", name="camera_position_get")
 async def camera_position_get(camera_id: str, service: ServiceDep) -> PositionOut:
-    pos = await service.camera(camera_id).position()
-    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
+    return _position(await service.camera(camera_id).position())
 
 
 @router.put("/{camera_id}/position", name="camera_position_set")
@@ -89,8 +96,7 @@ async def camera_position_set(camera_id: str, body: PositionIn, service: Service
         await cam.goto(body.pan, body.tilt, body.speed)
     elif body.pan_deg is not None and body.tilt_deg is not None:
         await cam.goto_degrees(body.pan_deg, body.tilt_deg, body.speed)
-    pos = await cam.position()
-    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
+    return _position(await cam.position())
 
 
 @router.get("/{camera_id}/zoom", name="camera_zoom_get")
