@@ -80,7 +80,10 @@ def test_http_route_refuses_missing_and_wrong_token(
         for headers in ({}, empty_agent.headers(WRONG), {"Authorization": "Basic abc"}):
             r = client.request(method, url, headers=headers, json={})
             assert r.status_code == 401, (method, path, headers, r.text)
-            assert r.json()["error"] == "unauthorized"
+            body = r.json()
+            assert body["error"] == "unauthorized"
+            assert body["message"]
+            assert (body["device"], body["operation"]) == (None, None)
             assert r.headers["www-authenticate"].startswith("Bearer")
         ok = client.request(method, url, headers=empty_agent.headers(), json={})
         assert ok.status_code != 401, (method, path)

@@ -23,6 +23,7 @@ from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from appliance.agent.api.errors import error_body
 from appliance.i18n import normalize_lang, t
 from drivers.errors import ConfigError
 
@@ -100,14 +101,9 @@ class TokenAuthMiddleware:
             await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION, "reason": ""})
             return
         lang = _lang(scope["headers"])
+        message = t("agent.error.unauthorized", lang)
         body = json.dumps(
-            {
-                "error": "unauthorized",
-                "message": t("agent.error.unauthorized", lang),
-                "device": None,
-                "operation": None,
-            },
-            ensure_ascii=False,
+            error_body("unauthorized", message, device=None, operation=None), ensure_ascii=False
         ).encode()
         await send(
             {
