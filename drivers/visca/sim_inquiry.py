@@ -19,6 +19,7 @@ from drivers.visca.messages import (
     MoveStatus,
     OtherBlock,
     PanTiltStatus,
+    nibbles,
 )
 from drivers.visca.sim_state import SYNTAX, Reject
 
@@ -38,9 +39,9 @@ def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
     if query == b"\x04\x00":
         return bytes((ON if cam.power else OFF,))
     if query == b"\x04\x47":
-        return _nibbles(round(cam.axes["zoom"].position(now)), 4)
+        return nibbles(round(cam.axes["zoom"].position(now)), 4, signed=False)
     if query == b"\x04\x48":
-        return _nibbles(round(cam.focus_position(now)), 4)
+        return nibbles(round(cam.focus_position(now)), 4, signed=False)
     if query == b"\x04\x38":
         return bytes((ON if cam.focus_auto else OFF,))
     if query == b"\x04\x3f":
@@ -58,7 +59,7 @@ def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
     if query == b"\x06\x12":
         pan = round(cam.axes["pan"].position(now))
         tilt = round(cam.axes["tilt"].position(now))
-        return _nibbles(pan, cam.profile.pan_nibbles) + _nibbles(tilt, cam.profile.tilt_nibbles)
+        return nibbles(pan, cam.profile.pan_nibbles) + nibbles(tilt, cam.profile.tilt_nibbles)
     if len(query) == 3 and query[:2] == b"\x7e\x7e" and query[2] <= 0x05:
         return _BLOCKS[query[2]](cam, now)
     data = cam.settings.inquiry(query)
@@ -154,12 +155,8 @@ def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
     byte14 = (s.mode(b"\x04\x5f") & 0x07) << 4 | (s.mode(b"\x04\x2c") & 0x0F)
     return bytes(
         (
-            (digital >> 4) & 0x0F,
-            digital & 0x0F,
-            (interval >> 12) & 0x0F,
-            (interval >> 8) & 0x0F,
-            (interval >> 4) & 0x0F,
-            interval & 0x0F,
+            *nibbles(digital, 2, signed=False),
+            *nibbles(interval, 4, signed=False),
             0x00,
             0x00,
             0x00,
@@ -188,8 +185,3 @@ _BLOCKS: Final = (
     _enlargement2_block,
     _enlargement3_block,
 )
-
-
-def _nibbles(value: int, count: int) -> bytes:
-    raw = value & ((1 << (4 * count)) - 1)
-    return bytes((raw >> (4 * (count - 1 - i))) & 0x0F for i in range(count))

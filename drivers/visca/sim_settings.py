@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from drivers.visca.sim_state import SYNTAX, Reject
+from drivers.visca.messages import nibbles
+from drivers.visca.sim_state import SYNTAX, Reject, unsigned_nibbles
 
 ON, OFF, TOGGLE = 0x02, 0x03, 0x10
 
@@ -155,7 +156,7 @@ class Settings:
             value = self.levels[query[1]]
             return bytes((0, 0, value >> 4, value & 0x0F))
         if len(query) == 2 and query[0] == 0x04 and query[1] in WORDS:
-            return _nibbles4(self.words[query[1]])
+            return nibbles(self.words[query[1]], 4, signed=False)
         if query == b"\x04\x37":
             return bytes(self.defog)  # CAM_DefogInq → 0p 0q
         if len(query) == 3 and query[:2] == b"\x04\x24":
@@ -207,16 +208,12 @@ def _check(value: int, allowed: range | tuple[int, ...] | frozenset[int]) -> int
 
 
 def _byte(data: bytes) -> int:
-    if len(data) != 2 or any(b > 0x0F for b in data):
+    if len(data) != 2:
         raise Reject(SYNTAX)
-    return (data[0] << 4) | data[1]
+    return unsigned_nibbles(data)
 
 
 def _word(data: bytes) -> int:
-    if len(data) != 4 or any(b > 0x0F for b in data):
+    if len(data) != 4:
         raise Reject(SYNTAX)
-    return (data[0] << 12) | (data[1] << 8) | (data[2] << 4) | data[3]
-
-
-def _nibbles4(value: int) -> bytes:
-    return bytes(((value >> 12) & 0xF, (value >> 8) & 0xF, (value >> 4) & 0xF, value & 0xF))
+    return unsigned_nibbles(data)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from drivers.visca.messages import from_nibbles
+
 # VISCA reply kinds (high nibble of byte 2) and error codes (VISCA.md §1.2).
 ACK: Final = 0x40
 COMPLETION: Final = 0x50
@@ -124,17 +126,16 @@ NORMAL: Final = Gate()
 
 def unsigned_nibbles(data: bytes) -> int:
     """``0p 0q …`` → integer; ``Reject(SYNTAX)`` if a byte is not a nibble."""
-    if not data or any(b > 0x0F for b in data):
-        raise Reject(SYNTAX)
-    value = 0
-    for b in data:
-        value = (value << 4) | b
-    return value
+    return _from_nibbles(data, signed=False)
 
 
 def signed_nibbles(data: bytes) -> int:
     """``0p 0q …`` → two's-complement integer (positions, VISCA.md §2.1)."""
-    value = unsigned_nibbles(data)
-    if value & (1 << (4 * len(data) - 1)):
-        value -= 1 << (4 * len(data))
-    return value
+    return _from_nibbles(data, signed=True)
+
+
+def _from_nibbles(data: bytes, *, signed: bool) -> int:
+    try:
+        return from_nibbles(data, signed=signed)
+    except ValueError:  # empty, or a byte above 0F
+        raise Reject(SYNTAX) from None
