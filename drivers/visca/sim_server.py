@@ -23,14 +23,13 @@ from drivers.supervision import cancel_and_wait
 from drivers.visca.models import ModelProfile, profile_for
 from drivers.visca.sim_camera import CameraSimulator
 from drivers.visca.sim_engine import ChainEngine, Outgoing
-from drivers.visca.sim_link import SPIN_S, CameraFramer, PacedWriter, PtyEnd
+from drivers.visca.sim_link import BITS_PER_BYTE, SPIN_S, CameraFramer, PacedWriter, PtyEnd
 from drivers.visca.sim_state import CameraState, Faults
 
 log = logging.getLogger(__name__)
 
 LOOPBACK: Final = "127.0.0.1"
 DEFAULT_MODEL: Final = "srg-300h"
-BITS_PER_BYTE: Final = 10  # 8N1: start + 8 data + stop (VISCA.md §1.5)
 
 
 class ViscaSimulator:
@@ -248,13 +247,13 @@ class PtySimulator(ViscaSimulator):
         self._framer = CameraFramer()
         self._pty.open()
         if self.network_change:
-            self._transmit(self.engine.network_change(time.monotonic()))
+            self.send_network_change()
 
     async def _open(self) -> None:
         self._pty.open()
         self._writer.start()
         if self.network_change:
-            self._transmit(self.engine.network_change(time.monotonic()))
+            self.send_network_change()
 
     async def _close(self) -> None:
         await self._writer.stop()

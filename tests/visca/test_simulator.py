@@ -470,7 +470,7 @@ async def test_raw_udp_round_trip() -> None:
 def test_simulator_thread_serves_synchronous_callers() -> None:
     with SimulatorThread(lambda: PtySimulator(frame_s=0.002, network_change=False)) as runner:
         path = runner.call(lambda sim: sim.path)
-        port = serial.Serial(path, 9600, timeout=1)
+        port = serial.Serial(path, 9600, timeout=3)  # a move; slack for a loaded CI
         try:
             port.write(m.pan_tilt_absolute(0x200, 0x100, 0x18, 0x17).to_bytes(1))
             packets = _read_packets(port, 2)
