@@ -50,7 +50,7 @@ from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
 from appliance.agent.errors import CheckRunCancelledError
 from drivers.errors import DeviceError
-from drivers.supervision import DeviceState
+from drivers.supervision import DeviceState, cancel_and_wait
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
@@ -170,10 +170,7 @@ class CheckEngine:
 
     async def close(self) -> None:
         """Cancel queued and running runs (the service is stopping)."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks.values(), what="check runs")
 
     # -- running ------------------------------------------------------------------------
 
