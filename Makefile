@@ -27,8 +27,9 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
 bench: system-deps $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 system-deps:
 	@bash scripts/install-system-deps.sh

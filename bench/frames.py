@@ -24,6 +24,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from report import record
+
 from drivers.video import (
     Fault,
     FrameAnalyzer,
@@ -77,7 +79,15 @@ def bench_checks(runs: int) -> None:
         i += 1
 
     print("frame checks, 1920×1080 BGR")
-    _row("full set (black, frozen, focus, exposure)", _time(one, runs), FRAME_CHECKS_TARGET_MS)
+    stats = _time(one, runs)
+    _row("full set (black, frozen, focus, exposure)", stats, FRAME_CHECKS_TARGET_MS)
+    record(
+        "frames.full_set.median",
+        stats[0] / 1000,
+        "s",
+        target=FRAME_CHECKS_TARGET_MS / 1000,
+        title="Frame analysis 1920×1080, full check set, median",
+    )
     ref = r.render(-25.0, -15.0, 3.0)
     live = r.render(-24.9, -15.0, 3.0)  # 0.1° off: a realistic recall
     print("preset verification, 1920×1080 BGR")

@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import serial
+from report import record
 
 from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
@@ -186,6 +187,34 @@ def main() -> None:
     for name, values, limit in rows:
         med, p99 = statistics.median(values), percentile(values, 0.99)
         verdicts.append(med / limit <= TARGET_RATIO)
+        if not name.startswith("inquiry, raw"):
+            record(
+                f"visca.{name}.median",
+                med,
+                "s",
+                limit=limit,
+                target_ratio=1.05,
+                title=f"VISCA {name}, driver, median",
+                series="visca",
+            )
+            record(
+                f"visca.{name}.p99",
+                p99,
+                "s",
+                limit=limit,
+                target_ratio=1.10,
+                title=f"VISCA {name}, driver, p99",
+                series="visca",
+            )
+        else:
+            record(
+                f"visca.{name}.median",
+                med,
+                "s",
+                limit=limit,
+                title=f"VISCA {name} (the simulator's floor), median",
+                series="visca",
+            )
         print(
             f"{name:<22}{len(values):>5}{med * 1e3:>11.2f}{p99 * 1e3:>9.2f}{limit * 1e3:>10.2f}"
             f"{med / limit:>14.3f}{p99 / limit:>11.3f}"
