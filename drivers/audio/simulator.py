@@ -26,6 +26,12 @@ monitor into a second null sink keeps the room rendering in short blocks, and su
 resuming the room sink once at start restarts its clock so it leaves the initial 2 s block
 at once: the first microphone block then arrives in 30–60 ms.
 
+**Shared server** (the demo province: 31 rooms on 2 cores): :class:`SharedAudioServer`
+runs one bare PulseAudio; each room's ``RoomAudioSimulator(server=..., prefix="r07_")``
+builds the same topology inside it under its own names (``r07_room``, ``r07_room_mic`` …)
+and its ALSA aliases keep the names ``Room Speaker`` / ``Room Mic``, so each agent sees a
+room of its own; ``stop()`` unloads that room's modules and leaves the server running.
+
 All methods block briefly (a ``pactl`` call is ~5–10 ms; start ~0.1 s); async callers use
 ``asyncio.to_thread`` — except ``start()``: call it from a long-lived thread (the main one),
 because the server is tied to the thread that started it (see ``start``). ``python -m drivers.audio.simulator`` runs one in the foreground.
@@ -86,7 +92,11 @@ class RoomAudioSimulator:
         room_noise_dbfs: float | None = ROOM_NOISE_DBFS,
         base_dir: str | Path | None = None,
         start_timeout_s: float = START_TIMEOUT_S,
+        server: str | None = None,
+        prefix: str = "",
     ) -> None:
+        if prefix and not prefix.replace("_", "").isalnum():
+            raise ValueError(f"prefix must be letters, digits and '_', got {prefix!r}")
         self.speaker_name = speaker_name
         self.mic_name = mic_name
         self.room_noise_dbfs = room_noise_dbfs
@@ -99,6 +109,10 @@ class RoomAudioSimulator:
         self._tones: dict[int, _Tone] = {}
         self._serial = 0
         self._saved_env: dict[str, str | None] | None = None
+        self._shared_server = server  # "unix:/…/native" of a SharedAudioServer, or None
+        self._prefix = prefix
+        self._modules: list[int] = []  # shared mode: this room's modules, unloaded at stop
+        self._attached = False
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -108,10 +122,14 @@ class RoomAudioSimulator:
 
     @property
     def running(self) -> bool:
+        if self._shared_server is not None:
+            return self._attached
         return self._proc is not None and self._proc.poll() is None
 
     @property
     def server(self) -> str:
+        if self._shared_server is not None:
+            return self._shared_server
         return f"unix:{self._require_dir() / 'native'}"
 
     @property
@@ -133,22 +151,28 @@ class RoomAudioSimulator:
         """
         if self.running:
             return
-        pulseaudio = need_binary("pulseaudio")
+        if self._shared_server is None:
+            pulseaudio = need_binary("pulseaudio")
         self._pactl = need_binary("pactl")
         need_alsa_pulse_plugin()
         self.dir = Path(tempfile.mkdtemp(prefix="room-audio-", dir=self._base_dir))
         (self.dir / "home").mkdir()
-        script = self.dir / "room.pa"
-        script.write_text(self._server_script(), encoding="utf-8")
         self.alsa_config.write_text(
             alsa_pulse_config(
                 [
-                    AlsaPulseAlias(self.speaker_name, "room_speaker", "output", self.server),
-                    AlsaPulseAlias(self.mic_name, "room_mic", "input", self.server),
+                    AlsaPulseAlias(
+                        self.speaker_name, self._n("room_speaker"), "output", self.server
+                    ),
+                    AlsaPulseAlias(self.mic_name, self._n("room_mic"), "input", self.server),
                 ]
             ),
             encoding="utf-8",
         )
+        if self._shared_server is not None:
+            self._attach()
+            return
+        script = self.dir / "room.pa"
+        script.write_text(self._server_script(), encoding="utf-8")
         env = dict(
             os.environ,
             HOME=str(self.dir / "home"),
@@ -179,8 +203,15 @@ class RoomAudioSimulator:
         log.info("room audio simulator up: pid %s, %s", self.pid, self.server)
 
     def stop(self) -> None:
-        """Deactivate, stop the server (by PID, ours only) and remove its directory."""
+        """Deactivate, stop the server (by PID, ours only) and remove its directory; in
+        shared mode, unload this room's modules and leave the server to its owner."""
         self.deactivate()
+        if self._attached:
+            for index in reversed(self._tones_and_modules()):
+                with contextlib.suppress(DeviceUnavailableError, DeviceTimeoutError):
+                    self._run("unload-module", str(index))
+            self._attached = False
+            self._modules.clear()
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -231,11 +262,11 @@ class RoomAudioSimulator:
 
     def set_microphone_silent(self, silent: bool = True) -> None:
         """Fault: the microphone delivers digital silence (muted, unplugged capsule)."""
-        self._run("set-source-mute", "room_mic", "1" if silent else "0")
+        self._run("set-source-mute", self._n("room_mic"), "1" if silent else "0")
 
     def set_microphone_gain(self, gain_db: float) -> None:
         """Microphone gain relative to unity (``CLIPPING_GAIN_DB`` makes the test tone clip)."""
-        self._run("set-source-volume", "room_mic", str(_pa_volume(gain_db)))
+        self._run("set-source-volume", self._n("room_mic"), str(_pa_volume(gain_db)))
 
     def set_microphone_clipping(self, clipping: bool = True) -> None:
         """Fault: gain so high that the test tone clips."""
@@ -243,7 +274,7 @@ class RoomAudioSimulator:
 
     def set_speaker_heard(self, heard: bool) -> None:
         """Fault (``heard=False``): the speaker plays but nothing reaches the room (amp off)."""
-        self._run("set-sink-mute", "room_speaker", "0" if heard else "1")
+        self._run("set-sink-mute", self._n("room_speaker"), "0" if heard else "1")
 
     def set_room_noise(self, level_dbfs: float | None) -> None:
         """Change the hum's peak level at the microphone, or remove it (None)."""
@@ -277,18 +308,33 @@ class RoomAudioSimulator:
 
     # -- internals -----------------------------------------------------------------------
 
+    def _n(self, name: str) -> str:
+        """A sink/source/module name of this room (prefixed on a shared server)."""
+        return f"{self._prefix}{name}"
+
+    def _room_modules(self) -> list[tuple[str, str]]:
+        """(module, arguments) that build this room (the topology in the module docstring)."""
+        rate = f"rate={SAMPLE_RATE_HZ} channels=1"
+        room, speaker, mic, keep = (
+            self._n("room"), self._n("room_speaker"), self._n("room_mic"), self._n("room_keepalive"),
+        )  # fmt: skip
+        return [
+            ("module-null-sink", f"sink_name={room} {rate}"),
+            ("module-remap-sink", f"sink_name={speaker} master={room} {rate}"),
+            ("module-remap-source", f"source_name={mic} master={room}.monitor {rate}"),
+            ("module-null-sink", f"sink_name={keep} {rate}"),
+            (
+                "module-loopback",
+                f"source={room}.monitor sink={keep} latency_msec={KEEPALIVE_LATENCY_MS}",
+            ),
+        ]
+
     def _server_script(self) -> str:
         sock = self._require_dir() / "native"
-        rate = f"rate={SAMPLE_RATE_HZ} channels=1"
         return "\n".join(
             [
                 f"load-module module-native-protocol-unix auth-anonymous=1 socket={sock}",
-                f"load-module module-null-sink sink_name=room {rate}",
-                f"load-module module-remap-sink sink_name=room_speaker master=room {rate}",
-                f"load-module module-remap-source source_name=room_mic master=room.monitor {rate}",
-                f"load-module module-null-sink sink_name=room_keepalive {rate}",
-                "load-module module-loopback source=room.monitor sink=room_keepalive "
-                f"latency_msec={KEEPALIVE_LATENCY_MS}",
+                *(f"load-module {module} {args}" for module, args in self._room_modules()),
                 # Restart the room's clock so it leaves its initial 2 s block now (see above).
                 "suspend-sink room 1",
                 "suspend-sink room 0",
@@ -297,6 +343,25 @@ class RoomAudioSimulator:
                 "",
             ]
         )
+
+    def _attach(self) -> None:
+        """Shared mode: build this room inside the running server (module by module)."""
+        self._attached = True
+        try:
+            for module, args in self._room_modules():
+                self._modules.append(int(self._run("load-module", module, *args.split()).strip()))
+            self._run("suspend-sink", self._n("room"), "1")
+            self._run("suspend-sink", self._n("room"), "0")
+            if self.room_noise_dbfs is not None:
+                self._noise_module = self._load_sine(ROOM_NOISE_HZ, self.room_noise_dbfs)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("room audio %r built in the shared server %s", self._prefix, self.server)
+
+    def _tones_and_modules(self) -> list[int]:
+        tones = [*self._tones.values(), *([self._noise_module] if self._noise_module else [])]
+        return [*self._modules, *(i for tone in tones for i in (tone.remap, tone.sine))]
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self._start_timeout_s
@@ -307,7 +372,7 @@ class RoomAudioSimulator:
                 )
             with contextlib.suppress(DeviceUnavailableError):
                 sinks = self._run("list", "short", "sinks")
-                if "room_speaker" in sinks:
+                if self._n("room_speaker") in sinks:
                     return
             if time.monotonic() > deadline:
                 raise DeviceTimeoutError(
@@ -321,10 +386,10 @@ class RoomAudioSimulator:
         # module-sine has no volume argument and starts at once, so it plays through its own
         # remap sink whose volume is set first: the room never hears it at the wrong level.
         self._serial += 1
-        name = f"tone{self._serial}"
+        name = self._n(f"tone{self._serial}")
         remap = int(
             self._run(
-                "load-module", "module-remap-sink", f"sink_name={name}", "master=room",
+                "load-module", "module-remap-sink", f"sink_name={name}", f"master={self._n('room')}",
                 f"rate={SAMPLE_RATE_HZ}", "channels=1",
             ).strip()
         )  # fmt: skip
@@ -372,6 +437,100 @@ class RoomAudioSimulator:
             text = (self._require_dir() / "server.log").read_text(errors="replace").strip()
             return text[-500:] or "no log output"
         return "no log"
+
+
+class SharedAudioServer:
+    """One bare PulseAudio server for many simulated rooms (the demo province).
+
+    Started by the orchestrator (its own thread keeps it: PR_SET_PDEATHSIG as above); each
+    room process builds its room inside it with ``RoomAudioSimulator(server=…, prefix=…)``.
+    """
+
+    def __init__(
+        self, *, base_dir: str | Path | None = None, start_timeout_s: float = START_TIMEOUT_S
+    ) -> None:
+        self._base_dir = base_dir
+        self._start_timeout_s = start_timeout_s
+        self.dir: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def server(self) -> str:
+        if self.dir is None:
+            raise DeviceUnavailableError(SIM_ID, "the shared sound server is not started")
+        return f"unix:{self.dir / 'native'}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> str:
+        """Start the server; return its address (``unix:…/native``)."""
+        pulseaudio = need_binary("pulseaudio")
+        pactl = need_binary("pactl")
+        self.dir = Path(tempfile.mkdtemp(prefix="shared-audio-", dir=self._base_dir))
+        (self.dir / "home").mkdir()
+        script = self.dir / "server.pa"
+        script.write_text(
+            "load-module module-native-protocol-unix auth-anonymous=1 "
+            f"socket={self.dir / 'native'}\n",
+            encoding="utf-8",
+        )
+        env = dict(
+            os.environ,
+            HOME=str(self.dir / "home"),
+            PULSE_RUNTIME_PATH=str(self.dir / "run"),
+            PULSE_STATE_PATH=str(self.dir / "state"),
+        )
+        setpriv = shutil.which("setpriv")
+        lifeline = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
+        args = [*lifeline,
+            pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
+            "--realtime=no", "--high-priority=no", "--use-pid-file=no",
+            "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),
+        ]  # fmt: skip
+        with (self.dir / "server.log").open("wb") as errlog:
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                args, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
+            )
+        deadline = time.monotonic() + self._start_timeout_s
+        while True:
+            if self._proc.poll() is not None:
+                log_text = (self.dir / "server.log").read_text(errors="replace")[-500:]
+                self.stop()
+                raise DeviceUnavailableError(
+                    SIM_ID, f"pulseaudio exited at start: {log_text}", operation="start"
+                )
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [pactl, "-s", self.server, "info"],
+                capture_output=True,
+                timeout=PACTL_TIMEOUT_S,
+                check=False,
+                env=dict(os.environ, LC_ALL="C"),
+            )
+            if done.returncode == 0:
+                return self.server
+            if time.monotonic() > deadline:
+                self.stop()
+                raise DeviceTimeoutError(
+                    SIM_ID,
+                    f"pulseaudio not ready after {self._start_timeout_s:.1f} s",
+                    operation="start",
+                )
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(STOP_TIMEOUT_S)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
 
 
 def _pa_volume(gain_db: float) -> int:
