@@ -29,6 +29,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "display",
     "demo",
     "hub_accounts",
+    "hub_fleet",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
