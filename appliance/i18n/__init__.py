@@ -29,6 +29,8 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "display",
     "demo",
     "link",
+    "hub_accounts",
+    "hub_fleet",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
