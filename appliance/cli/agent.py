@@ -3,6 +3,7 @@
 appliance agent [--config F]                       the real room
 appliance agent --simulate [--rooms-dir D]         the same agent on simulated hardware
                  [--no-display]                    … without the simulated screen (Xvfb) and TV
+appliance agent enrol --hub URL --token T          enrol the room at the hub (agent_enrol.py)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 
 import typer
 
+from appliance.cli.agent_enrol import enrol
 from appliance.i18n import t
 from drivers.errors import ConfigError
 
@@ -20,8 +22,12 @@ app = typer.Typer(
 )
 
 
+app.command("enrol")(enrol)
+
+
 @app.callback()
 def agent(
+    ctx: typer.Context,
     config: str | None = typer.Option(
         None,
         "--config",
@@ -50,6 +56,8 @@ def agent(
     lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
+    if ctx.invoked_subcommand is not None:
+        return
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
