@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import (
     CommandRejectedError,
@@ -83,7 +84,7 @@ def camera(
     address: int = typer.Option(1, "--address", "-a", min=1, max=7, help="Camera address 1–7."),
     model: str = typer.Option("auto", "--model", "-m", help="Model profile, or auto (ask it)."),
     baud: int | None = typer.Option(None, "--baud", help="Serial speed (default 9600)."),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Common options; the command follows them."""
     ctx.obj = CameraOptions(port=port, address=address, model=model, baud=baud, lang=lang)
@@ -122,6 +123,8 @@ def move(
     if direction not in DIRECTIONS:
         detail = f"{direction!r} ({', '.join(DIRECTIONS)})"
         _fail(ctx.obj, t("camera.error.invalid", ctx.obj.lang, detail=detail))
+    if not duration >= 0:  # -1 (or nan) would drive to the mechanical end stop
+        _fail(ctx.obj, t("camera.error.duration", ctx.obj.lang, duration=duration))
     _run(ctx.obj, lambda session: drive(session, direction, speed, duration))
 
 
@@ -185,6 +188,8 @@ class Session:
     opts: CameraOptions
     camera: ViscaCamera
     chain_count: int | None
+    # What this command set going ("pan-tilt", "zoom"): a Ctrl-C stops exactly these.
+    motion: set[str] = field(default_factory=set)
 
     def say(self, key: str, **params: object) -> None:
         typer.echo(t(key, self.opts.lang, **params))
@@ -236,6 +241,7 @@ async def drive(session: Session, direction: str, speed: int | None, duration: f
     pan_dir, tilt_dir = DIRECTIONS[direction]
     speed = speed if speed is not None else max(1, cam.profile.max_pan_speed // 2)
     tilt_speed = min(speed, cam.profile.max_tilt_speed)
+    session.motion.add("pan-tilt")  # before sending: a Ctrl-C during the send stops it too
     await cam.move(PanDir[pan_dir], TiltDir[tilt_dir], speed, tilt_speed)
     where = t(f"camera.dir.{direction}", session.opts.lang)
     session.say("camera.move.started", address=session.opts.address, direction=where, speed=speed)
@@ -258,6 +264,7 @@ async def go_to(
 ) -> None:
     cam = session.camera
     started = time.monotonic()
+    session.motion.add("pan-tilt")
     if degrees:
         await cam.goto_degrees(pan, tilt, speed)
     else:
@@ -274,6 +281,8 @@ async def go_to(
 
 async def zoom_lens(session: Session, action: str, target: int | None, speed: int | None) -> None:
     cam = session.camera
+    if action != "stop":
+        session.motion.add("zoom")
     if action == "to" and target is not None:
         await cam.zoom_to(target)
         zoom_pos = await cam.zoom_position()
@@ -293,6 +302,7 @@ async def use_preset(session: Session, action: str, number: int) -> None:
         await cam.preset_store(number)
         session.say("camera.preset.stored", n=number)
     elif action == "recall":
+        session.motion.add("pan-tilt")
         await cam.preset_recall(number)
         session.say("camera.preset.recalled", n=number, seconds=time.monotonic() - started)
     else:
@@ -310,7 +320,8 @@ def run_operation(opts: CameraOptions, operation: Callable[[Session], Awaitable[
     except CliError as exc:
         typer.echo(t("camera.error.prefix", opts.lang, message=str(exc)), err=True)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # asyncio.run cancelled the operation first (see _session)
+        typer.echo(t("camera.interrupted", opts.lang), err=True)
         return EXIT_INTERRUPTED
     return 0
 
@@ -352,11 +363,40 @@ async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable
             version = await probe.version()
             profile = profile_from_version(version.vendor, version.model)
         cam = ViscaCamera(port, opts.address, profile, f"camera {opts.address}")
-        await operation(Session(opts, cam, count))
+        session = Session(opts, cam, count)
+        try:
+            await operation(session)
+        except asyncio.CancelledError:  # Ctrl-C: stop what this command started, then exit
+            await _stop_started_motion(session)
+            raise
     except (DeviceError, ValueError) as exc:
         raise CliError(_explain(opts, exc)) from None
     finally:
         await port.close()
+
+
+async def _stop_started_motion(session: Session) -> None:
+    """Ctrl-C arrived while the camera was set moving: stop it and say so on stderr."""
+    opts = session.opts
+    if not session.motion:
+        return
+    try:
+        if "pan-tilt" in session.motion:
+            await session.camera.stop()
+        if "zoom" in session.motion:
+            await session.camera.zoom("stop")
+    except DeviceError as exc:
+        typer.echo(
+            t(
+                "camera.interrupted.not_stopped",
+                opts.lang,
+                error=_explain(opts, exc),
+                port=opts.port,
+            ),
+            err=True,
+        )
+        return
+    typer.echo(t("camera.interrupted.stopped", opts.lang, address=opts.address), err=True)
 
 
 def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:

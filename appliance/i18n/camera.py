@@ -81,6 +81,18 @@ register(
             "vi": "Camera tiếp tục quay tới giới hạn; để dừng: appliance camera --port {port} stop",
             "en": "The camera keeps moving to its limit; to stop it: appliance camera --port {port} stop",
         },
+        "camera.interrupted": {
+            "vi": "Đã ngắt lệnh (Ctrl-C)",
+            "en": "Interrupted (Ctrl-C)",
+        },
+        "camera.interrupted.stopped": {
+            "vi": "Ctrl-C: đã dừng camera {address}",
+            "en": "Ctrl-C: camera {address} stopped",
+        },
+        "camera.interrupted.not_stopped": {
+            "vi": "Ctrl-C: KHÔNG dừng được camera ({error}); hãy chạy: appliance camera --port {port} stop",
+            "en": "Ctrl-C: could NOT stop the camera ({error}); run: appliance camera --port {port} stop",
+        },
         "camera.stop.done": {"vi": "Đã dừng camera {address}", "en": "Camera {address} stopped"},
         "camera.goto.done": {
             "vi": "Camera {address} đã đến pan {pan_deg:+.1f}°, tilt {tilt_deg:+.1f}° ({seconds:.1f} giây)",
@@ -135,6 +147,10 @@ register(
         "camera.error.invalid": {
             "vi": "giá trị không hợp lệ: {detail}",
             "en": "invalid value: {detail}",
+        },
+        "camera.error.duration": {
+            "vi": "thời gian quay phải ≥ 0 giây (0 = quay tiếp), không phải {duration:g}",
+            "en": "the move duration must be ≥ 0 seconds (0 = keep moving), not {duration:g}",
         },
         "camera.error.port_spec": {
             "vi": "cổng không hợp lệ: {detail}",

@@ -230,3 +230,44 @@ def test_sim_command_runs_in_the_foreground_and_stops_on_sigterm(tmp_path: Path)
     assert sim.returncode == 0, err
     assert "Đã dừng mô phỏng camera" in out
     assert not os.path.lexists(link)  # the pty link goes with the simulator
+
+
+@pytest.mark.parametrize("duration", ["-1", "nan"])
+def test_negative_move_duration_is_refused(
+    chain: SimulatorThread[PtySimulator], duration: str
+) -> None:
+    code, out, err = cli(chain, "move", "right", "--duration", duration)
+    assert "thời gian quay phải ≥ 0 giây" in one_line_error(code, err)
+    assert "đang quay" not in out
+    assert not chain.sim.camera(1).state.moving
+    assert chain.sim.camera(1).state.pan == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("vi", "Ctrl-C: đã dừng camera 1"), ("en", "Ctrl-C: camera 1 stopped")]
+)
+def test_ctrl_c_during_a_move_stops_the_camera_and_says_so(
+    chain: SimulatorThread[PtySimulator], lang: str, expected: str
+) -> None:
+    command = [sys.executable, "-m", "appliance", "camera", "--port", chain.sim.path]
+    command += ["--lang", lang, "move", "right", "--speed", "2", "--duration", "60"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert proc.stdout is not None
+        started = proc.stdout.readline()  # printed once the camera acknowledged the drive
+        assert "speed 2" in started or "tốc độ 2" in started, started
+        assert chain.sim.camera(1).state.moving
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert expected in err
+    state = chain.sim.camera(1).state
+    assert not state.moving
+    assert state.pan > 0
