@@ -12,6 +12,7 @@ import logging
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import ConfigError
 
@@ -47,7 +48,7 @@ def agent(
         "--display/--no-display",
         help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
     ),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
     root = logging.getLogger()

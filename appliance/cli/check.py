@@ -35,6 +35,7 @@ from appliance.agent.checks.report import (
     results_table,
     summary_line,
 )
+from appliance.cli.options import lang_option
 from appliance.i18n import normalize_lang, t
 from drivers.errors import ApplianceError, ConfigError
 
@@ -66,7 +67,7 @@ def check(
         None, "--only", help="Categories, comma-separated: camera,video,audio,display,system,hub."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON (no live view)."),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
     standalone: bool = typer.Option(
         False, "--standalone", help="Run in this process on the devices (agent stopped)."
     ),
@@ -103,7 +104,7 @@ def reference(
     camera: str = typer.Argument(..., help="Camera id (e.g. cam1)."),
     preset: str = typer.Argument(..., help="Preset number or name."),
     config: str | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
-    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+    lang: str | None = lang_option(None),
 ) -> None:
     """Recall PRESET on CAMERA and store the picture as its reference (through the agent
     when it runs)."""

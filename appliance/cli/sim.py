@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def visca(
     preset_offset: str | None = typer.Option(
         None, "--preset-offset", help="Fault: recalls land PAN,TILT units away."
     ),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Serve simulated cameras until Ctrl-C / SIGTERM."""
     from drivers.visca.simulator import create_simulator
