@@ -58,6 +58,9 @@ def agent(
         if simulate:
             from appliance.agent.simulate import run_simulated
 
+            if listen is not None:
+                _warn_if_exposed(listen, lang)
+
             asyncio.run(
                 run_simulated(
                     rooms_dir=rooms_dir,
@@ -72,6 +75,7 @@ def agent(
             from appliance.config import config_path, load_config
 
             cfg = load_config(config_path(config))
+            _warn_if_exposed(cfg.api.listen, lang)
             asyncio.run(run_agent(cfg))
     except ConfigError as exc:
         typer.echo(t("agent.config.error", lang, error=str(exc)), err=True)
@@ -80,3 +84,17 @@ def agent(
         typer.echo(t("agent.start.failed", lang, error=str(exc)), err=True)
         raise typer.Exit(1) from None
     typer.echo(t("agent.stopped", lang), err=True)
+
+
+def _warn_if_exposed(listen: str, lang: str) -> None:
+    """The control API moves cameras: say so loudly when it is reachable off this host."""
+    import ipaddress
+
+    from appliance.config import parse_listen
+
+    try:
+        host, _ = parse_listen(listen)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--listen") from None
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        typer.secho(t("agent.listen.exposed", lang, listen=listen), err=True, fg="red", bold=True)
