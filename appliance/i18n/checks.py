@@ -497,6 +497,22 @@ register(
             "vi": "Lượt kiểm tra chưa xong sau {seconds} giây",
             "en": "The check did not finish within {seconds} s",
         },
+        "checks.cli.interrupted.standalone": {
+            "vi": "Ctrl-C: đã hủy lượt kiểm tra; camera đã dừng và thiết bị đã được đóng",
+            "en": "Ctrl-C: check cancelled; the cameras are stopped and the devices closed",
+        },
+        "checks.cli.interrupted.unanswered": {
+            "vi": "Ctrl-C: đã dừng trước khi dịch vụ trả lời; nếu dịch vụ đã bắt đầu lượt kiểm tra thì lượt đó vẫn chạy đến hết. Xem: {url}",
+            "en": "Ctrl-C: stopped before the service answered; if it had started a check run, that run goes on to its end. See: {url}",
+        },
+        "checks.cli.interrupted.cancelled": {
+            "vi": "Ctrl-C: dịch vụ đã hủy lượt kiểm tra {run_id}; camera được đưa về vị trí cũ",
+            "en": "Ctrl-C: the service cancelled check run {run_id}; the cameras go back to where they were",
+        },
+        "checks.cli.interrupted.continues": {
+            "vi": "Ctrl-C: lệnh đã thoát nhưng lượt kiểm tra {run_id} VẪN CHẠY trong dịch vụ (phiên bản này không hủy được từ xa): camera còn di chuyển đến khi xong rồi tự về vị trí cũ. Kết quả: {url}",
+            "en": "Ctrl-C: this command stopped but check run {run_id} GOES ON in the service (this version cannot cancel it remotely): the cameras keep moving until it ends, then go back. Result: {url}",
+        },
         "checks.cli.reference.saved": {
             "vi": "Đã lưu ảnh mẫu cho vị trí {preset} của camera {camera}: {path}",
             "en": "Stored the reference of preset {preset} of camera {camera}: {path}",
