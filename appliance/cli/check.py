@@ -34,8 +34,7 @@ from appliance.agent.checks.report import (
     EXIT_NOT_RUN,
     exit_code,
     progress_view,
-    results_table,
-    summary_line,
+    run_view,
 )
 from appliance.cli.options import lang_option
 from appliance.i18n import normalize_lang, t
@@ -114,8 +113,7 @@ def check(
     if as_json:
         typer.echo(json.dumps(run, ensure_ascii=False, indent=2))
     else:
-        console.print(results_table(run, language))
-        console.print(summary_line(run, language))
+        console.print(run_view(run, language, width=console.width))
     raise typer.Exit(exit_code(run.get("overall")))
 
 

@@ -452,6 +452,10 @@ register(
             "vi": "Kết quả và cách khắc phục",
             "en": "Finding and what to do",
         },
+        "checks.cli.fixes.title": {
+            "vi": "Cần khắc phục ({count} mục):",
+            "en": "To fix ({count} items):",
+        },
         "checks.cli.summary.overall": {"vi": "Kết quả chung: ", "en": "Overall: "},
         "checks.cli.summary.counts": {
             "vi": "{total} mục: {fail} lỗi, {warn} cảnh báo, {skip} bỏ qua",
