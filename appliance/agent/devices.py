@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import InvalidRequestError, PresetNameTakenError
 from appliance.config import CameraConfig
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import DeviceState
@@ -212,6 +213,21 @@ class ViscaLink:
         await self.supervisor.stop()
 
 
+def preset_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a preset, or None. It is a path segment of
+    ``/presets/{preset}/recall`` and a word on the command line: no '/', no control
+    characters, not blank, not a number (a number recalls by number)."""
+    if not name.strip():
+        return "a preset name must not be blank"
+    if name.strip().isdigit():
+        return "a preset name must not be a number"
+    if "/" in name:
+        return f"a preset name must not contain '/' (it could never be recalled): {name!r}"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        return f"a preset name must not contain control characters: {name!r}"
+    return None
+
+
 class PresetNames:
     """Preset names per camera: config first, then names stored through the API."""
 
@@ -374,13 +390,19 @@ class CameraHandle:
         return await self._call("focus_inquiry", lambda c: c.focus_position())
 
     async def preset_store(self, number: int, name: str | None) -> None:
-        if name is not None and name.strip().isdigit():
-            raise InvalidRequestError(
-                self.id, "a preset name must not be a number", operation="preset_store"
-            )
+        """Store the camera's position as preset ``number``, optionally named. The name
+        is checked before the camera is touched: bad input changes nothing."""
+        if name is not None:
+            name = name.strip()
+            problem = preset_name_problem(name)
+            if problem is not None:
+                raise InvalidRequestError(self.id, problem, operation="preset_store")
+            taken = self._names.names(self.id).get(name)
+            if taken is not None and taken != number:
+                raise PresetNameTakenError(self.id, name, taken)
         await self._call("preset_store", lambda c: c.preset_store(number))
         if name is not None:
-            self._names.set(self.id, name.strip(), number)
+            self._names.set(self.id, name, number)
 
     async def preset_recall(self, ref: str) -> tuple[int, str | None, float]:
         """Recall by number or name; wait until the head stops; (number, name, seconds)."""

@@ -91,6 +91,16 @@ register(
             "vi": "Thiết bị {device} trả lời sai giao thức ({operation}): {detail}",
             "en": "Device {device} answered outside the protocol ({operation}): {detail}",
         },
+        "agent.preset.reference_removed": {
+            "vi": "Đã xoá ảnh mẫu cũ của vị trí {preset} (khung hình đã đổi); lưu ảnh mẫu mới: "
+            "appliance check reference {camera} {preset}",
+            "en": "The old reference picture of preset {preset} was removed (the view changed); "
+            "store a new one: appliance check reference {camera} {preset}",
+        },
+        "agent.error.conflict": {
+            "vi": "Xung đột ở thiết bị {device} ({operation}): {detail}",
+            "en": "Conflict on device {device} ({operation}): {detail}",
+        },
         "agent.error.not_found": {
             "vi": "Không có thiết bị {device} ({operation})",
             "en": "No such device {device} ({operation})",

@@ -135,8 +135,8 @@ register(
             "en": "Preset {preset} of camera {device} does not show the reference view (similarity {score} < {threshold})",
         },
         "checks.camera.preset.hint": {
-            "vi": f"Gọi vị trí {{preset}} của camera {{device}}, chỉnh lại hướng và độ zoom rồi lưu lại vị trí đặt sẵn (và ảnh mẫu nếu khung hình mới là đúng), {_AGAIN_VI}",
-            "en": f"Recall preset {{preset}} of camera {{device}}, aim and zoom it again and store the preset (and the reference if the new view is right), {_AGAIN_EN}",
+            "vi": f"Gọi vị trí {{preset}} của camera {{device}}, chỉnh lại hướng và độ zoom rồi lưu lại vị trí đặt sẵn; nếu khung hình mới mới là đúng, lưu ảnh mẫu mới: appliance check reference {{device}} {{preset}}, {_AGAIN_VI}",
+            "en": f"Recall preset {{preset}} of camera {{device}}, aim and zoom it again and store the preset; if the new view is the right one, store a new reference: appliance check reference {{device}} {{preset}}, {_AGAIN_EN}",
         },
         # -- camera video ------------------------------------------------------------------
         "checks.video.signal.ok": {

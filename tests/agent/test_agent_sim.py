@@ -147,6 +147,39 @@ def test_presets_store_and_recall_by_name_and_number(
     assert "phat-bieu" in names  # survives a restart
 
 
+def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    with _client(agent) as c:
+        assert c.post("/cameras/cam1/presets", json={"number": 5, "name": "ban-chu-toa"}).is_success
+        before = c.get("/cameras/cam1/presets").json()
+        taken = c.post("/cameras/cam1/presets", json={"number": 6, "name": "ban-chu-toa"})
+        assert taken.status_code == 409, taken.text
+        assert taken.json()["error"] == "conflict"
+        assert "'ban-chu-toa' already names preset 5" in taken.json()["message"]
+        for bad in ("   ", "a/b", "bell\x07", "two\nlines", "zero\u200bwidth"):
+            r = c.post("/cameras/cam1/presets", json={"number": 6, "name": bad})
+            assert r.status_code == 422, (bad, r.text)
+            assert r.json()["error"] == "invalid_input"
+        assert c.get("/cameras/cam1/presets").json() == before  # nothing was taken over
+
+        stored = c.post("/cameras/cam1/presets/ban-chu-toa/reference")
+        assert stored.status_code == 201, stored.text
+        image = Path(stored.json()["image"])
+        assert image.is_file()
+        again = c.post(
+            "/cameras/cam1/presets",
+            json={"number": 5, "name": "ban-chu-toa"},
+            headers={"Accept-Language": "en"},
+        )
+        assert again.status_code == 201, again.text
+        assert again.json()["reference_removed"] is True
+        assert "appliance check reference cam1 ban-chu-toa" in again.json()["hint"]
+        assert not image.exists()  # the next check asks for a new one instead of failing
+        third = c.post("/cameras/cam1/presets", json={"number": 5, "name": "ban-chu-toa"})
+        assert (third.json()["reference_removed"], third.json()["hint"]) == (False, None)
+
+
 def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
     with _client(agent) as c:
         r = c.get("/cameras/nope/position")

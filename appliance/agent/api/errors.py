@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from appliance.agent.errors import (
     CheckEngineUnavailableError,
     InvalidRequestError,
+    PresetNameTakenError,
     UnknownCheckRunError,
     UnknownDeviceError,
 )
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (UnknownDeviceError, 404, "not_found"),
     (InvalidRequestError, 422, "invalid_input"),
+    (PresetNameTakenError, 409, "conflict"),
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),

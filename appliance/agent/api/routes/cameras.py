@@ -4,14 +4,17 @@ reference pictures for the readiness check), snapshot."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from appliance.agent.api.deps import ServiceDep
+from appliance.agent.api.errors import request_lang
 from appliance.agent.api.models import (
     CameraOut,
     DriveIn,
+    ErrorOut,
     FocusIn,
     FocusOut,
     PositionIn,
@@ -19,6 +22,7 @@ from appliance.agent.api.models import (
     PowerIn,
     PowerOut,
     PresetOut,
+    PresetStoredOut,
     PresetStoreIn,
     RecallOut,
     ReferenceOut,
@@ -27,10 +31,12 @@ from appliance.agent.api.models import (
 )
 from appliance.agent.devices import CameraHandle
 from appliance.agent.errors import InvalidRequestError
+from appliance.i18n import t
 
 if TYPE_CHECKING:
     from drivers.visca.camera import Position
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
@@ -136,12 +142,36 @@ async def camera_presets_list(camera_id: str, service: ServiceDep) -> list[Prese
     return [PresetOut(number=n, name=name) for n, name in service.camera(camera_id).presets()]
 
 
-@router.post("/{camera_id}/presets", status_code=201, name="camera_preset_store")
+@router.post(
+    "/{camera_id}/presets",
+    status_code=201,
+    name="camera_preset_store",
+    responses={409: {"model": ErrorOut, "description": "the name names another preset"}},
+)
 async def camera_preset_store(
-    camera_id: str, body: PresetStoreIn, service: ServiceDep
-) -> PresetOut:
-    await service.camera(camera_id).preset_store(body.number, body.name)
-    return PresetOut(number=body.number, name=body.name)
+    camera_id: str, body: PresetStoreIn, service: ServiceDep, request: Request
+) -> PresetStoredOut:
+    """Store the camera's position as a preset. A reference picture of the old view of
+    this number is removed: the next check would compare the new view with it and fail."""
+    from appliance.agent.checks.items.camera import reference_store
+
+    cam = service.camera(camera_id)
+    await cam.preset_store(body.number, body.name)
+    name = dict(cam.presets()).get(body.number)
+    try:
+        removed = await reference_store(service.config).delete(cam.id, body.number)
+    except OSError as exc:  # the camera stored it: say so, and what is left to do
+        log.warning("%s: old reference of preset %d not removed: %s", cam.id, body.number, exc)
+        removed = False
+    hint = None
+    if removed:
+        hint = t(
+            "agent.preset.reference_removed",
+            request_lang(request),
+            camera=cam.id,
+            preset=name or body.number,
+        )
+    return PresetStoredOut(number=body.number, name=name, reference_removed=removed, hint=hint)
 
 
 @router.post(
