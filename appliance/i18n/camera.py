@@ -181,6 +181,18 @@ register(
             "vi": "Lỗi giả lập đang bật: {faults}",
             "en": "Injected faults: {faults}",
         },
+        "camera.sim.unplugged": {
+            "vi": "Đã rút cáp (mô phỏng): camera không còn trên cổng",
+            "en": "Cable pulled (simulated): the cameras are gone from the port",
+        },
+        "camera.sim.replugged": {
+            "vi": "Đã cắm lại cáp (mô phỏng)",
+            "en": "Cable plugged back (simulated)",
+        },
+        "camera.sim.unplug_pty": {
+            "vi": "--unplug-after/--replug-after chỉ dùng với --port pty",
+            "en": "--unplug-after/--replug-after work with --port pty only",
+        },
         "camera.sim.stopped": {"vi": "Đã dừng mô phỏng camera", "en": "Camera simulator stopped"},
         "camera.sim.error": {
             "vi": "Không khởi động được mô phỏng camera: {error}",

@@ -271,3 +271,53 @@ def test_ctrl_c_during_a_move_stops_the_camera_and_says_so(
     state = chain.sim.camera(1).state
     assert not state.moving
     assert state.pan > 0
+
+
+def _position_through_cli(link: Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "appliance", "camera", "--port", str(link), "position"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+
+
+def test_sim_unplug_and_replug_switches(tmp_path: Path) -> None:
+    """The README's promise: the simulated cable can be pulled and plugged back, by a
+    signal (for a running agent) or a timer."""
+    link = tmp_path / "cam"
+    argv = [sys.executable, "-m", "appliance", "sim", "visca", "--link", str(link), "--lang", "en"]
+    sim = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert sim.stdout is not None
+        assert sim.stdout.readline().strip() == str(link)
+        assert "Simulating 1" in sim.stdout.readline()
+        sim.send_signal(signal.SIGUSR1)
+        assert sim.stdout.readline().startswith("Cable pulled (simulated)")
+        pulled = _position_through_cli(link)
+        assert pulled.returncode == 1, pulled.stdout
+        sim.send_signal(signal.SIGUSR2)
+        assert sim.stdout.readline().startswith("Cable plugged back (simulated)")
+        back = _position_through_cli(link)
+        assert back.returncode == 0, back.stderr
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=10)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(5)
+    assert sim.returncode == 0
+    timed = [*argv, "--unplug-after", "0", "--replug-after", "0.1"]
+    sim = subprocess.Popen(timed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sim.stdout is not None
+        lines = [sim.stdout.readline() for _ in range(4)]
+        assert lines[2].startswith("Cable pulled"), lines
+        assert lines[3].startswith("Cable plugged back"), lines
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=10)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(5)
+    refused = CliRunner().invoke(app, ["sim", "visca", "--port", "tcp:0", "--unplug-after", "1"])
+    assert refused.exit_code == 1
+    assert "--unplug-after/--replug-after chỉ dùng với --port pty" in refused.stderr
