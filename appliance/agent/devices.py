@@ -23,9 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from appliance.agent.errors import InvalidRequestError, PresetNameTakenError
+from appliance.agent.errors import (
+    CameraInStandbyError,
+    InvalidRequestError,
+    PresetNameTakenError,
+)
 from appliance.config import CameraConfig
-from drivers.errors import DeviceUnavailableError
+from drivers.errors import CommandRejectedError, DeviceError, DeviceUnavailableError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
@@ -45,6 +49,7 @@ DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives non
 # One connect attempt of a link: open + AddressSet + IF_Clear + a version inquiry per
 # camera (drivers/visca/supervisor.py); a silent camera costs 3 × 0.5 s of it.
 CONNECT_TIMEOUT_S: Final = 3.0
+NOT_EXECUTABLE: Final = 0x41  # VISCA "command not executable" (standby, menu, busy)
 HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death is noticed
 # VISCA.md §1.1 headers: 8x = controller → camera x (88 = broadcast), (8+x)0 = camera x → us.
 _FIRST_CAMERA_HEADER: Final = 0x81
@@ -432,6 +437,14 @@ class CameraHandle:
             )
         return names[ref]
 
+    async def _in_standby(self) -> bool:
+        from drivers.visca.messages import PowerState
+
+        try:
+            return await self._driver("power_inquiry").power_state() == PowerState.STANDBY
+        except DeviceError:
+            return False
+
     def _driver(self, operation: str) -> ViscaCamera:
         port = self.link.port(self.id, operation)
         if self._camera is None or self._camera_port is not port:
@@ -447,6 +460,11 @@ class CameraHandle:
             result = await fn(self._driver(operation))
         except ValueError as exc:
             raise InvalidRequestError(self.id, str(exc), operation=operation) from None
+        except CommandRejectedError as exc:
+            # 41 "not executable now" covers standby, an open menu and busy: name standby.
+            if exc.code == NOT_EXECUTABLE and operation != "power" and await self._in_standby():
+                raise CameraInStandbyError(self.id, operation) from None
+            raise
         finally:
             self._observe(self.id, operation, time.perf_counter() - start)
         self.link.answered(self.config.address)

@@ -60,6 +60,7 @@ DIRECTIONS: Final = {
 DEFAULT_MOVE_DURATION_S: Final = 1.0
 EXIT_ERROR: Final = 1
 EXIT_INTERRUPTED: Final = 130
+NOT_EXECUTABLE: Final = 0x41  # VISCA error "command not executable" (standby, menu, busy)
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,22 @@ async def show_position(session: Session) -> None:
     session.say(
         "camera.position", pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg
     )
+    profile = session.camera.profile
+    (pan_low, pan_high), (tilt_low, tilt_high) = profile.pan_range, profile.tilt_range
+    if not (pan_low <= pos.pan <= pan_high and tilt_low <= pos.tilt <= tilt_high):
+        # A position no camera of this model can have: the profile is the wrong one.
+        typer.echo(
+            t(
+                "camera.warn.out_of_range",
+                session.opts.lang,
+                profile=profile.name,
+                pan=pos.pan,
+                tilt=pos.tilt,
+                pan_range=f"{pan_low}…{pan_high}",
+                tilt_range=f"{tilt_low}…{tilt_high}",
+            ),
+            err=True,
+        )
     zoom_pos = await session.camera.zoom_position()
     session.say("camera.zoom.position", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
 
@@ -362,6 +379,8 @@ async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable
             probe = ViscaCamera(port, opts.address, profile_for("generic"), port_name)
             version = await probe.version()
             profile = profile_from_version(version.vendor, version.model)
+        else:
+            await _warn_if_other_model(opts, ViscaCamera(port, opts.address, profile, port_name))
         cam = ViscaCamera(port, opts.address, profile, f"camera {opts.address}")
         session = Session(opts, cam, count)
         try:
@@ -369,10 +388,50 @@ async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable
         except asyncio.CancelledError:  # Ctrl-C: stop what this command started, then exit
             await _stop_started_motion(session)
             raise
+        except CommandRejectedError as exc:
+            if exc.code == NOT_EXECUTABLE and await _in_standby(cam):
+                raise CliError(
+                    t("camera.error.standby", lang, address=opts.address, port=port_name)
+                ) from None
+            raise
     except (DeviceError, ValueError) as exc:
         raise CliError(_explain(opts, exc)) from None
     finally:
         await port.close()
+
+
+async def _warn_if_other_model(opts: CameraOptions, cam: ViscaCamera) -> None:
+    """``--model X`` on a camera that says it is Y: ranges, speeds and degrees would be
+    X's, so positions read wrong and moves fail in ways that look like a cable fault."""
+    from drivers.visca.models import GENERIC, profile_from_version
+
+    try:
+        version = await cam.version()
+    except DeviceError:  # the command itself will say what is wrong with the line
+        return
+    found = profile_from_version(version.vendor, version.model)
+    if found is not GENERIC and found.name != cam.profile.name:
+        typer.echo(
+            t(
+                "camera.warn.other_model",
+                opts.lang,
+                given=cam.profile.name,
+                found=found.name,
+                vendor=f"{version.vendor:04X}",
+                model=f"{version.model:04X}",
+            ),
+            err=True,
+        )
+
+
+async def _in_standby(cam: ViscaCamera) -> bool:
+    """After "not executable now" (41): is the reason that the camera is off?"""
+    from drivers.visca.messages import PowerState
+
+    try:
+        return await cam.power_state() == PowerState.STANDBY
+    except DeviceError:
+        return False
 
 
 async def _stop_started_motion(session: Session) -> None:

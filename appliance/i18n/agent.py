@@ -97,6 +97,12 @@ register(
             "en": "The old reference picture of preset {preset} was removed (the view changed); "
             "store a new one: appliance check reference {camera} {preset}",
         },
+        "agent.error.camera_standby": {
+            "vi": "Camera {device} đang ở chế độ chờ (tắt) nên không thực hiện {operation}: "
+            'hãy bật camera trước (PUT /api/v1/cameras/{device}/power {{"on": true}})',
+            "en": "Camera {device} is in standby (off), so it did not do {operation}: "
+            'switch it on first (PUT /api/v1/cameras/{device}/power {{"on": true}})',
+        },
         "agent.error.conflict": {
             "vi": "Xung đột ở thiết bị {device} ({operation}): {detail}",
             "en": "Conflict on device {device} ({operation}): {detail}",

@@ -148,6 +148,26 @@ register(
             "vi": "giá trị không hợp lệ: {detail}",
             "en": "invalid value: {detail}",
         },
+        "camera.error.standby": {
+            "vi": "camera {address} đang ở chế độ chờ (tắt): hãy bật camera trước — "
+            "appliance camera --port {port} --address {address} power on",
+            "en": "camera {address} is in standby (off): switch it on first — "
+            "appliance camera --port {port} --address {address} power on",
+        },
+        "camera.warn.other_model": {
+            "vi": "Cảnh báo: đã chọn --model {given} nhưng camera báo là {found} (mã hãng "
+            "{vendor}, mã model {model}); vị trí và giới hạn có thể sai — dùng --model auto",
+            "en": "Warning: --model {given} was given but the camera says it is {found} "
+            "(vendor {vendor}, model {model}); positions and limits may be wrong — use "
+            "--model auto",
+        },
+        "camera.warn.out_of_range": {
+            "vi": "Cảnh báo: vị trí pan {pan}, tilt {tilt} nằm ngoài giới hạn của model "
+            "{profile} (pan {pan_range}, tilt {tilt_range}): có thể chọn sai model — dùng "
+            "--model auto",
+            "en": "Warning: pan {pan}, tilt {tilt} is outside the range of model {profile} "
+            "(pan {pan_range}, tilt {tilt_range}): probably the wrong model — use --model auto",
+        },
         "camera.error.duration": {
             "vi": "thời gian quay phải ≥ 0 giây (0 = quay tiếp), không phải {duration:g}",
             "en": "the move duration must be ≥ 0 seconds (0 = keep moving), not {duration:g}",

@@ -180,6 +180,28 @@ def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
         assert (third.json()["reference_removed"], third.json()["hint"]) == (False, None)
 
 
+def _wait_power(sim: SimRoomThread, address: int, on: bool) -> None:
+    deadline = time.monotonic() + 10
+    while sim.call(lambda: sim.hardware.visca.state(address).power) != on:
+        assert time.monotonic() < deadline, f"camera {address} power never {on}"
+        time.sleep(0.02)
+
+
+def test_a_command_to_a_camera_in_standby_says_so(agent: AgentProcess, sim: SimRoomThread) -> None:
+    with _client(agent) as c:
+        assert c.put("/cameras/cam2/power", json={"on": False}).status_code == 200
+        _wait_power(sim, 2, on=False)
+        try:
+            r = c.post("/cameras/cam2/drive", json={"pan": "left"})
+            assert r.status_code == 409, r.text
+            assert r.json()["error"] == "camera_standby"
+            assert "Camera cam2 đang ở chế độ chờ (tắt)" in r.json()["message"]
+            assert '/api/v1/cameras/cam2/power {"on": true}' in r.json()["message"]
+        finally:
+            assert c.put("/cameras/cam2/power", json={"on": True}).status_code == 200
+            _wait_power(sim, 2, on=True)
+
+
 def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
     with _client(agent) as c:
         r = c.get("/cameras/nope/position")

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -321,3 +322,34 @@ def test_sim_unplug_and_replug_switches(tmp_path: Path) -> None:
     refused = CliRunner().invoke(app, ["sim", "visca", "--port", "tcp:0", "--unplug-after", "1"])
     assert refused.exit_code == 1
     assert "--unplug-after/--replug-after chỉ dùng với --port pty" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "camera 1 đang ở chế độ chờ (tắt): hãy bật camera trước"),
+     ("en", "camera 1 is in standby (off): switch it on first")],
+)  # fmt: skip
+def test_a_camera_in_standby_is_named_as_such(
+    chain: SimulatorThread[PtySimulator], lang: str, expected: str
+) -> None:
+    assert cli(chain, "power", "off")[0] == 0
+    deadline = time.monotonic() + 5
+    while chain.sim.camera(1).state.power:  # the power transition ends
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    code, _, err = cli(chain, "move", "right", lang=lang)
+    message = one_line_error(code, err)
+    assert expected in message
+    assert f"appliance camera --port {chain.sim.path} --address 1 power on" in message
+    assert not chain.sim.camera(1).state.moving
+
+
+def test_a_wrong_model_profile_is_warned_about(chain: SimulatorThread[PtySimulator]) -> None:
+    assert cli(chain, "goto", "5000", "0")[0] == 0  # fine for the SRG-300H it is
+    code, out, err = cli(chain, "--model", "evi-d70", "position", lang="en")
+    assert code == 0, err
+    assert "Position: pan" in out
+    assert "--model evi-d70 was given but the camera says it is srg-300h" in err
+    assert "pan 5000, tilt 0 is outside the range of model evi-d70 (pan -2267…2267" in err
+    code, _, err = cli(chain, "position")  # --model auto: the right profile, no warning
+    assert (code, err) == (0, "")

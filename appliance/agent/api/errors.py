@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from appliance.agent.errors import (
+    CameraInStandbyError,
     CheckEngineUnavailableError,
     InvalidRequestError,
     PresetNameTakenError,
@@ -45,6 +46,7 @@ _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),
+    (CameraInStandbyError, 409, "camera_standby"),
     (CommandRejectedError, 409, "command_rejected"),
     (NotSupportedError, 409, "not_supported"),
     (ProtocolError, 502, "protocol_error"),
