@@ -18,7 +18,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from drivers.errors import ConfigError
 from drivers.visca.transport_serial import SUPPORTED_BAUDS  # the bauds VISCA cameras offer
@@ -46,13 +54,15 @@ class CameraConfig(_Model):
     """One VISCA camera: a serial ``port`` (daisy chains share it) or a network ``url``."""
 
     id: _Id
-    port: str | None = None
-    url: str | None = None
-    baud: int = 9600
-    address: int = Field(default=1, ge=1, le=MAX_CHAIN_ADDRESS)
+    # Strict types: TOML has real integers and booleans, so "9600" or true is a typo to
+    # report (lax mode turned baud = true into "bad baud 1"); an empty path is no port.
+    port: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1)
+    baud: StrictInt = 9600
+    address: StrictInt = Field(default=1, ge=1, le=MAX_CHAIN_ADDRESS)
     model: str = "generic"
     video: str | None = None  # RTSP/HTTP URL, file or /dev/videoN of this camera's picture
-    presets: dict[str, int] = Field(default_factory=dict)  # name → preset number
+    presets: dict[str, StrictInt] = Field(default_factory=dict)  # name → preset number
 
     @field_validator("baud")
     @classmethod
@@ -89,7 +99,7 @@ class DisplayConfig(_Model):
     id: _Id
     x_display: str = ":0"
     output: str | None = None  # RandR output name (e.g. HDMI-1); None = the whole screen
-    cec: bool = False
+    cec: StrictBool = False  # "off" would be read as False by lax pydantic: refuse it
 
 
 class ApiConfig(_Model):
@@ -150,7 +160,8 @@ def load_config(path: str | Path) -> AgentConfig:
     """Read and validate ``path``; raise :class:`ConfigError` naming file and key."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows editors (Notepad) save a BOM that TOML itself does not allow.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError("file not found", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -208,20 +219,29 @@ def _describe(err: dict[str, Any]) -> str:
         return "missing required key"
     if kind == "string_pattern_mismatch":
         return f"must be letters, digits, '-', '_' or '.', got {err.get('input')!r}"
+    got = err.get("input")
+    if kind == "int_type":  # strict: TOML quotes and booleans are not numbers
+        return f"must be a whole number without quotes, got {type(got).__name__} {got!r}"
+    if kind == "bool_type":
+        return f"must be true or false (without quotes), got {type(got).__name__} {got!r}"
+    if kind == "string_too_short":
+        return "must not be empty"
     msg = str(err.get("msg", "invalid value"))
     msg = msg.removeprefix("Value error, ")
     if kind.endswith(("_type", "_parsing")) or kind in {"model_type", "list_type", "dict_type"}:
-        got = err.get("input")
         return f"wrong type: {msg.lower()}, got {type(got).__name__} {got!r}"
     return msg
 
 
 def _one_line(exc: ValidationError, source: str) -> ConfigError:
+    """Every problem, on one line: a misspelt ``[rooom]`` comes with the ``room`` it hides,
+    so the technician fixes the file in one go (no "(+1 more)" to guess)."""
     errors = exc.errors()
     first = errors[0]
     message = _describe(dict(first))
-    if len(errors) > 1:
-        message += f" (+{len(errors) - 1} more)"
+    others = [f"{_dotted(tuple(err['loc']))}: {_describe(dict(err))}" for err in errors[1:]]
+    if others:
+        message += "; also " + "; ".join(others)
     return ConfigError(message, path=source, key=_dotted(tuple(first["loc"])))
 
 

@@ -17,14 +17,19 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import (
+    CameraInStandbyError,
+    InvalidRequestError,
+    PresetNameTakenError,
+)
 from appliance.config import CameraConfig
-from drivers.errors import DeviceUnavailableError
+from drivers.errors import CommandRejectedError, DeviceError, DeviceUnavailableError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
@@ -44,6 +49,7 @@ DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives non
 # One connect attempt of a link: open + AddressSet + IF_Clear + a version inquiry per
 # camera (drivers/visca/supervisor.py); a silent camera costs 3 × 0.5 s of it.
 CONNECT_TIMEOUT_S: Final = 3.0
+NOT_EXECUTABLE: Final = 0x41  # VISCA "command not executable" (standby, menu, busy)
 HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death is noticed
 # VISCA.md §1.1 headers: 8x = controller → camera x (88 = broadcast), (8+x)0 = camera x → us.
 _FIRST_CAMERA_HEADER: Final = 0x81
@@ -212,6 +218,21 @@ class ViscaLink:
         await self.supervisor.stop()
 
 
+def preset_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a preset, or None. It is a path segment of
+    ``/presets/{preset}/recall`` and a word on the command line: no '/', no control
+    characters, not blank, not a number (a number recalls by number)."""
+    if not name.strip():
+        return "a preset name must not be blank"
+    if name.strip().isdigit():
+        return "a preset name must not be a number"
+    if "/" in name:
+        return f"a preset name must not contain '/' (it could never be recalled): {name!r}"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        return f"a preset name must not contain control characters: {name!r}"
+    return None
+
+
 class PresetNames:
     """Preset names per camera: config first, then names stored through the API."""
 
@@ -374,13 +395,19 @@ class CameraHandle:
         return await self._call("focus_inquiry", lambda c: c.focus_position())
 
     async def preset_store(self, number: int, name: str | None) -> None:
-        if name is not None and name.strip().isdigit():
-            raise InvalidRequestError(
-                self.id, "a preset name must not be a number", operation="preset_store"
-            )
+        """Store the camera's position as preset ``number``, optionally named. The name
+        is checked before the camera is touched: bad input changes nothing."""
+        if name is not None:
+            name = name.strip()
+            problem = preset_name_problem(name)
+            if problem is not None:
+                raise InvalidRequestError(self.id, problem, operation="preset_store")
+            taken = self._names.names(self.id).get(name)
+            if taken is not None and taken != number:
+                raise PresetNameTakenError(self.id, name, taken)
         await self._call("preset_store", lambda c: c.preset_store(number))
         if name is not None:
-            self._names.set(self.id, name.strip(), number)
+            self._names.set(self.id, name, number)
 
     async def preset_recall(self, ref: str) -> tuple[int, str | None, float]:
         """Recall by number or name; wait until the head stops; (number, name, seconds)."""
@@ -410,6 +437,14 @@ class CameraHandle:
             )
         return names[ref]
 
+    async def _in_standby(self) -> bool:
+        from drivers.visca.messages import PowerState
+
+        try:
+            return await self._driver("power_inquiry").power_state() == PowerState.STANDBY
+        except DeviceError:
+            return False
+
     def _driver(self, operation: str) -> ViscaCamera:
         port = self.link.port(self.id, operation)
         if self._camera is None or self._camera_port is not port:
@@ -425,6 +460,11 @@ class CameraHandle:
             result = await fn(self._driver(operation))
         except ValueError as exc:
             raise InvalidRequestError(self.id, str(exc), operation=operation) from None
+        except CommandRejectedError as exc:
+            # 41 "not executable now" covers standby, an open menu and busy: name standby.
+            if exc.code == NOT_EXECUTABLE and operation != "power" and await self._in_standby():
+                raise CameraInStandbyError(self.id, operation) from None
+            raise
         finally:
             self._observe(self.id, operation, time.perf_counter() - start)
         self.link.answered(self.config.address)

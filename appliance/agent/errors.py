@@ -2,6 +2,9 @@
 
 DeviceError
  ├── UnknownDeviceError              no configured device with that id      → 404
+ ├── PresetNameTakenError            the name already names another preset  → 409
+ ├── CommandRejectedError
+ │    └── CameraInStandbyError         refused because the camera is off      → 409
  └── DeviceUnavailableError
       ├── CheckEngineUnavailableError  the readiness-check engine is not there → 503
       └── CheckRunCancelledError       the run was cancelled (the agent stops)  → 503
@@ -10,11 +13,44 @@ UnknownCheckRunError (ApplianceError)  no check run with that id             →
 
 from __future__ import annotations
 
-from drivers.errors import ApplianceError, DeviceError, DeviceUnavailableError
+from drivers.errors import (
+    ApplianceError,
+    CommandRejectedError,
+    DeviceError,
+    DeviceUnavailableError,
+)
 
 
 class UnknownDeviceError(DeviceError):
     """No device with this id is configured in this room."""
+
+
+class PresetNameTakenError(DeviceError):
+    """Storing a preset under a name that already names another preset of the camera:
+    taking it over silently would make the old name recall a different view."""
+
+    def __init__(self, device_id: str, name: str, number: int) -> None:
+        self.name = name
+        self.number = number
+        super().__init__(
+            device_id,
+            f"the name {name!r} already names preset {number}; choose another name, or "
+            f"store preset {number} again under a new name first",
+            operation="preset_store",
+        )
+
+
+class CameraInStandbyError(CommandRejectedError):
+    """The camera refused a command (VISCA 41) because it is in standby: say that, not
+    the generic "not executable now (standby, menu open, or busy)"."""
+
+    def __init__(self, device_id: str, operation: str) -> None:
+        super().__init__(
+            device_id,
+            "the camera is in standby: switch it on first",
+            code=0x41,
+            operation=operation,
+        )
 
 
 class CheckEngineUnavailableError(DeviceUnavailableError):

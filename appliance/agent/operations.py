@@ -10,6 +10,7 @@ kinds (``link/commands.py``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable
@@ -29,6 +30,7 @@ from appliance.agent.api.models import (
     PositionOut,
     PowerOut,
     PresetOut,
+    PresetStoredOut,
     RecallOut,
     StatusOut,
     ZoomOut,
@@ -38,6 +40,7 @@ from appliance.agent.errors import (
     InvalidRequestError,
     UnknownCheckRunError,
 )
+from appliance.i18n import t
 from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     from appliance.agent.service import AgentService, CheckRunner
     from drivers.audio.signals import LevelReading
     from drivers.visca.camera import FocusAction, Position, ZoomAction
+
+log = logging.getLogger(__name__)
 
 # The hub's "rooms on" shows this on every display once it is on (DESIGN.md: "room ready").
 ROOM_READY_SHOW: Literal["slate"] = "slate"
@@ -172,10 +177,26 @@ def camera_presets(service: AgentService, camera: str) -> list[PresetOut]:
 
 
 async def camera_preset_store(
-    service: AgentService, camera: str, number: int, name: str | None
-) -> PresetOut:
-    await service.camera(camera).preset_store(number, name)
-    return PresetOut(number=number, name=name)
+    service: AgentService, camera: str, number: int, name: str | None, *, lang: str = "vi"
+) -> PresetStoredOut:
+    """Store the camera's position as a preset. A reference picture of the old view of
+    this number is removed: the next check would compare the new view with it and fail."""
+    from appliance.agent.checks.items.camera import reference_store
+
+    cam = service.camera(camera)
+    await cam.preset_store(number, name)
+    stored_name = dict(cam.presets()).get(number)
+    try:
+        removed = await reference_store(service.config).delete(cam.id, number)
+    except OSError as exc:  # the camera stored it: say so, and what is left to do
+        log.warning("%s: old reference of preset %d not removed: %s", cam.id, number, exc)
+        removed = False
+    hint = None
+    if removed:
+        hint = t(
+            "agent.preset.reference_removed", lang, camera=cam.id, preset=stored_name or number
+        )
+    return PresetStoredOut(number=number, name=stored_name, reference_removed=removed, hint=hint)
 
 
 async def camera_preset_recall(service: AgentService, camera: str, preset: str) -> RecallOut:

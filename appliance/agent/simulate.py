@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
@@ -31,12 +32,13 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from appliance.i18n import t
 from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
+    from appliance.config import AgentConfig
     from drivers.audio.simulator import RoomAudioSimulator
     from drivers.display.cec_simulator import CecClientSimulator
     from drivers.display.simulator import DisplaySimulator
@@ -61,6 +63,7 @@ SIM_PRESETS: Final = {"cam1": {"chu-toa": 1, "toan-canh": 2}, "cam2": {"dai-bieu
 _UNUSED_X_FROM: Final = 900  # without Xvfb: an X display number nobody serves
 _NOTIFY_VARIABLES: Final = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
 _STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+LOCK_NAME: Final = ".simulate.lock"  # held (flock) by the --simulate that owns the room dir
 
 
 class SimulatedHardware:
@@ -231,6 +234,26 @@ def _without_notify_socket() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _say_how_to_reach(config: AgentConfig, lang: str) -> None:
+    """Once the API answers: its /api/v1 base, the token file and a request that works."""
+    from appliance.agent.api import API_PREFIX, OPENAPI_URL
+    from appliance.config import parse_listen
+
+    host, port = parse_listen(config.api.listen)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 - connect here
+    origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    log.warning(
+        "%s",
+        t(
+            "agent.simulate.ready",
+            lang,
+            base=origin + API_PREFIX,
+            openapi=origin + OPENAPI_URL,
+            token_file=str(config.token_file),
+        ),
+    )
+
+
 def free_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -247,12 +270,50 @@ async def run_simulated(
     display: bool = True,
 ) -> None:
     """Start the simulated room, write its config, run the agent on it until SIGTERM."""
+    from appliance.config import parse_config
+
+    # The id becomes a directory name: check it before anything is written (a
+    # "../../etc" would otherwise put a config outside the rooms directory first).
+    parse_config({"room": {"id": room_id, "name": room_id}}, source="--room-id")
+    temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
+    directory = Path(rooms_dir or temp or ".") / room_id
+    try:
+        lock = _lock_room(directory, lang)
+    except BaseException:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+        raise
+    with lock:
+        await _run_locked(directory, temp, room_id, listen, lang, display)
+
+
+def _lock_room(directory: Path, lang: str) -> contextlib.closing[Any]:
+    """Own ``directory`` for this process: a second ``--simulate`` on it would overwrite
+    the first one's config and delete its fault socket. flock ends with the process."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = (directory / LOCK_NAME).open("a+", encoding="ascii")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "?"
+        handle.close()
+        raise RuntimeError(
+            t("agent.simulate.locked", lang, directory=str(directory), pid=owner)
+        ) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return contextlib.closing(handle)
+
+
+async def _run_locked(
+    directory: Path, temp: str | None, room_id: str, listen: str | None, lang: str, display: bool
+) -> None:
     from appliance.agent.server import run_agent
     from appliance.agent.sim_control import SOCKET_NAME, SimControl
     from appliance.config import load_config
 
-    temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
-    directory = Path(rooms_dir or temp or ".") / room_id
     hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
     audio = None
     control = None
@@ -273,8 +334,9 @@ async def run_simulated(
         os.environ.update(hardware.agent_env())  # this process is the agent
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
+        config = load_config(path)
         if not stop.is_set():
-            await run_agent(load_config(path), stop=stop)
+            await run_agent(config, stop=stop, on_ready=lambda _: _say_how_to_reach(config, lang))
     finally:
         for sig in _STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -14,6 +14,7 @@ import logging
 import typer
 
 from appliance.cli.agent_enrol import enrol
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import ConfigError
 
@@ -53,7 +54,7 @@ def agent(
         "--display/--no-display",
         help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
     ),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
     if ctx.invoked_subcommand is not None:
@@ -64,6 +65,9 @@ def agent(
     try:
         if simulate:
             from appliance.agent.simulate import run_simulated
+
+            if listen is not None:
+                _warn_if_exposed(listen, lang)
 
             asyncio.run(
                 run_simulated(
@@ -79,6 +83,7 @@ def agent(
             from appliance.config import config_path, load_config
 
             cfg = load_config(config_path(config))
+            _warn_if_exposed(cfg.api.listen, lang)
             asyncio.run(run_agent(cfg))
     except ConfigError as exc:
         typer.echo(t("agent.config.error", lang, error=str(exc)), err=True)
@@ -87,3 +92,17 @@ def agent(
         typer.echo(t("agent.start.failed", lang, error=str(exc)), err=True)
         raise typer.Exit(1) from None
     typer.echo(t("agent.stopped", lang), err=True)
+
+
+def _warn_if_exposed(listen: str, lang: str) -> None:
+    """The control API moves cameras: say so loudly when it is reachable off this host."""
+    import ipaddress
+
+    from appliance.config import parse_listen
+
+    try:
+        host, _ = parse_listen(listen)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--listen") from None
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        typer.secho(t("agent.listen.exposed", lang, listen=listen), err=True, fg="red", bold=True)

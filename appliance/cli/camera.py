@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import (
     CommandRejectedError,
@@ -59,6 +60,7 @@ DIRECTIONS: Final = {
 DEFAULT_MOVE_DURATION_S: Final = 1.0
 EXIT_ERROR: Final = 1
 EXIT_INTERRUPTED: Final = 130
+NOT_EXECUTABLE: Final = 0x41  # VISCA error "command not executable" (standby, menu, busy)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def camera(
     address: int = typer.Option(1, "--address", "-a", min=1, max=7, help="Camera address 1–7."),
     model: str = typer.Option("auto", "--model", "-m", help="Model profile, or auto (ask it)."),
     baud: int | None = typer.Option(None, "--baud", help="Serial speed (default 9600)."),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Common options; the command follows them."""
     ctx.obj = CameraOptions(port=port, address=address, model=model, baud=baud, lang=lang)
@@ -122,6 +124,8 @@ def move(
     if direction not in DIRECTIONS:
         detail = f"{direction!r} ({', '.join(DIRECTIONS)})"
         _fail(ctx.obj, t("camera.error.invalid", ctx.obj.lang, detail=detail))
+    if not duration >= 0:  # -1 (or nan) would drive to the mechanical end stop
+        _fail(ctx.obj, t("camera.error.duration", ctx.obj.lang, duration=duration))
     _run(ctx.obj, lambda session: drive(session, direction, speed, duration))
 
 
@@ -185,6 +189,8 @@ class Session:
     opts: CameraOptions
     camera: ViscaCamera
     chain_count: int | None
+    # What this command set going ("pan-tilt", "zoom"): a Ctrl-C stops exactly these.
+    motion: set[str] = field(default_factory=set)
 
     def say(self, key: str, **params: object) -> None:
         typer.echo(t(key, self.opts.lang, **params))
@@ -218,6 +224,22 @@ async def show_position(session: Session) -> None:
     session.say(
         "camera.position", pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg
     )
+    profile = session.camera.profile
+    (pan_low, pan_high), (tilt_low, tilt_high) = profile.pan_range, profile.tilt_range
+    if not (pan_low <= pos.pan <= pan_high and tilt_low <= pos.tilt <= tilt_high):
+        # A position no camera of this model can have: the profile is the wrong one.
+        typer.echo(
+            t(
+                "camera.warn.out_of_range",
+                session.opts.lang,
+                profile=profile.name,
+                pan=pos.pan,
+                tilt=pos.tilt,
+                pan_range=f"{pan_low}…{pan_high}",
+                tilt_range=f"{tilt_low}…{tilt_high}",
+            ),
+            err=True,
+        )
     zoom_pos = await session.camera.zoom_position()
     session.say("camera.zoom.position", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
 
@@ -236,6 +258,7 @@ async def drive(session: Session, direction: str, speed: int | None, duration: f
     pan_dir, tilt_dir = DIRECTIONS[direction]
     speed = speed if speed is not None else max(1, cam.profile.max_pan_speed // 2)
     tilt_speed = min(speed, cam.profile.max_tilt_speed)
+    session.motion.add("pan-tilt")  # before sending: a Ctrl-C during the send stops it too
     await cam.move(PanDir[pan_dir], TiltDir[tilt_dir], speed, tilt_speed)
     where = t(f"camera.dir.{direction}", session.opts.lang)
     session.say("camera.move.started", address=session.opts.address, direction=where, speed=speed)
@@ -258,6 +281,7 @@ async def go_to(
 ) -> None:
     cam = session.camera
     started = time.monotonic()
+    session.motion.add("pan-tilt")
     if degrees:
         await cam.goto_degrees(pan, tilt, speed)
     else:
@@ -274,6 +298,8 @@ async def go_to(
 
 async def zoom_lens(session: Session, action: str, target: int | None, speed: int | None) -> None:
     cam = session.camera
+    if action != "stop":
+        session.motion.add("zoom")
     if action == "to" and target is not None:
         await cam.zoom_to(target)
         zoom_pos = await cam.zoom_position()
@@ -293,6 +319,7 @@ async def use_preset(session: Session, action: str, number: int) -> None:
         await cam.preset_store(number)
         session.say("camera.preset.stored", n=number)
     elif action == "recall":
+        session.motion.add("pan-tilt")
         await cam.preset_recall(number)
         session.say("camera.preset.recalled", n=number, seconds=time.monotonic() - started)
     else:
@@ -310,7 +337,8 @@ def run_operation(opts: CameraOptions, operation: Callable[[Session], Awaitable[
     except CliError as exc:
         typer.echo(t("camera.error.prefix", opts.lang, message=str(exc)), err=True)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # asyncio.run cancelled the operation first (see _session)
+        typer.echo(t("camera.interrupted", opts.lang), err=True)
         return EXIT_INTERRUPTED
     return 0
 
@@ -351,12 +379,83 @@ async def _session(opts: CameraOptions, operation: Callable[[Session], Awaitable
             probe = ViscaCamera(port, opts.address, profile_for("generic"), port_name)
             version = await probe.version()
             profile = profile_from_version(version.vendor, version.model)
+        else:
+            await _warn_if_other_model(opts, ViscaCamera(port, opts.address, profile, port_name))
         cam = ViscaCamera(port, opts.address, profile, f"camera {opts.address}")
-        await operation(Session(opts, cam, count))
+        session = Session(opts, cam, count)
+        try:
+            await operation(session)
+        except asyncio.CancelledError:  # Ctrl-C: stop what this command started, then exit
+            await _stop_started_motion(session)
+            raise
+        except CommandRejectedError as exc:
+            if exc.code == NOT_EXECUTABLE and await _in_standby(cam):
+                raise CliError(
+                    t("camera.error.standby", lang, address=opts.address, port=port_name)
+                ) from None
+            raise
     except (DeviceError, ValueError) as exc:
         raise CliError(_explain(opts, exc)) from None
     finally:
         await port.close()
+
+
+async def _warn_if_other_model(opts: CameraOptions, cam: ViscaCamera) -> None:
+    """``--model X`` on a camera that says it is Y: ranges, speeds and degrees would be
+    X's, so positions read wrong and moves fail in ways that look like a cable fault."""
+    from drivers.visca.models import GENERIC, profile_from_version
+
+    try:
+        version = await cam.version()
+    except DeviceError:  # the command itself will say what is wrong with the line
+        return
+    found = profile_from_version(version.vendor, version.model)
+    if found is not GENERIC and found.name != cam.profile.name:
+        typer.echo(
+            t(
+                "camera.warn.other_model",
+                opts.lang,
+                given=cam.profile.name,
+                found=found.name,
+                vendor=f"{version.vendor:04X}",
+                model=f"{version.model:04X}",
+            ),
+            err=True,
+        )
+
+
+async def _in_standby(cam: ViscaCamera) -> bool:
+    """After "not executable now" (41): is the reason that the camera is off?"""
+    from drivers.visca.messages import PowerState
+
+    try:
+        return await cam.power_state() == PowerState.STANDBY
+    except DeviceError:
+        return False
+
+
+async def _stop_started_motion(session: Session) -> None:
+    """Ctrl-C arrived while the camera was set moving: stop it and say so on stderr."""
+    opts = session.opts
+    if not session.motion:
+        return
+    try:
+        if "pan-tilt" in session.motion:
+            await session.camera.stop()
+        if "zoom" in session.motion:
+            await session.camera.zoom("stop")
+    except DeviceError as exc:
+        typer.echo(
+            t(
+                "camera.interrupted.not_stopped",
+                opts.lang,
+                error=_explain(opts, exc),
+                port=opts.port,
+            ),
+            err=True,
+        )
+        return
+    typer.echo(t("camera.interrupted.stopped", opts.lang, address=opts.address), err=True)
 
 
 def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:

@@ -18,7 +18,9 @@ Exit codes: 0 pass, 1 warn, 2 fail, 3 the check could not run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
@@ -32,14 +34,17 @@ from appliance.agent.checks.report import (
     EXIT_NOT_RUN,
     exit_code,
     progress_view,
-    results_table,
-    summary_line,
+    run_view,
 )
+from appliance.cli.options import lang_option
 from appliance.i18n import normalize_lang, t
 from drivers.errors import ApplianceError, ConfigError
 
 if TYPE_CHECKING:
+    from appliance.agent.service import AgentService
     from appliance.config import AgentConfig
+
+log = logging.getLogger(__name__)
 
 POLL_S: Final = 0.25  # progress refresh while a run goes on
 HTTP_TIMEOUT_S: Final = 10.0  # one control-API request
@@ -54,8 +59,16 @@ app = typer.Typer(help="Pre-meeting readiness check of this room.", invoke_witho
 _CONFIG_HELP = "Config file (default: $APPLIANCE_CONFIG or /etc/appliance/appliance.toml)."
 
 
+EXIT_INTERRUPTED: Final = 130  # Ctrl-C, as the shell reports a SIGINT death
+STOP_CAMERAS_TIMEOUT_S: Final = 5.0  # Ctrl-C in --standalone: stop each camera, bounded
+
+
 class _NotRun(Exception):
     """The check could not run; the message is for the technician."""
+
+
+class _Interrupted(Exception):
+    """Ctrl-C; the message says what became of the run and its cameras."""
 
 
 @app.callback()
@@ -66,7 +79,7 @@ def check(
         None, "--only", help="Categories, comma-separated: camera,video,audio,display,system,hub."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON (no live view)."),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
     standalone: bool = typer.Option(
         False, "--standalone", help="Run in this process on the devices (agent stopped)."
     ),
@@ -83,17 +96,24 @@ def check(
         cfg = _load(config, language)
         follow = _Follower(console, language, live=not as_json)
         if standalone:
-            run = asyncio.run(_standalone(cfg, categories, follow, timeout))
+            try:
+                run = asyncio.run(_standalone(cfg, categories, follow, timeout))
+            except KeyboardInterrupt:  # _standalone cancelled the run and stopped the cameras
+                raise _Interrupted(t("checks.cli.interrupted.standalone", language)) from None
         else:
             run = _through_agent(cfg, categories, follow, timeout, language)
-    except _NotRun as exc:
+    except (_NotRun, _Interrupted) as exc:
+        code = EXIT_NOT_RUN if isinstance(exc, _NotRun) else EXIT_INTERRUPTED
+        if as_json:  # a script reading stdout gets JSON in every case, never nothing
+            status = "not_run" if code == EXIT_NOT_RUN else "interrupted"
+            error = {"status": status, "exit_code": code, "error": str(exc)}
+            typer.echo(json.dumps(error, ensure_ascii=False, indent=2))
         typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_NOT_RUN) from None
+        raise typer.Exit(code) from None
     if as_json:
         typer.echo(json.dumps(run, ensure_ascii=False, indent=2))
     else:
-        console.print(results_table(run, language))
-        console.print(summary_line(run, language))
+        console.print(run_view(run, language, width=console.width))
     raise typer.Exit(exit_code(run.get("overall")))
 
 
@@ -103,7 +123,7 @@ def reference(
     camera: str = typer.Argument(..., help="Camera id (e.g. cam1)."),
     preset: str = typer.Argument(..., help="Preset number or name."),
     config: str | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
-    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+    lang: str | None = lang_option(None),
 ) -> None:
     """Recall PRESET on CAMERA and store the picture as its reference (through the agent
     when it runs)."""
@@ -140,7 +160,12 @@ def _through_agent(
     body = {"only": categories} if categories else {}
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=HTTP_TIMEOUT_S) as client:
-            started = client.post("/checks", json=body)
+            try:
+                started = client.post("/checks", json=body)
+            except KeyboardInterrupt:  # the service may have queued it: say where to look
+                raise _Interrupted(
+                    t("checks.cli.interrupted.unanswered", lang, url=f"{base}/checks")
+                ) from None
             _raise_for(started, lang, base)
             run_id = str(started.json()["run_id"])
 
@@ -150,11 +175,29 @@ def _through_agent(
                 data: Mapping[str, object] = answer.json()
                 return data
 
-            return follow.until_done(poll, timeout_s)
+            try:
+                return follow.until_done(poll, timeout_s)
+            except KeyboardInterrupt:
+                raise _Interrupted(_cancel_in_agent(client, run_id, lang, base)) from None
     except httpx.TransportError as exc:
         raise _NotRun(
             t("checks.cli.agent_down", lang, url=base, error=str(exc) or type(exc).__name__)
         ) from None
+
+
+def _cancel_in_agent(client: object, run_id: str, lang: str, base: str) -> str:
+    """Ctrl-C while the agent runs the check: ask it to cancel the run (its cleanup stops
+    and returns the cameras); an agent without that route goes on, and we say so."""
+    import httpx
+
+    assert isinstance(client, httpx.Client)  # noqa: S101 - typing aid
+    try:
+        answer = client.post(f"/checks/{run_id}/cancel")
+    except httpx.HTTPError:
+        answer = None
+    if answer is not None and answer.status_code < 300:
+        return t("checks.cli.interrupted.cancelled", lang, run_id=run_id)
+    return t("checks.cli.interrupted.continues", lang, run_id=run_id, url=f"{base}/checks/{run_id}")
 
 
 def _reference_through_agent(cfg: AgentConfig, camera: str, preset: str, lang: str) -> str | None:
@@ -240,17 +283,36 @@ async def _standalone(
             raise _NotRun(str(exc)) from None
         task = asyncio.create_task(engine.wait(run_id), name="check-wait")
         deadline = time.monotonic() + timeout_s
-        while not task.done():
-            follow.show(engine.progress(run_id).to_json())
-            if time.monotonic() > deadline:
-                raise _NotRun(t("checks.cli.timeout", follow.lang, seconds=f"{timeout_s:g}"))
-            await asyncio.wait({task}, timeout=POLL_S)
+        try:
+            while not task.done():
+                follow.show(engine.progress(run_id).to_json())
+                if time.monotonic() > deadline:
+                    raise _NotRun(t("checks.cli.timeout", follow.lang, seconds=f"{timeout_s:g}"))
+                await asyncio.wait({task}, timeout=POLL_S)
+        except asyncio.CancelledError:  # Ctrl-C (asyncio.run cancels us first)
+            follow.stop()
+            task.cancel()  # the waiter first: nobody is left to read its outcome
+            with contextlib.suppress(asyncio.CancelledError, ApplianceError):
+                await task
+            await engine.close()  # the run's cleanup puts the cameras back
+            await _stop_cameras(service)
+            raise
         follow.stop()
         return (await task).to_json()
     finally:
         follow.stop()
         await engine.close()
         await service.stop()
+
+
+async def _stop_cameras(service: AgentService) -> None:
+    """After a cancelled run: no camera keeps moving when the process ends."""
+    for cam in service.cameras.values():
+        try:
+            async with asyncio.timeout(STOP_CAMERAS_TIMEOUT_S):
+                await cam.stop()
+        except (ApplianceError, TimeoutError) as exc:
+            log.warning("Ctrl-C: could not stop camera %s: %s", cam.id, exc)
 
 
 async def _store_reference(cfg: AgentConfig, camera: str, preset: str, lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import ConfigError
 
@@ -18,7 +19,7 @@ def check(
         "-c",
         help="Config file (default: $APPLIANCE_CONFIG or /etc/appliance/appliance.toml).",
     ),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
 ) -> None:
     """Print OK and a summary, or the one-line error (exit 1)."""
     from appliance.config import config_path, load_config

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class DemoStep:
 def demo(
     ctx: typer.Context,
     short: bool = typer.Option(False, "--short", help="Shorter moves (for tests and CI)."),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    lang: str = lang_option(),
     keep: bool = typer.Option(
         False, "--keep", help="Leave the simulated room running until Ctrl-C (API URL, token)."
     ),
@@ -87,7 +88,7 @@ def demo(
 def camera_part(
     ctx: typer.Context,
     short: bool = typer.Option(False, "--short", help="Shorter moves (for tests and CI)."),
-    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+    lang: str | None = lang_option(None),
 ) -> None:
     """Part 1 only: two simulated cameras driven through the technician CLI."""
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
@@ -99,7 +100,7 @@ def camera_part(
 @app.command("room")
 def room_part(
     ctx: typer.Context,
-    lang: str | None = typer.Option(None, "--lang", help="vi (default) or en."),
+    lang: str | None = lang_option(None),
     keep: bool = typer.Option(
         False, "--keep", help="Leave the simulated room running until Ctrl-C (API URL, token)."
     ),

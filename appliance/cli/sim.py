@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from appliance.cli.options import lang_option
 from appliance.i18n import t
 
 if TYPE_CHECKING:
@@ -57,9 +58,24 @@ def visca(
     preset_offset: str | None = typer.Option(
         None, "--preset-offset", help="Fault: recalls land PAN,TILT units away."
     ),
-    lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    unplug_after: float | None = typer.Option(
+        None,
+        "--unplug-after",
+        min=0,
+        help="pty fault: pull the cable this many seconds after start (also: kill -USR1 PID).",
+    ),
+    replug_after: float | None = typer.Option(
+        None,
+        "--replug-after",
+        min=0,
+        help="pty fault: plug it back this many seconds after the unplug (also: kill -USR2 PID).",
+    ),
+    lang: str = lang_option(),
 ) -> None:
-    """Serve simulated cameras until Ctrl-C / SIGTERM."""
+    """Serve simulated cameras until Ctrl-C / SIGTERM.
+
+    On a pty, SIGUSR1 pulls the simulated cable (the driver's reads fail as with a pulled
+    USB adapter) and SIGUSR2 plugs it back, for training with a running agent."""
     from drivers.visca.simulator import create_simulator
 
     options: dict[str, Any] = {
@@ -69,6 +85,9 @@ def visca(
         "frame_s": None if frame_ms is None else frame_ms / 1000,
     }
     kind = port.split(":", 1)[0].strip().lower()
+    if kind != "pty" and (unplug_after is not None or replug_after is not None):
+        typer.echo(t("camera.sim.error", lang, error=t("camera.sim.unplug_pty", lang)), err=True)
+        raise typer.Exit(1)
     if kind == "pty":
         options["baud"] = baud or 9600
         options["link"] = link
@@ -112,8 +131,9 @@ def visca(
             if offset is not None:
                 sim.preset_lands_elsewhere(*offset, address=address)
 
+    cable = _Cable(sim, lang, unplug_after, replug_after) if kind == "pty" else None
     try:
-        asyncio.run(_serve(sim, apply_faults, faults, lang))
+        asyncio.run(_serve(sim, apply_faults, faults, lang, cable))
     except OSError as exc:  # port in use, no permission to bind
         typer.echo(t("camera.sim.error", lang, error=str(exc)), err=True)
         raise typer.Exit(1) from None
@@ -122,8 +142,46 @@ def visca(
     typer.echo(t("camera.sim.stopped", lang))
 
 
+class _Cable:
+    """The pty's simulated RS-232 cable: pulled and plugged back on a signal or a timer."""
+
+    def __init__(
+        self, sim: ViscaSimulator, lang: str, unplug_after: float | None, replug_after: float | None
+    ) -> None:
+        self.sim = sim
+        self.lang = lang
+        self.unplug_after = unplug_after
+        self.replug_after = replug_after
+
+    def unplug(self) -> None:
+        from drivers.visca.simulator import PtySimulator
+
+        if isinstance(self.sim, PtySimulator) and self.sim.plugged:
+            self.sim.unplug()
+            typer.echo(t("camera.sim.unplugged", self.lang))
+            if self.replug_after is not None:
+                asyncio.get_running_loop().call_later(self.replug_after, self.replug)
+
+    def replug(self) -> None:
+        from drivers.visca.simulator import PtySimulator
+
+        if isinstance(self.sim, PtySimulator) and not self.sim.plugged:
+            self.sim.replug()
+            typer.echo(t("camera.sim.replugged", self.lang))
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.add_signal_handler(signal.SIGUSR1, self.unplug)
+        loop.add_signal_handler(signal.SIGUSR2, self.replug)
+        if self.unplug_after is not None:
+            loop.call_later(self.unplug_after, self.unplug)
+
+
 async def _serve(
-    sim: ViscaSimulator, apply_faults: Callable[[], None], faults: list[str], lang: str
+    sim: ViscaSimulator,
+    apply_faults: Callable[[], None],
+    faults: list[str],
+    lang: str,
+    cable: _Cable | None = None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -132,6 +190,8 @@ async def _serve(
     await sim.start()
     try:
         apply_faults()
+        if cable is not None:  # before the first line: a script may signal at once
+            cable.install(loop)
         where = getattr(sim, "path", None) or sim.describe()
         typer.echo(where)
         typer.echo(
@@ -147,7 +207,7 @@ async def _serve(
             typer.echo(t("camera.sim.faults", lang, faults=", ".join(faults)))
         await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(sig)
         await sim.stop()

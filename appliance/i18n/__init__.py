@@ -31,6 +31,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "link",
     "hub_accounts",
     "hub_fleet",
+    "cli",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
@@ -53,6 +54,16 @@ def normalize_lang(lang: str | None) -> Lang:
     if not lang:
         return DEFAULT_LANG
     short = lang.strip().lower()[:2]
+    return "en" if short == "en" else "vi"
+
+
+def parse_lang(value: str) -> Lang:
+    """Strict form of :func:`normalize_lang` for a language someone typed (``--lang``):
+    ``vi``/``en`` with an optional region (``en-US``, ``vi_VN``); ValueError otherwise,
+    so ``--lang fr`` is refused instead of silently giving Vietnamese."""
+    short, sep, region = value.strip().lower().replace("_", "-").partition("-")
+    if short not in LANGS or (sep and not region.isalpha()):
+        raise ValueError(f"unsupported language {value!r} (vi or en)")
     return "en" if short == "en" else "vi"
 
 

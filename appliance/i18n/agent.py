@@ -32,6 +32,27 @@ register(
             "vi": "Phần cứng mô phỏng: cấu hình sinh ra tại {path}",
             "en": "Simulated hardware: generated configuration at {path}",
         },
+        "agent.simulate.ready": {
+            "vi": "API điều khiển: {base}  (OpenAPI: {openapi})\n"
+            "Mã truy cập (token) trong tệp: {token_file}\n"
+            'Thử: curl -H "Authorization: Bearer $(cat {token_file})" {base}/devices',
+            "en": "Control API: {base}  (OpenAPI: {openapi})\n"
+            "Token file: {token_file}\n"
+            'Try: curl -H "Authorization: Bearer $(cat {token_file})" {base}/devices',
+        },
+        "agent.simulate.locked": {
+            "vi": "{directory} đang được một agent --simulate khác dùng (PID {pid}); "
+            "dừng nó hoặc chọn --room-id / --rooms-dir khác",
+            "en": "{directory} is in use by another agent --simulate (PID {pid}); "
+            "stop it or choose another --room-id / --rooms-dir",
+        },
+        "agent.listen.exposed": {
+            "vi": "CẢNH BÁO: API điều khiển nghe trên {listen}: mọi máy trong mạng đều tới "
+            "được nó (chỉ mã truy cập bảo vệ). Dùng 127.0.0.1 nếu không cần truy cập từ xa.",
+            "en": "WARNING: the control API listens on {listen}: every machine on the network "
+            "can reach it (only the token protects it). Use 127.0.0.1 unless remote access "
+            "is needed.",
+        },
         "agent.simulate.no_pulse": {
             "vi": "Không có PulseAudio (cài gói Debian 'pulseaudio'): micro và loa sẽ báo "
             "không khả dụng",
@@ -69,6 +90,22 @@ register(
         "agent.error.protocol_error": {
             "vi": "Thiết bị {device} trả lời sai giao thức ({operation}): {detail}",
             "en": "Device {device} answered outside the protocol ({operation}): {detail}",
+        },
+        "agent.preset.reference_removed": {
+            "vi": "Đã xoá ảnh mẫu cũ của vị trí {preset} (khung hình đã đổi); lưu ảnh mẫu mới: "
+            "appliance check reference {camera} {preset}",
+            "en": "The old reference picture of preset {preset} was removed (the view changed); "
+            "store a new one: appliance check reference {camera} {preset}",
+        },
+        "agent.error.camera_standby": {
+            "vi": "Camera {device} đang ở chế độ chờ (tắt) nên không thực hiện {operation}: "
+            'hãy bật camera trước (PUT /api/v1/cameras/{device}/power {{"on": true}})',
+            "en": "Camera {device} is in standby (off), so it did not do {operation}: "
+            'switch it on first (PUT /api/v1/cameras/{device}/power {{"on": true}})',
+        },
+        "agent.error.conflict": {
+            "vi": "Xung đột ở thiết bị {device} ({operation}): {detail}",
+            "en": "Conflict on device {device} ({operation}): {detail}",
         },
         "agent.error.not_found": {
             "vi": "Không có thiết bị {device} ({operation})",

@@ -81,6 +81,18 @@ register(
             "vi": "Camera tiếp tục quay tới giới hạn; để dừng: appliance camera --port {port} stop",
             "en": "The camera keeps moving to its limit; to stop it: appliance camera --port {port} stop",
         },
+        "camera.interrupted": {
+            "vi": "Đã ngắt lệnh (Ctrl-C)",
+            "en": "Interrupted (Ctrl-C)",
+        },
+        "camera.interrupted.stopped": {
+            "vi": "Ctrl-C: đã dừng camera {address}",
+            "en": "Ctrl-C: camera {address} stopped",
+        },
+        "camera.interrupted.not_stopped": {
+            "vi": "Ctrl-C: KHÔNG dừng được camera ({error}); hãy chạy: appliance camera --port {port} stop",
+            "en": "Ctrl-C: could NOT stop the camera ({error}); run: appliance camera --port {port} stop",
+        },
         "camera.stop.done": {"vi": "Đã dừng camera {address}", "en": "Camera {address} stopped"},
         "camera.goto.done": {
             "vi": "Camera {address} đã đến pan {pan_deg:+.1f}°, tilt {tilt_deg:+.1f}° ({seconds:.1f} giây)",
@@ -136,6 +148,30 @@ register(
             "vi": "giá trị không hợp lệ: {detail}",
             "en": "invalid value: {detail}",
         },
+        "camera.error.standby": {
+            "vi": "camera {address} đang ở chế độ chờ (tắt): hãy bật camera trước — "
+            "appliance camera --port {port} --address {address} power on",
+            "en": "camera {address} is in standby (off): switch it on first — "
+            "appliance camera --port {port} --address {address} power on",
+        },
+        "camera.warn.other_model": {
+            "vi": "Cảnh báo: đã chọn --model {given} nhưng camera báo là {found} (mã hãng "
+            "{vendor}, mã model {model}); vị trí và giới hạn có thể sai — dùng --model auto",
+            "en": "Warning: --model {given} was given but the camera says it is {found} "
+            "(vendor {vendor}, model {model}); positions and limits may be wrong — use "
+            "--model auto",
+        },
+        "camera.warn.out_of_range": {
+            "vi": "Cảnh báo: vị trí pan {pan}, tilt {tilt} nằm ngoài giới hạn của model "
+            "{profile} (pan {pan_range}, tilt {tilt_range}): có thể chọn sai model — dùng "
+            "--model auto",
+            "en": "Warning: pan {pan}, tilt {tilt} is outside the range of model {profile} "
+            "(pan {pan_range}, tilt {tilt_range}): probably the wrong model — use --model auto",
+        },
+        "camera.error.duration": {
+            "vi": "thời gian quay phải ≥ 0 giây (0 = quay tiếp), không phải {duration:g}",
+            "en": "the move duration must be ≥ 0 seconds (0 = keep moving), not {duration:g}",
+        },
         "camera.error.port_spec": {
             "vi": "cổng không hợp lệ: {detail}",
             "en": "invalid port: {detail}",
@@ -164,6 +200,18 @@ register(
         "camera.sim.faults": {
             "vi": "Lỗi giả lập đang bật: {faults}",
             "en": "Injected faults: {faults}",
+        },
+        "camera.sim.unplugged": {
+            "vi": "Đã rút cáp (mô phỏng): camera không còn trên cổng",
+            "en": "Cable pulled (simulated): the cameras are gone from the port",
+        },
+        "camera.sim.replugged": {
+            "vi": "Đã cắm lại cáp (mô phỏng)",
+            "en": "Cable plugged back (simulated)",
+        },
+        "camera.sim.unplug_pty": {
+            "vi": "--unplug-after/--replug-after chỉ dùng với --port pty",
+            "en": "--unplug-after/--replug-after work with --port pty only",
         },
         "camera.sim.stopped": {"vi": "Đã dừng mô phỏng camera", "en": "Camera simulator stopped"},
         "camera.sim.error": {

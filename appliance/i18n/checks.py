@@ -135,8 +135,8 @@ register(
             "en": "Preset {preset} of camera {device} does not show the reference view (similarity {score} < {threshold})",
         },
         "checks.camera.preset.hint": {
-            "vi": f"Gọi vị trí {{preset}} của camera {{device}}, chỉnh lại hướng và độ zoom rồi lưu lại vị trí đặt sẵn (và ảnh mẫu nếu khung hình mới là đúng), {_AGAIN_VI}",
-            "en": f"Recall preset {{preset}} of camera {{device}}, aim and zoom it again and store the preset (and the reference if the new view is right), {_AGAIN_EN}",
+            "vi": f"Gọi vị trí {{preset}} của camera {{device}}, chỉnh lại hướng và độ zoom rồi lưu lại vị trí đặt sẵn; nếu khung hình mới mới là đúng, lưu ảnh mẫu mới: appliance check reference {{device}} {{preset}}, {_AGAIN_VI}",
+            "en": f"Recall preset {{preset}} of camera {{device}}, aim and zoom it again and store the preset; if the new view is the right one, store a new reference: appliance check reference {{device}} {{preset}}, {_AGAIN_EN}",
         },
         # -- camera video ------------------------------------------------------------------
         "checks.video.signal.ok": {
@@ -452,6 +452,10 @@ register(
             "vi": "Kết quả và cách khắc phục",
             "en": "Finding and what to do",
         },
+        "checks.cli.fixes.title": {
+            "vi": "Cần khắc phục ({count} mục):",
+            "en": "To fix ({count} items):",
+        },
         "checks.cli.summary.overall": {"vi": "Kết quả chung: ", "en": "Overall: "},
         "checks.cli.summary.counts": {
             "vi": "{total} mục: {fail} lỗi, {warn} cảnh báo, {skip} bỏ qua",
@@ -496,6 +500,22 @@ register(
         "checks.cli.timeout": {
             "vi": "Lượt kiểm tra chưa xong sau {seconds} giây",
             "en": "The check did not finish within {seconds} s",
+        },
+        "checks.cli.interrupted.standalone": {
+            "vi": "Ctrl-C: đã hủy lượt kiểm tra; camera đã dừng và thiết bị đã được đóng",
+            "en": "Ctrl-C: check cancelled; the cameras are stopped and the devices closed",
+        },
+        "checks.cli.interrupted.unanswered": {
+            "vi": "Ctrl-C: đã dừng trước khi dịch vụ trả lời; nếu dịch vụ đã bắt đầu lượt kiểm tra thì lượt đó vẫn chạy đến hết. Xem: {url}",
+            "en": "Ctrl-C: stopped before the service answered; if it had started a check run, that run goes on to its end. See: {url}",
+        },
+        "checks.cli.interrupted.cancelled": {
+            "vi": "Ctrl-C: dịch vụ đã hủy lượt kiểm tra {run_id}; camera được đưa về vị trí cũ",
+            "en": "Ctrl-C: the service cancelled check run {run_id}; the cameras go back to where they were",
+        },
+        "checks.cli.interrupted.continues": {
+            "vi": "Ctrl-C: lệnh đã thoát nhưng lượt kiểm tra {run_id} VẪN CHẠY trong dịch vụ (phiên bản này không hủy được từ xa): camera còn di chuyển đến khi xong rồi tự về vị trí cũ. Kết quả: {url}",
+            "en": "Ctrl-C: this command stopped but check run {run_id} GOES ON in the service (this version cannot cancel it remotely): the cameras keep moving until it ends, then go back. Result: {url}",
         },
         "checks.cli.reference.saved": {
             "vi": "Đã lưu ảnh mẫu cho vị trí {preset} của camera {camera}: {path}",

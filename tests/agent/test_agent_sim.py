@@ -147,6 +147,61 @@ def test_presets_store_and_recall_by_name_and_number(
     assert "phat-bieu" in names  # survives a restart
 
 
+def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    with _client(agent) as c:
+        assert c.post("/cameras/cam1/presets", json={"number": 5, "name": "ban-chu-toa"}).is_success
+        before = c.get("/cameras/cam1/presets").json()
+        taken = c.post("/cameras/cam1/presets", json={"number": 6, "name": "ban-chu-toa"})
+        assert taken.status_code == 409, taken.text
+        assert taken.json()["error"] == "conflict"
+        assert "'ban-chu-toa' already names preset 5" in taken.json()["message"]
+        for bad in ("   ", "a/b", "bell\x07", "two\nlines", "zero\u200bwidth"):
+            r = c.post("/cameras/cam1/presets", json={"number": 6, "name": bad})
+            assert r.status_code == 422, (bad, r.text)
+            assert r.json()["error"] == "invalid_input"
+        assert c.get("/cameras/cam1/presets").json() == before  # nothing was taken over
+
+        stored = c.post("/cameras/cam1/presets/ban-chu-toa/reference")
+        assert stored.status_code == 201, stored.text
+        image = Path(stored.json()["image"])
+        assert image.is_file()
+        again = c.post(
+            "/cameras/cam1/presets",
+            json={"number": 5, "name": "ban-chu-toa"},
+            headers={"Accept-Language": "en"},
+        )
+        assert again.status_code == 201, again.text
+        assert again.json()["reference_removed"] is True
+        assert "appliance check reference cam1 ban-chu-toa" in again.json()["hint"]
+        assert not image.exists()  # the next check asks for a new one instead of failing
+        third = c.post("/cameras/cam1/presets", json={"number": 5, "name": "ban-chu-toa"})
+        assert (third.json()["reference_removed"], third.json()["hint"]) == (False, None)
+
+
+def _wait_power(sim: SimRoomThread, address: int, on: bool) -> None:
+    deadline = time.monotonic() + 10
+    while sim.call(lambda: sim.hardware.visca.state(address).power) != on:
+        assert time.monotonic() < deadline, f"camera {address} power never {on}"
+        time.sleep(0.02)
+
+
+def test_a_command_to_a_camera_in_standby_says_so(agent: AgentProcess, sim: SimRoomThread) -> None:
+    with _client(agent) as c:
+        assert c.put("/cameras/cam2/power", json={"on": False}).status_code == 200
+        _wait_power(sim, 2, on=False)
+        try:
+            r = c.post("/cameras/cam2/drive", json={"pan": "left"})
+            assert r.status_code == 409, r.text
+            assert r.json()["error"] == "camera_standby"
+            assert "Camera cam2 đang ở chế độ chờ (tắt)" in r.json()["message"]
+            assert '/api/v1/cameras/cam2/power {"on": true}' in r.json()["message"]
+        finally:
+            assert c.put("/cameras/cam2/power", json={"on": True}).status_code == 200
+            _wait_power(sim, 2, on=True)
+
+
 def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
     with _client(agent) as c:
         r = c.get("/cameras/nope/position")

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -332,6 +333,11 @@ def test_appliance_check_says_when_no_agent_runs(tmp_path: Path, sick_hub: str) 
     assert "appliance check --standalone" in vi.stderr
     en = _cli(config, "--lang", "en")
     assert "Cannot reach the appliance-agent service" in en.stderr
+    as_json = _cli(config, "--json")  # a script still gets JSON on stdout
+    assert as_json.returncode == 3
+    error = json.loads(as_json.stdout)
+    assert (error["status"], error["exit_code"]) == ("not_run", 3)
+    assert "Không kết nối được dịch vụ appliance-agent" in error["error"]
     standalone = _cli(config, "--standalone", "--only", "system", "--lang", "en")
     assert standalone.returncode == 0, standalone.stderr
     assert "system.disk" in standalone.stdout
@@ -363,3 +369,64 @@ def test_reference_then_standalone_check_verifies_the_preset(tmp_path: Path) -> 
     assert preset["values"]["score"] >= preset["values"]["threshold"]
     assert Path(preset["evidence"]["snapshot"]).is_file()
     assert results["camera.cam1.preset.toan-canh"]["status"] == "skip"  # no reference for it
+
+
+def _start_cli(config: Path, *args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, COLUMNS="100")
+    env.pop("APPLIANCE_CONFIG", None)
+    argv = [sys.executable, "-m", "appliance", "check", "--config", str(config), *args]
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def _interrupt(proc: subprocess.Popen[str], ready: Any, what: str) -> tuple[int, str, str]:
+    """SIGINT ``proc`` once ``ready()`` holds (bounded); its exit code, stdout, stderr."""
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not ready():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, f"never saw {what}"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode, out, err
+
+
+def _moving(room: SimRoomThread) -> bool:
+    visca = room.hardware.visca
+    assert visca is not None
+    return room.call(lambda: any(visca.camera(a).state.moving for a in (1, 2)))
+
+
+def test_ctrl_c_through_the_agent_says_what_the_run_does(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    config = sim.hardware.directory / "appliance.toml"
+    proc = _start_cli(config, "--only", "camera", "--lang", "en")
+    # A camera moves once the run is under way (the CLI got its id long before).
+    code, _, err = _interrupt(proc, lambda: _moving(sim), "a camera moving")
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert "Ctrl-C: this command stopped but check run" in err
+    assert "GOES ON in the service" in err
+    url = err.split("Result: ", 1)[1].split()[0]
+    with _client(agent) as c:  # the printed address gives the run once it ends
+        result = c.get(url.split("/api/v1", 1)[1] + "/result")
+    assert result.status_code == 200, result.text
+    assert result.json()["status"] == "done"
+
+
+def test_ctrl_c_in_a_standalone_check_stops_the_cameras(tmp_path: Path) -> None:
+    with SimRoomThread(tmp_path / "room", room_id="check-int", display=False) as room:
+        config = room.hardware.write_config(f"127.0.0.1:{free_port()}")
+        proc = _start_cli(config, "--standalone", "--only", "camera")
+        code, out, err = _interrupt(proc, lambda: _moving(room), "a camera moving")
+        assert not _moving(room)
+    assert code == 130, out + err
+    assert "Traceback" not in err
+    assert "Ctrl-C: đã hủy lượt kiểm tra; camera đã dừng và thiết bị đã được đóng" in err

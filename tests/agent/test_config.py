@@ -75,7 +75,31 @@ def test_defaults(tmp_path: Path) -> None:
     [
         (GOOD + "\n[extra]\nfoo = 1\n", "extra", "unknown key"),
         (GOOD.replace("address = 2", "address = 2\nspeed = 3"), "cameras[1].speed", "unknown key"),
-        (GOOD.replace("address = 2", 'address = "two"'), "cameras[1].address", "wrong type"),
+        (
+            GOOD.replace("address = 2", 'address = "two"'),
+            "cameras[1].address",
+            "must be a whole number without quotes, got str 'two'",
+        ),
+        (
+            GOOD.replace('port = "/dev/ttyUSB0"\naddress = 2', 'port = ""\naddress = 2'),
+            "cameras[1].port",
+            "must not be empty",
+        ),
+        (
+            GOOD.replace("address = 2", 'address = 2\nbaud = "9600"'),
+            "cameras[1].baud",
+            "must be a whole number without quotes, got str '9600'",
+        ),
+        (
+            GOOD.replace("address = 2", "address = 2\nbaud = true"),
+            "cameras[1].baud",
+            "must be a whole number without quotes, got bool True",
+        ),
+        (
+            GOOD + '\n[[displays]]\nid = "tv"\ncec = "off"\n',
+            "displays[0].cec",
+            "must be true or false (without quotes), got str 'off'",
+        ),
         (
             GOOD.replace("address = 2", "address = 2\nbaud = 1234"),
             "cameras[1].baud",
@@ -117,6 +141,25 @@ def test_broken_config_names_file_and_key(tmp_path: Path, text: str, key: str, w
     assert "\n" not in message
     assert message.startswith(f"{path}: {key}: "), message
     assert what in message, message
+
+
+def test_every_problem_is_named_and_a_misspelt_section_is_not_hidden(tmp_path: Path) -> None:
+    text = GOOD.replace("[room]", "[rooom]").replace("address = 2", "address = 2\nbaud = true")
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "more)" not in message
+    assert "room: missing required key" in message
+    assert "rooom: unknown key" in message
+    assert "cameras[1].baud: must be a whole number" in message
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "appliance.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))  # what Notepad saves
+    assert load_config(path).room.name == "Phòng họp"
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:

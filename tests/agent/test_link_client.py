@@ -98,7 +98,12 @@ async def test_commands_go_through_the_service_and_errors_keep_their_kind(room: 
             stored = await hub.command(
                 "camera.preset.store", {"camera": "cam1", "number": 5, "name": "cua-so"}
             )
-            assert stored.data == {"number": 5, "name": "cua-so"}
+            assert stored.data == {
+                "number": 5,
+                "name": "cua-so",
+                "reference_removed": False,
+                "hint": None,
+            }
             home = await hub.command(
                 "camera.position", {"camera": "cam1", "pan_deg": 0, "tilt_deg": 0}
             )

@@ -9,6 +9,7 @@ still runs and names what is missing.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,8 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from appliance.agent.simulate import SIM_BAUD, SIM_OUTPUT
+from appliance.cli.main import app
 from appliance.config import load_config
 from drivers.display import PatternKind, check_pattern, list_outputs, screenshot, select_output
 from tests.agent.conftest import READY_TIMEOUT_S, free_port, open_notify_socket
@@ -151,6 +154,52 @@ def test_simulate_without_xvfb_or_pulseaudio_still_runs(tmp_path: Path) -> None:
         assert c.post("/cameras/cam1/presets/chu-toa/recall").status_code == 200
         assert _check(c, ["display"])["display.main.output"]["status"] == "fail"
         assert c.get("/status").json()["health"] in ("warning", "error")
+        _printed_request_works(sim)
+        _second_simulate_on_the_same_room_is_refused(sim, tmp_path / "rooms")
+
+
+def _printed_request_works(sim: Simulated) -> None:
+    """The start-up text names the /api/v1 base and the token file; its curl line works."""
+    deadline = time.monotonic() + DEVICES_READY_S
+    while "curl -H" not in sim.log():  # printed just after READY=1
+        assert time.monotonic() < deadline, sim.log()
+        time.sleep(0.05)
+    line = next(ln for ln in sim.log().splitlines() if "curl -H" in ln)
+    match = re.search(r'Bearer \$\(cat (\S+)\)" (http://\S+)$', line)
+    assert match is not None, line
+    token_file, url = Path(match[1]), match[2]
+    assert token_file == sim.directory / "state" / "api-token"
+    assert url == sim.base_url + "/api/v1/devices"
+    assert f"OpenAPI: {sim.base_url}/api/v1/openapi.json" in sim.log()
+    token = token_file.read_text(encoding="ascii").strip()
+    answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=20)
+    assert answer.status_code == 200, answer.text
+    assert {d["id"] for d in answer.json()} >= {"cam1", "cam2"}
+
+
+def _second_simulate_on_the_same_room_is_refused(sim: Simulated, rooms: Path) -> None:
+    config = (sim.directory / "appliance.toml").read_bytes()
+    argv = [sys.executable, "-m", "appliance", "agent", "--simulate", "--rooms-dir", str(rooms),
+            "--room-id", "sim-a", "--lang", "en", "--no-display"]  # fmt: skip
+    second = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert second.returncode == 1, second.stderr
+    assert f"is in use by another agent --simulate (PID {sim.proc.pid})" in second.stderr
+    assert (sim.directory / "appliance.toml").read_bytes() == config  # not overwritten
+    assert (sim.directory / "sim-control.sock").exists()  # the first one's fault socket
+
+
+def test_room_id_outside_the_rooms_directory_is_refused_before_writing(tmp_path: Path) -> None:
+    rooms = tmp_path / "deep" / "rooms"
+    argv = ["agent", "--simulate", "--rooms-dir", str(rooms), "--room-id", "../../etc",
+            "--listen", "0.0.0.0:9"]  # fmt: skip
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 1, result.output
+    assert "--room-id: room.id: must be letters, digits" in result.stderr
+    assert "../../etc" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.rglob("*")) == []  # nothing written anywhere, not even the rooms dir
+    # The listen address was looked at first: every machine on the network could reach it.
+    assert "CẢNH BÁO: API điều khiển nghe trên 0.0.0.0:9" in result.stderr
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,3 +231,125 @@ def test_sim_command_runs_in_the_foreground_and_stops_on_sigterm(tmp_path: Path)
     assert sim.returncode == 0, err
     assert "Đã dừng mô phỏng camera" in out
     assert not os.path.lexists(link)  # the pty link goes with the simulator
+
+
+@pytest.mark.parametrize("duration", ["-1", "nan"])
+def test_negative_move_duration_is_refused(
+    chain: SimulatorThread[PtySimulator], duration: str
+) -> None:
+    code, out, err = cli(chain, "move", "right", "--duration", duration)
+    assert "thời gian quay phải ≥ 0 giây" in one_line_error(code, err)
+    assert "đang quay" not in out
+    assert not chain.sim.camera(1).state.moving
+    assert chain.sim.camera(1).state.pan == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("vi", "Ctrl-C: đã dừng camera 1"), ("en", "Ctrl-C: camera 1 stopped")]
+)
+def test_ctrl_c_during_a_move_stops_the_camera_and_says_so(
+    chain: SimulatorThread[PtySimulator], lang: str, expected: str
+) -> None:
+    command = [sys.executable, "-m", "appliance", "camera", "--port", chain.sim.path]
+    command += ["--lang", lang, "move", "right", "--speed", "2", "--duration", "60"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert proc.stdout is not None
+        started = proc.stdout.readline()  # printed once the camera acknowledged the drive
+        assert "speed 2" in started or "tốc độ 2" in started, started
+        assert chain.sim.camera(1).state.moving
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert expected in err
+    state = chain.sim.camera(1).state
+    assert not state.moving
+    assert state.pan > 0
+
+
+def _position_through_cli(link: Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "appliance", "camera", "--port", str(link), "position"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+
+
+def test_sim_unplug_and_replug_switches(tmp_path: Path) -> None:
+    """The README's promise: the simulated cable can be pulled and plugged back, by a
+    signal (for a running agent) or a timer."""
+    link = tmp_path / "cam"
+    argv = [sys.executable, "-m", "appliance", "sim", "visca", "--link", str(link), "--lang", "en"]
+    sim = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert sim.stdout is not None
+        assert sim.stdout.readline().strip() == str(link)
+        assert "Simulating 1" in sim.stdout.readline()
+        sim.send_signal(signal.SIGUSR1)
+        assert sim.stdout.readline().startswith("Cable pulled (simulated)")
+        pulled = _position_through_cli(link)
+        assert pulled.returncode == 1, pulled.stdout
+        sim.send_signal(signal.SIGUSR2)
+        assert sim.stdout.readline().startswith("Cable plugged back (simulated)")
+        back = _position_through_cli(link)
+        assert back.returncode == 0, back.stderr
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=10)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(5)
+    assert sim.returncode == 0
+    timed = [*argv, "--unplug-after", "0", "--replug-after", "0.1"]
+    sim = subprocess.Popen(timed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sim.stdout is not None
+        lines = [sim.stdout.readline() for _ in range(4)]
+        assert lines[2].startswith("Cable pulled"), lines
+        assert lines[3].startswith("Cable plugged back"), lines
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=10)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(5)
+    refused = CliRunner().invoke(app, ["sim", "visca", "--port", "tcp:0", "--unplug-after", "1"])
+    assert refused.exit_code == 1
+    assert "--unplug-after/--replug-after chỉ dùng với --port pty" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "camera 1 đang ở chế độ chờ (tắt): hãy bật camera trước"),
+     ("en", "camera 1 is in standby (off): switch it on first")],
+)  # fmt: skip
+def test_a_camera_in_standby_is_named_as_such(
+    chain: SimulatorThread[PtySimulator], lang: str, expected: str
+) -> None:
+    assert cli(chain, "power", "off")[0] == 0
+    deadline = time.monotonic() + 5
+    while chain.sim.camera(1).state.power:  # the power transition ends
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    code, _, err = cli(chain, "move", "right", lang=lang)
+    message = one_line_error(code, err)
+    assert expected in message
+    assert f"appliance camera --port {chain.sim.path} --address 1 power on" in message
+    assert not chain.sim.camera(1).state.moving
+
+
+def test_a_wrong_model_profile_is_warned_about(chain: SimulatorThread[PtySimulator]) -> None:
+    assert cli(chain, "goto", "5000", "0")[0] == 0  # fine for the SRG-300H it is
+    code, out, err = cli(chain, "--model", "evi-d70", "position", lang="en")
+    assert code == 0, err
+    assert "Position: pan" in out
+    assert "--model evi-d70 was given but the camera says it is srg-300h" in err
+    assert "pan 5000, tilt 0 is outside the range of model evi-d70 (pan -2267…2267" in err
+    code, _, err = cli(chain, "position")  # --model auto: the right profile, no warning
+    assert (code, err) == (0, "")

@@ -19,8 +19,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from appliance.agent.errors import (
+    CameraInStandbyError,
     CheckEngineUnavailableError,
     InvalidRequestError,
+    PresetNameTakenError,
     UnknownCheckRunError,
     UnknownDeviceError,
 )
@@ -40,9 +42,11 @@ log = logging.getLogger(__name__)
 _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (UnknownDeviceError, 404, "not_found"),
     (InvalidRequestError, 422, "invalid_input"),
+    (PresetNameTakenError, 409, "conflict"),
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),
+    (CameraInStandbyError, 409, "camera_standby"),
     (CommandRejectedError, 409, "command_rejected"),
     (NotSupportedError, 409, "not_supported"),
     (ProtocolError, 502, "protocol_error"),

@@ -149,6 +149,15 @@ class PresetStoreIn(_In):
     name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+class PresetStoredOut(PresetOut):
+    """A stored preset. The camera now points elsewhere for this number, so a reference
+    picture stored for the old view is removed (the check would fail on it) and
+    ``hint`` gives the command that stores a new one."""
+
+    reference_removed: bool = False
+    hint: str | None = None
+
+
 class ReferenceOut(BaseModel):
     """A preset's stored reference picture (what the readiness check compares with)."""
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from appliance.agent import operations as ops
 from appliance.agent.api.deps import ServiceDep
+from appliance.agent.api.errors import request_lang
 from appliance.agent.api.models import (
     CameraOut,
     DriveIn,
+    ErrorOut,
     FocusIn,
     FocusOut,
     PositionIn,
@@ -19,6 +21,7 @@ from appliance.agent.api.models import (
     PowerIn,
     PowerOut,
     PresetOut,
+    PresetStoredOut,
     PresetStoreIn,
     RecallOut,
     ReferenceOut,
@@ -124,11 +127,20 @@ async def camera_presets_list(camera_id: str, service: ServiceDep) -> list[Prese
     return ops.camera_presets(service, camera_id)
 
 
-@router.post("/{camera_id}/presets", status_code=201, name="camera_preset_store")
+@router.post(
+    "/{camera_id}/presets",
+    status_code=201,
+    name="camera_preset_store",
+    responses={409: {"model": ErrorOut, "description": "the name names another preset"}},
+)
 async def camera_preset_store(
-    camera_id: str, body: PresetStoreIn, service: ServiceDep
-) -> PresetOut:
-    return await ops.camera_preset_store(service, camera_id, body.number, body.name)
+    camera_id: str, body: PresetStoreIn, service: ServiceDep, request: Request
+) -> PresetStoredOut:
+    """Store the camera's position as a preset. A reference picture of the old view of
+    this number is removed: the next check would compare the new view with it and fail."""
+    return await ops.camera_preset_store(
+        service, camera_id, body.number, body.name, lang=request_lang(request)
+    )
 
 
 @router.post(
