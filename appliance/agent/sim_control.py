@@ -12,6 +12,8 @@ One JSON object per line each way::
     {"op": "replug", "camera": 2}            the cable back
     {"op": "video", "camera": 1, "fault": "black"}   a drivers.video.Fault value
     {"op": "microphone", "silent": true}     the room microphone goes dead (and back)
+    {"op": "tv", "power": "standby"}          the room's TV is off: the display shows nothing
+                                              ("on" switches it back on)
     {"op": "clear"}                          every fault cleared
     → {"ok": true, "message": "…"}  or  {"ok": false, "error": "…"}
 
@@ -42,7 +44,7 @@ SOCKET_NAME: Final = "sim-control.sock"
 REQUEST_TIMEOUT_S: Final = 5.0  # one request, both ends (pactl for the microphone is ~50 ms)
 MAX_LINE: Final = 4096
 DEVICE_ID: Final = "sim-control"
-OPS: Final = ("unplug", "replug", "video", "microphone", "clear")
+OPS: Final = ("unplug", "replug", "video", "microphone", "tv", "clear")
 
 
 class SimControl:
@@ -95,6 +97,9 @@ class SimControl:
             await self._video_fault(None, "none")
             if self._audio is not None:
                 await asyncio.to_thread(self._audio.reset_faults)
+            if self._hardware.tv is not None:
+                # the switched-on room of --simulate (simulate.SIM_TV_POWER)
+                await asyncio.to_thread(self._hardware.tv.set, power="on")
             return "all faults cleared"
         if op in ("unplug", "replug"):
             address = _camera(request, len(self._hardware.videos))
@@ -115,6 +120,15 @@ class SimControl:
                 raise ValueError('"silent" must be true or false')
             await asyncio.to_thread(self._audio.set_microphone_silent, silent)
             return "microphone silent" if silent else "microphone back"
+        if op == "tv":
+            tv = self._hardware.tv
+            if tv is None:
+                raise ValueError("no simulated TV (the room runs without a display)")
+            power = request.get("power")
+            if power not in ("on", "standby"):
+                raise ValueError('"power" must be "on" or "standby"')
+            await asyncio.to_thread(tv.set, power=str(power))
+            return f"TV {power}"
         raise ValueError(f"unknown op {op!r}; one of {', '.join(OPS)}")
 
     # -- internals ---------------------------------------------------------------------

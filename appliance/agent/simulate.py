@@ -15,6 +15,11 @@ that file — nothing in the agent knows it is simulated:
   puts first on the agent's ``PATH``;
 - audio: the PulseAudio room (``drivers.audio.simulator``), started by :func:`run_simulated`.
 
+In the demo province (``appliance demo province``, 31 rooms on 2 cores) a room gets a
+:class:`ProvinceRoom`: its audio is built inside one shared PulseAudio server, its display
+is a monitor of one shared Xvfb screen (a window per room), and the agent is enrolled at
+the hub with a one-time token before it starts.
+
 Where a system part is missing (Xvfb, PulseAudio) the agent still runs: a warning names
 the Debian package and the device shows as unavailable with the reason.
 """
@@ -31,6 +36,7 @@ import signal
 import socket
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -66,6 +72,19 @@ _STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
 LOCK_NAME: Final = ".simulate.lock"  # held (flock) by the --simulate that owns the room dir
 
 
+@dataclass(frozen=True)
+class ProvinceRoom:
+    """What the demo province gives one simulated room (all optional)."""
+
+    room_name: str | None = None
+    district: str = "Mô phỏng"
+    audio_server: str | None = None  # drivers.audio.simulator.SharedAudioServer.server
+    x_display: str | None = None  # the shared Xvfb screen …
+    x_output: str | None = None  # … and this room's monitor on it
+    hub_url: str | None = None
+    enrolment_token_file: Path | None = None
+
+
 class SimulatedHardware:
     """The simulated devices of one room, and the config file that describes them."""
 
@@ -79,7 +98,9 @@ class SimulatedHardware:
         display: bool = True,
         xvfb_command: str = "Xvfb",
         lang: str = "vi",
+        province: ProvinceRoom | None = None,
     ) -> None:
+        self.province = province or ProvinceRoom()
         self.directory = directory
         self.room_id = room_id
         self.room_name = room_name or f"Điểm cầu mô phỏng {room_id}"
@@ -92,6 +113,7 @@ class SimulatedHardware:
         self.screen: DisplaySimulator | None = None
         self.tv: CecClientSimulator | None = None
         self.xdisplay: str | None = None
+        self.output: str | None = None  # the display's RandR monitor, when there is a screen
         self.notes: list[str] = []  # what is missing, for the technician (Vietnamese keys)
 
     async def start(self) -> None:
@@ -156,18 +178,23 @@ class SimulatedHardware:
         displays = ""
         if self.display:
             xdisplay = self.xdisplay or _unused_x_display()
-            output = f'output = "{SIM_OUTPUT}"\n' if self.screen is not None else ""
+            output = f'output = "{self.output}"\n' if self.output is not None else ""
             cec = "true" if self.tv is not None else "false"
             displays = (
                 f'\n[[displays]]\nid = "{SIM_DISPLAY}"\nx_display = "{xdisplay}"\n{output}'
                 f"cec = {cec}\n"
             )
+        hub = ""
+        if self.province.hub_url is not None:
+            hub = f'\n[hub]\nurl = "{self.province.hub_url}"\n'
+        district = self.province.district
         return (
-            f'[room]\nid = "{self.room_id}"\nname = "{self.room_name}"\ndistrict = "Mô phỏng"\n\n'
+            f'[room]\nid = "{self.room_id}"\nname = "{self.room_name}"\ndistrict = "{district}"\n\n'
             + "\n".join(cameras)
             + f'\n[[microphones]]\nid = "mic1"\nname = "{SIM_MIC}"\n'
             + f'\n[[speakers]]\nid = "spk1"\nname = "{SIM_SPEAKER}"\n'
             + displays
+            + hub
             + f'\n[api]\nlisten = "{listen}"\n\n[state]\ndir = "{state_dir}"\n'
         )
 
@@ -180,6 +207,12 @@ class SimulatedHardware:
         from drivers.display.cec_simulator import CecClientSimulator
         from drivers.display.simulator import DisplaySimulator
 
+        self.tv = CecClientSimulator(self.directory / "cec", power=SIM_TV_POWER)
+        self.tv.install()
+        if self.province.x_display is not None:  # the province's shared screen
+            self.xdisplay = self.province.x_display
+            self.output = self.province.x_output
+            return
         width, height = SIM_SCREEN
         screen = DisplaySimulator(
             size=SIM_SCREEN,
@@ -193,8 +226,7 @@ class SimulatedHardware:
             self.notes.append("agent.simulate.no_xvfb")
         else:
             self.screen = screen
-        self.tv = CecClientSimulator(self.directory / "cec", power=SIM_TV_POWER)
-        self.tv.install()
+            self.output = SIM_OUTPUT
 
 
 def _unused_x_display() -> str:
@@ -205,14 +237,18 @@ def _unused_x_display() -> str:
     return f":{_UNUSED_X_FROM}"
 
 
-def _start_room_audio(lang: str) -> RoomAudioSimulator | None:
-    """The PulseAudio room simulator, activated in this process (the agent's own)."""
+def _start_room_audio(
+    lang: str, server: str | None = None, room_id: str = ""
+) -> RoomAudioSimulator | None:
+    """The PulseAudio room simulator, activated in this process (the agent's own); with
+    ``server``, the room is built inside that shared server under the room's prefix."""
     from drivers.audio.simulator import RoomAudioSimulator
 
-    if shutil.which("pulseaudio") is None:
+    if shutil.which("pulseaudio") is None and server is None:
         log.warning("%s", t("agent.simulate.no_pulse", lang))
         return None
-    room = RoomAudioSimulator()
+    prefix = "".join(c if c.isalnum() else "_" for c in room_id) + "_" if server else ""
+    room = RoomAudioSimulator(server=server, prefix=prefix)
     try:
         room.start()
         room.activate()
@@ -268,6 +304,7 @@ async def run_simulated(
     listen: str | None,
     lang: str,
     display: bool = True,
+    province: ProvinceRoom | None = None,
 ) -> None:
     """Start the simulated room, write its config, run the agent on it until SIGTERM."""
     from appliance.config import parse_config
@@ -284,7 +321,23 @@ async def run_simulated(
             shutil.rmtree(temp, ignore_errors=True)
         raise
     with lock:
-        await _run_locked(directory, temp, room_id, listen, lang, display)
+        await _run_locked(directory, temp, room_id, listen, lang, display, province)
+
+
+async def _enrol_once(config: AgentConfig, province: ProvinceRoom, lang: str) -> None:
+    """Province mode: trade the room's one-time token for its secret, unless enrolled.
+    A failure is logged and the room runs on locally (its link says "not enrolled")."""
+    if province.hub_url is None or province.enrolment_token_file is None:
+        return
+    from appliance.agent.link.enrol import EnrolError, enrol, load_secret
+
+    if load_secret(config) is not None:
+        return
+    try:
+        token = province.enrolment_token_file.read_text(encoding="utf-8").strip()
+        await enrol(config, province.hub_url, token)
+    except (OSError, EnrolError) as exc:
+        log.error("room %s: enrolment at %s failed: %s", config.room.id, province.hub_url, exc)
 
 
 def _lock_room(directory: Path, lang: str) -> contextlib.closing[Any]:
@@ -308,13 +361,27 @@ def _lock_room(directory: Path, lang: str) -> contextlib.closing[Any]:
 
 
 async def _run_locked(
-    directory: Path, temp: str | None, room_id: str, listen: str | None, lang: str, display: bool
+    directory: Path,
+    temp: str | None,
+    room_id: str,
+    listen: str | None,
+    lang: str,
+    display: bool,
+    province: ProvinceRoom | None = None,
 ) -> None:
     from appliance.agent.server import run_agent
     from appliance.agent.sim_control import SOCKET_NAME, SimControl
     from appliance.config import load_config
 
-    hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
+    province = province or ProvinceRoom()
+    hardware = SimulatedHardware(
+        directory,
+        room_id=room_id,
+        room_name=province.room_name,
+        display=display,
+        lang=lang,
+        province=province,
+    )
     audio = None
     control = None
     # SIGTERM while the simulators start must not kill the process outright (its Xvfb
@@ -327,7 +394,7 @@ async def _run_locked(
     try:
         with _without_notify_socket():
             await hardware.start()
-            audio = _start_room_audio(lang)
+            audio = _start_room_audio(lang, province.audio_server, room_id)
         # Fault switches for demo and training: a local socket, not the control API.
         control = SimControl(directory / SOCKET_NAME, hardware, audio)
         await control.start()
@@ -335,6 +402,7 @@ async def _run_locked(
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
         config = load_config(path)
+        await _enrol_once(config, province, lang)
         if not stop.is_set():
             await run_agent(config, stop=stop, on_ready=lambda _: _say_how_to_reach(config, lang))
     finally:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -55,6 +57,16 @@ def agent(
         help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
     ),
     lang: str = lang_option(),
+    # The demo province's room processes (appliance demo province); not for technicians.
+    room_name: str | None = typer.Option(None, "--room-name", hidden=True),
+    district: str = typer.Option("Mô phỏng", "--district", hidden=True),
+    shared_audio: str | None = typer.Option(None, "--shared-audio", hidden=True),
+    shared_x: str | None = typer.Option(None, "--shared-x", hidden=True),
+    x_output: str | None = typer.Option(None, "--x-output", hidden=True),
+    hub: str | None = typer.Option(None, "--hub", hidden=True),
+    enrolment_token_file: Annotated[
+        Path | None, typer.Option("--enrolment-token-file", hidden=True)
+    ] = None,
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
     if ctx.invoked_subcommand is not None:
@@ -64,7 +76,17 @@ def agent(
         root.setLevel(logging.INFO)
     try:
         if simulate:
-            from appliance.agent.simulate import run_simulated
+            from appliance.agent.simulate import ProvinceRoom, run_simulated
+
+            province = ProvinceRoom(
+                room_name=room_name,
+                district=district,
+                audio_server=shared_audio,
+                x_display=shared_x,
+                x_output=x_output,
+                hub_url=hub,
+                enrolment_token_file=enrolment_token_file,
+            )
 
             if listen is not None:
                 _warn_if_exposed(listen, lang)
@@ -76,6 +98,7 @@ def agent(
                     listen=listen,
                     lang=lang,
                     display=display,
+                    province=province,
                 )
             )
         else:

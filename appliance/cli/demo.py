@@ -3,6 +3,8 @@
     appliance demo [--short] [--lang en] [--keep]     part 1 then part 2
     appliance demo camera [--short] [--lang en]        part 1 only
     appliance demo room [--lang en] [--keep]           part 2 only
+    appliance demo province [--rooms 31] [--once]      the hub and the province's rooms
+                                                       (make demo; appliance/cli/demo_province.py)
 
 Part 1, the cameras: a simulated 2-camera VISCA daisy chain on a pseudo-terminal at 9600
 baud, driven step by step through the real technician CLI (``appliance camera …`` parsed
@@ -25,7 +27,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
@@ -111,6 +114,36 @@ def room_part(
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
     code = run_room(
         lang=lang or str(given.get("lang") or "vi"), keep=keep or bool(given.get("keep"))
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("province")
+def province_part(
+    ctx: typer.Context,
+    rooms: int = typer.Option(31, "--rooms", help="How many rooms (1–31)."),
+    lang: str | None = lang_option(None),
+    faults: bool = typer.Option(
+        True, "--faults/--no-faults", help="Plant three faults (camera, microphone, display)."
+    ),
+    once: bool = typer.Option(
+        False, "--once", help="Stop as soon as every room is Online (tests, CI)."
+    ),
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Keep everything here (default: a temp dir).")
+    ] = None,
+) -> None:
+    """The hub and the province's rooms on simulated hardware, until Ctrl-C (make demo)."""
+    from appliance.cli.demo_province import run_province
+
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    code = run_province(
+        rooms,
+        lang=lang or str(given.get("lang") or "vi"),
+        directory=directory,
+        faults=faults,
+        once=once,
     )
     if code:
         raise typer.Exit(code)

@@ -28,6 +28,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "agent",
     "display",
     "demo",
+    "demo_province",
     "link",
     "hub_accounts",
     "hub_fleet",
