@@ -61,6 +61,7 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
         presence = Presence(bus)
         links = LinkServer(st, presence, bus, settings)
         fleet = Fleet(links, st, bus, settings)
+        links.start()
         app.state.store, app.state.bus, app.state.presence = st, bus, presence
         app.state.links, app.state.fleet = links, fleet
         flusher = asyncio.create_task(
