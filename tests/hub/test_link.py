@@ -31,7 +31,9 @@ OFFLINE_AFTER_S = 1.0
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[HubHandle]:
-    async with running_hub(tmp_path / "hub", offline_after_s=OFFLINE_AFTER_S) as handle:
+    async with running_hub(
+        tmp_path / "hub", offline_after_s=OFFLINE_AFTER_S, offline_scan_s=OFFLINE_AFTER_S / 5
+    ) as handle:
         yield handle
 
 
