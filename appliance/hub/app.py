@@ -15,6 +15,7 @@ last time, store closed. Errors map to HTTP in one place (docs/LINK.md §4): a r
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+ACCOUNT_ROUTES = ("auth", "users", "rooms_admin", "audit")
 
 
 def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
@@ -96,34 +98,30 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
 
 
 def _include_routes(app: FastAPI) -> None:
-    import importlib
-
-    from appliance.hub.api.routes import health
+    from appliance.hub.api.routes import (
+        checks,
+        control,
+        enrol,
+        events,
+        health,
+        link,
+        rooms,
+        scenes,
+    )
 
     app.include_router(health.router)
     v1 = APIRouter(prefix=API_PREFIX)
-    for name in (
-        "enrol",
-        "link",
-        "events",
-        "rooms",
-        "control",
-        "checks",
-        "scenes",
-        # hub-store's routes (accounts, admin); each module has a ``router``
-        "auth",
-        "users",
-        "rooms_admin",
-        "audit",
-    ):
+    for module in (enrol, link, events, rooms, control, checks, scenes):
+        v1.include_router(module.router)
+    # The accounts/admin half (hub-store): included once its modules are there.
+    for name in ACCOUNT_ROUTES:
         try:
-            module = importlib.import_module(f"appliance.hub.api.routes.{name}")
+            extra = importlib.import_module(f"appliance.hub.api.routes.{name}")
         except ModuleNotFoundError as exc:
             if exc.name != f"appliance.hub.api.routes.{name}":
                 raise
-            log.debug("hub routes %s not present", name)
             continue
-        v1.include_router(module.router)
+        v1.include_router(extra.router)
     app.include_router(v1)
 
 

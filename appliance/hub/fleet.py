@@ -20,12 +20,12 @@ import asyncio
 import base64
 import binascii
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from appliance.hub.db.errors import StoreError
 from appliance.hub.errors import CommandError
 from appliance.hub.events import EventBus, HubEvent
 from appliance.hub.link_server import LinkServer
@@ -43,7 +43,6 @@ CHECK_START_TIMEOUT_S: Final = 10.0
 CHECK_RUN_TIMEOUT_S: Final = 180.0
 EVIDENCE_TIMEOUT_S: Final = 20.0
 FLEET_RUNS_KEPT: Final = 50
-_SAFE_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 @dataclass
@@ -125,24 +124,32 @@ class Fleet:
         """Run ``op`` in the room and write the audit row; :class:`CommandError` on failure."""
         args = args or {}
         started = time.monotonic()
-        outcome = "ok"
+        outcome, error = "ok", None
         try:
             return await self._links.command(room_id, op, args, timeout_s=timeout_s)
         except CommandError as exc:
-            outcome = f"error:{exc.kind}"
+            outcome, error = "error", f"{exc.kind}: {exc.info.message}"
             raise
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
         finally:
             if audit:
-                await self._audit(who, room_id, op, args, outcome, time.monotonic() - started)
+                took = time.monotonic() - started
+                await self._audit(who, room_id, op, args, outcome, took, error)
 
     async def _audit(
-        self, who: str, room_id: str, op: str, args: dict[str, Any], outcome: str, took: float
+        self,
+        who: str,
+        room_id: str,
+        op: str,
+        args: dict[str, Any],
+        outcome: str,
+        took: float,
+        error: str | None,
     ) -> None:
         try:
-            await self._store.audit(who, room_id, op, args, outcome, took)
+            await self._store.audit(who, room_id, op, args, outcome, took, error=error)
         except Exception:
             # The command already ran; a lost audit row is logged loudly, not hidden.
             log.exception("audit of %s on %s by %s failed", op, room_id, who)
@@ -226,7 +233,7 @@ class Fleet:
         rc.overall = result.get("overall")
         rc.total = rc.total or len(result.get("results") or [])
         rc.done = rc.total
-        rc.evidence = await self._fetch_evidence(who, rc, result)
+        rc.evidence = await self._fetch_evidence(who, rc)
         rc.state = "done"
         rc.duration_s = time.monotonic() - started
         self._progress(run, rc)
@@ -260,35 +267,34 @@ class Fleet:
         data = {"id": run.id, **vars(rc)}
         self._bus.publish(HubEvent("fleet.progress", room_id=rc.room_id, data=data))
 
-    async def _fetch_evidence(self, who: str, rc: RoomCheck, result: dict[str, Any]) -> list[str]:
-        """Each item's evidence picture from the room into <state>/evidence/<room>/<run>/."""
-        names: list[str] = []
-        for item in result.get("results") or []:
-            if not isinstance(item, dict):
+    async def _fetch_evidence(self, who: str, rc: RoomCheck) -> list[str]:
+        """The result's evidence files (listed by the store when it stored the
+        ``check.result`` event) from the room into <state>/evidence/<room>/<run>/."""
+        run_id = str(rc.run_id)
+        stored = await self._store.get_check_result(rc.room_id, run_id)
+        fetched = []
+        for ev in stored.evidence if stored is not None else []:
+            if ev.path is not None:
+                fetched.append(ev.name)
                 continue
-            for name in (item.get("evidence") or {}).values():
-                if isinstance(name, str) and _SAFE_NAME.match(name):
-                    names.append(name)
-        stored = []
-        for name in names:
             try:
                 res = await self.command(
                     who,
                     rc.room_id,
                     "check.evidence",
-                    {"run_id": rc.run_id, "name": name},
+                    {"run_id": run_id, "name": ev.name},
                     timeout_s=EVIDENCE_TIMEOUT_S,
                     audit=False,  # part of the audited check.start
                 )
-                data = res.data or {}
+                data = res.data if isinstance(res.data, dict) else {}
                 blob = base64.b64decode(str(data.get("data_base64", "")), validate=True)
-            except (CommandError, binascii.Error, ValueError) as exc:
-                log.warning("room %s: evidence %s not fetched: %s", rc.room_id, name, exc)
+                content_type = str(data.get("content_type", "application/octet-stream"))
+                await self._store.save_evidence(rc.room_id, run_id, ev.name, content_type, blob)
+            except (CommandError, StoreError, binascii.Error, ValueError) as exc:
+                log.warning("room %s: evidence %s not fetched: %s", rc.room_id, ev.name, exc)
                 continue
-            content_type = str(data.get("content_type", "application/octet-stream"))
-            await self._store.save_evidence(rc.room_id, str(rc.run_id), name, content_type, blob)
-            stored.append(name)
-        return stored
+            fetched.append(ev.name)
+        return fetched
 
     # -- scenes and rooms on/off -----------------------------------------------------------
 

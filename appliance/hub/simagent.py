@@ -438,7 +438,8 @@ class SimAgent:
                     "id": item,
                     "item": item,
                     "status": "pass",
-                    "evidence": {"snapshot": f"{item}.jpg"},
+                    # The agent's own path of the file; the hub asks for it by file name.
+                    "evidence": {"snapshot": f"/var/lib/appliance/evidence/{run_id}/{item}.jpg"},
                     "duration_s": self.check_item_s,
                 }
             )

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from appliance.hub.db.records import RoomIn
+from appliance.hub.db.records import Role, RoomIn
 from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
 from appliance.hub.link_server import LinkServer
@@ -40,6 +40,7 @@ from appliance.hub.store import Store
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
+TEST_PASSWORD = "rooms-31-Tinh-hub!"  # noqa: S105 - test accounts only (fits the policy)
 
 
 async def until(
@@ -96,6 +97,21 @@ class HubHandle:
     def fleet(self) -> Fleet:
         fleet: Fleet = self.app.state.fleet
         return fleet
+
+    async def client(
+        self, role: Role = "admin", *, districts: tuple[str, ...] = (), name: str | None = None
+    ) -> httpx.AsyncClient:
+        """An HTTP client acting as a new user of ``role`` (API token; close it)."""
+        user = await self.store.create_user(
+            name or f"{role}-{len(districts)}-{time.monotonic_ns()}",
+            TEST_PASSWORD,
+            role,
+            districts=districts,
+        )
+        token, _ = await self.store.create_api_token(user.id, "tests")
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
 
     async def enrol_room(self, room_id: str, *, district: str = "d1", name: str = "") -> str:
         """Add the room (if new), issue a token, enrol through the HTTP API; the secret."""
