@@ -78,6 +78,7 @@ PING_TIMEOUT_S: Final = 20.0
 OPEN_TIMEOUT_S: Final = 10.0  # TCP + TLS + upgrade
 WELCOME_TIMEOUT_S: Final = 10.0  # hello → welcome
 CLOSE_TIMEOUT_S: Final = 2.0  # our close frame at SIGTERM (the 5 s stop budget)
+ENROL_POLL_S: Final = 2.0  # not enrolled: how often the secret file is looked for
 WATCH_INTERVAL_S: Final = 1.0  # device / health changes become events within this
 SEND_BATCH: Final = 200  # outbox rows read per query
 
@@ -241,24 +242,27 @@ class LinkClient:
             secret = self._current_secret()
             if secret is None:
                 self._state = NOT_ENROLLED
+                self._last_error = "not enrolled"
                 self._note(NOT_ENROLLED, "the room is not enrolled: appliance agent enrol --hub …")
+                # `appliance agent enrol` writes the secret: picked up within this, no restart.
+                await asyncio.sleep(min(self.backoff_cap_s, ENROL_POLL_S))
+                continue
+            self._state = CONNECTING
+            before = self.connects
+            try:
+                await self._session(secret)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._last_error = _describe(exc)
+                self._note(type(exc).__name__, f"hub link {self.url}: {self._last_error}")
             else:
-                self._state = CONNECTING
-                before = self.connects
-                try:
-                    await self._session(secret)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    self._last_error = _describe(exc)
-                    self._note(type(exc).__name__, f"hub link {self.url}: {self._last_error}")
-                else:
-                    self._last_error = "the hub closed the link"
-                    log.info("hub link %s closed by the hub", self.url)
-                finally:
-                    self._ws = None
-                if self.connects > before:
-                    attempt = 0  # the hub was there: start again from 1 s
+                self._last_error = "the hub closed the link"
+                log.info("hub link %s closed by the hub", self.url)
+            finally:
+                self._ws = None
+            if self.connects > before:
+                attempt = 0  # the hub was there: start again from 1 s
             self._state = BACKOFF
             delay = backoff_delay(attempt, self.backoff_first_s, self.backoff_cap_s)
             attempt += 1
