@@ -14,8 +14,10 @@ test: system-deps $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The demo province: a hub and ROOMS rooms on simulated hardware, until Ctrl-C (issue 13).
+ROOMS ?= 31
 demo: system-deps $(STAMP)
-	$(BIN)/appliance demo
+	$(BIN)/appliance demo province --rooms $(ROOMS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

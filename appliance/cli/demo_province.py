@@ -24,6 +24,7 @@ the hub, the screen and the sound server, by PID, and removes the temporary dire
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -33,6 +34,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +117,7 @@ class Province:
     online_after_s: float | None = None
     _audio: object | None = None
     _screen: object | None = None
+    _screen_loop: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
     _logs: list[object] = field(default_factory=list)
 
     # -- start ---------------------------------------------------------------------------
@@ -123,6 +126,8 @@ class Province:
         """Everything up and every room Online at the hub (or ProvinceError)."""
         started = time.monotonic()
         self.directory.mkdir(parents=True, exist_ok=True)
+        for own in ("hub", "rooms", "logs"):  # a previous demo's, when --dir is reused
+            shutil.rmtree(self.directory / own, ignore_errors=True)
         audio_server, xdisplay = self._start_shared()
         self._start_hub()
         tokens = self._issue_tokens()
@@ -137,8 +142,6 @@ class Province:
 
     def _start_shared(self) -> tuple[str | None, str | None]:
         """The shared sound server and screen; a missing part is named, rooms go on."""
-        import asyncio
-
         from drivers.audio.simulator import SharedAudioServer
         from drivers.display.simulator import DisplaySimulator
         from drivers.errors import DeviceError
@@ -159,9 +162,16 @@ class Province:
             for i in range(len(self.rooms))
         ]
         screen = DisplaySimulator(monitors=monitors)
+        # The simulator starts Xvfb from its loop's worker thread, and Xvfb dies with the
+        # thread that started it (setpriv --pdeathsig): a loop of our own, kept running in
+        # a thread until stop(), keeps those workers alive (asyncio.run would end them).
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="shared-screen", daemon=True)
+        thread.start()
+        self._screen_loop = (loop, thread)
         xdisplay = None
         try:
-            xdisplay = asyncio.run(screen.start())
+            xdisplay = asyncio.run_coroutine_threadsafe(screen.start(), loop).result()
             self._screen = screen
         except DeviceError as exc:
             self.say(t("demo.province.no_screen", self.lang, error=str(exc)))
@@ -202,7 +212,8 @@ class Province:
 
     def _issue_tokens(self) -> dict[str, str]:
         """One enrolment token per room, through the hub's admin API as the administrator."""
-        with self._admin() as client:
+        client = self._admin()
+        with contextlib.closing(client):
             tokens: dict[str, str] = {}
             for room_id, _, _ in self.rooms:
                 response = client.post(f"/api/v1/rooms/{room_id}/enrolment-token", json={})
@@ -246,7 +257,8 @@ class Province:
         deadline = time.monotonic() + ONLINE_TIMEOUT_S
         want = {room_id for room_id, _, _ in self.rooms}
         shown = -1
-        with self._admin() as client:
+        client = self._admin()
+        with contextlib.closing(client):
             while True:
                 for name in self.processes:
                     self._check_alive(name)
@@ -298,11 +310,16 @@ class Province:
         for log in self._logs:
             with contextlib.suppress(Exception):
                 log.close()  # type: ignore[attr-defined]
-        if self._screen is not None:
-            import asyncio
-
-            with contextlib.suppress(Exception):
-                asyncio.run(self._screen.stop())  # type: ignore[attr-defined]
+        if self._screen_loop is not None:
+            loop, thread = self._screen_loop
+            if self._screen is not None:
+                with contextlib.suppress(Exception):
+                    stopping = self._screen.stop()  # type: ignore[attr-defined]
+                    asyncio.run_coroutine_threadsafe(stopping, loop).result(30)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
+            self._screen_loop = None
             self._screen = None
         if self._audio is not None:
             with contextlib.suppress(Exception):
