@@ -28,6 +28,18 @@ register(
             "vi": "Lỗi nội bộ của mục kiểm tra: {error}",
             "en": "Internal error in this check: {error}",
         },
+        "checks.error.disk_full": {
+            "vi": "Đĩa đầy: không ghi được {path}",
+            "en": "The disk is full: cannot write {path}",
+        },
+        "checks.history.unsaved": {
+            "vi": "Kết quả này chưa được lưu vào lịch sử ({path}): {error}",
+            "en": "This result was not saved in the history ({path}): {error}",
+        },
+        "checks.history.unsaved.disk_full": {
+            "vi": "Đĩa đầy: kết quả này chưa được lưu vào lịch sử ({path}) và sẽ mất khi dịch vụ khởi động lại",
+            "en": "The disk is full: this result was not saved in the history ({path}) and will be lost when the service restarts",
+        },
         "checks.hint.device": {
             "vi": f"Kiểm tra nguồn và cáp của {{device}}, {_AGAIN_VI}",
             "en": f"Check the power and cables of {{device}}, {_AGAIN_EN}",
@@ -496,6 +508,10 @@ register(
         "checks.cli.timeout": {
             "vi": "Lượt kiểm tra chưa xong sau {seconds} giây",
             "en": "The check did not finish within {seconds} s",
+        },
+        "checks.cli.cancelled": {
+            "vi": "Lượt kiểm tra đã bị huỷ: dịch vụ appliance-agent đã dừng giữa chừng",
+            "en": "The check was cancelled: the appliance-agent service stopped during it",
         },
         "checks.cli.reference.saved": {
             "vi": "Đã lưu ảnh mẫu cho vị trí {preset} của camera {camera}: {path}",

@@ -310,7 +310,14 @@ def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
 
             waiter = threading.Thread(target=wait_result, name="result-waiter")
             waiter.start()
-            time.sleep(0.2)  # the request is in the agent, waiting on the run
+            # The agent says when the request waits on the run (a real signal, not a sleep).
+            waits = f"check run {run_id}: a client waits for its result"
+            deadline = time.monotonic() + 10
+            while waits not in proc.log():
+                assert time.monotonic() < deadline, (
+                    f"the result request never arrived:\n{proc.log()}"
+                )
+                time.sleep(0.02)
             stop_s = proc.terminate()
             waiter.join(10)
             notify.wait_for("STOPPING=1", 1)
@@ -327,6 +334,7 @@ def test_sigterm_releases_everything_within_5s(tmp_path: Path) -> None:
     log = proc.log()
     assert f"check run {run_id} queued" in log
     assert f"check run {run_id} done" not in log  # cancelled, not finished
+    assert f"check run {run_id} cancelled (the agent is stopping)" in log
     assert "all devices released" in log
     assert "timed out" not in log
     assert "Traceback" not in log
