@@ -25,8 +25,8 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Final, Literal
 
-from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
 from appliance.agent.errors import UnknownDeviceError
+from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import AudioDeviceConfig
 from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedError
 from drivers.supervision import DeviceState, cancel_and_wait

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from appliance.agent.errors import InvalidRequestError
+from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import CameraConfig
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import DeviceState
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Scalar = str | int | float | bool | None
-DeviceKind = Literal["camera", "camera_port", "microphone", "speaker", "display", "video"]
-LatencyObserver = Callable[[str, str, float], None]
 T = TypeVar("T")
 
 DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives none
@@ -48,17 +45,6 @@ HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death 
 # VISCA.md §1.1 headers: 8x = controller → camera x (88 = broadcast), (8+x)0 = camera x → us.
 _FIRST_CAMERA_HEADER: Final = 0x81
 _LAST_CAMERA_HEADER: Final = 0x87
-
-
-@dataclass(frozen=True)
-class DeviceStatus:
-    """One row of ``GET /api/v1/devices``."""
-
-    id: str
-    kind: DeviceKind
-    state: DeviceState
-    last_error: str | None = None
-    details: Mapping[str, Scalar] = field(default_factory=dict)
 
 
 class ReplyWatch:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import functools
 import logging
@@ -51,8 +52,9 @@ from appliance.agent.checks.model import (
 from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
 from appliance.agent.errors import CheckRunCancelledError
+from appliance.agent.status import is_broken
 from drivers.errors import DeviceError
-from drivers.supervision import DeviceState, cancel_and_wait
+from drivers.supervision import cancel_and_wait
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
@@ -221,14 +223,17 @@ class CheckEngine:
         run.results.sort(key=lambda r: order.get(r.id, -1))
         run.finished_at = datetime.now(UTC)
         run.overall = worst(r.status for r in run.results)
-        # On disk before anyone can see it finished: a run the API reported done survives
-        # a power cut from here on (issue 7 item 4).
-        error = await asyncio.to_thread(self._write, run)
+        self._remember(run)
+        run.health = self.health_now()
+        # On disk (as done) before anyone can see it done: a run the API reported finished
+        # survives a kill or a power cut from here on (issue 7 item 4).
+        error = await asyncio.to_thread(
+            self._write, dataclasses.replace(run, status=RunStatus.DONE)
+        )
         if error is not None:
             run.results.append(_history_result(self.store.path, error))
             run.overall = worst(r.status for r in run.results)
-        self._remember(run)
-        run.health = self.health_now()
+            run.health = self.health_now()
         run.status = RunStatus.DONE  # complete from here on: readers may see it
         log.info(
             "check run %s done in %.1f s: %s, health %s",
@@ -446,14 +451,10 @@ def _disk_full(path: Path, key: str = "checks.error.disk_full") -> Outcome:
 
 
 def _broken_devices(service: AgentService) -> int:
-    """Devices that failed or report an error now (same rule as the service's own health)."""
+    """Devices that count against the room now (``status.is_broken``, the service's rule)."""
     try:
         devices = service.devices()
     except Exception:  # health must answer even if a device's status breaks
         log.exception("reading device states for the health rollup")
         return 0
-    return sum(
-        1
-        for d in devices
-        if d.state is DeviceState.FAILED or (d.state is not DeviceState.READY and d.last_error)
-    )
+    return sum(1 for d in devices if is_broken(d))
