@@ -5,10 +5,14 @@ DeviceError
  └── DeviceUnavailableError
       ├── CheckEngineUnavailableError  the readiness-check engine is not there → 503
       └── CheckRunCancelledError       the run was cancelled (the agent stops)  → 503
+DeviceError
+ └── DiskFullError                   the state disk is full (what the device did is said) → 507
 UnknownCheckRunError (ApplianceError)  no check run with that id             → 404
 """
 
 from __future__ import annotations
+
+import errno
 
 from drivers.errors import ApplianceError, DeviceError, DeviceUnavailableError
 
@@ -46,3 +50,17 @@ class UnknownCheckRunError(ApplianceError):
 
 class InvalidRequestError(DeviceError):
     """The request's values do not fit this device (a range of its model, an unknown preset)."""
+
+
+class DiskFullError(DeviceError):
+    """Writing the agent's own files failed for want of space (ENOSPC). The message says
+    what the device itself did (the camera stored the preset) and ``path`` where to free
+    space; never a bare 500."""
+
+    def __init__(self, device_id: str, detail: str, path: str, *, operation: str) -> None:
+        self.path = path
+        super().__init__(device_id, detail, operation=operation)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC

@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from drivers.audio.simulator import RoomAudioSimulator
 from drivers.video.simulator import Fault
@@ -227,6 +227,9 @@ def test_audio_devices_and_level(agent: AgentProcess) -> None:
         assert c.get("/audio/spk1/level").status_code == 409  # measured on microphones
         assert c.get("/audio/nope/level").status_code == 404
         assert c.get("/audio/mic1/level", params={"seconds": 0}).status_code == 422
+        too_short = c.get("/audio/mic1/level", params={"seconds": 0.001})  # was a 500
+        assert too_short.status_code == 422, too_short.text
+        assert "query.seconds" in too_short.json()["message"]
 
 
 async def test_live_level_stream_over_websocket(agent: AgentProcess) -> None:
@@ -239,11 +242,20 @@ async def test_live_level_stream_over_websocket(agent: AgentProcess) -> None:
     for reading in readings:
         assert reading["device"] == "mic1"
         assert -120 < reading["rms_dbfs"] < 0
-    unknown = agent.base_url.replace("http", "ws") + "/api/v1/audio/nope/levels"
-    with pytest.raises(InvalidStatus) as info:
-        async with connect(unknown, additional_headers=agent.headers(), open_timeout=5):
-            pass
-    assert info.value.response.status_code == 403
+    # An unknown device and a bad parameter each close with their own code and the
+    # reason; a refused token is the handshake's 403 (test_api_auth), never these.
+    base = agent.base_url.replace("http", "ws") + "/api/v1/audio"
+    for path, code, reason in (
+        ("/nope/levels", 4404, "nope"),
+        ("/mic1/levels?interval_s=abc", 4422, "query.interval_s"),
+        ("/mic1/levels?interval_s=0", 4422, "query.interval_s"),
+    ):
+        async with connect(base + path, additional_headers=agent.headers(), open_timeout=5) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == code, path
+        assert reason in closed.value.rcvd.reason, path
 
 
 def _portaudio_mapped(pid: int) -> bool:
