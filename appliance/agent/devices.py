@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeVar
 
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import DiskFullError, InvalidRequestError, is_disk_full
 from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import CameraConfig
 from drivers.errors import DeviceUnavailableError
@@ -246,8 +246,12 @@ class PresetNames:
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._names, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        try:
+            tmp.write_text(json.dumps(self._names, ensure_ascii=False, indent=1), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk: give the partial file's space back
+            raise
 
 
 class CameraHandle:
@@ -366,7 +370,18 @@ class CameraHandle:
             )
         await self._call("preset_store", lambda c: c.preset_store(number))
         if name is not None:
-            self._names.set(self.id, name.strip(), number)
+            try:
+                self._names.set(self.id, name.strip(), number)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # The camera stored the preset: say so, and that only its name is unsaved.
+                raise DiskFullError(
+                    self.id,
+                    f"camera stored preset {number}; its name was not saved: disk full",
+                    str(self._names.path),
+                    operation="preset_store",
+                ) from exc
 
     async def preset_recall(self, ref: str) -> tuple[int, str | None, float]:
         """Recall by number or name; wait until the head stops; (number, name, seconds)."""

@@ -63,4 +63,17 @@ class DiskFullError(DeviceError):
 
 
 def is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    """ENOSPC, also when a driver wrapped it (``ConfigError("cannot write…") from None``
+    keeps the OSError as the context)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def written_path(exc: BaseException) -> str | None:
+    """The file a failed write was for: ``OSError.filename`` or ``ConfigError.path``."""
+    path = getattr(exc, "filename", None) or getattr(exc, "path", None)
+    return None if path is None else str(path)

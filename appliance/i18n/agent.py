@@ -103,8 +103,8 @@ register(
             "en": "No such path {path}",
         },
         "agent.error.disk_full": {
-            "vi": "Đĩa đầy: {detail}. Giải phóng dung lượng trên ổ chứa {path} (bản ghi cũ, tệp tạm) hoặc báo bộ phận CNTT",
-            "en": "The disk is full: {detail}. Free space on the disk holding {path} (old recordings, temporary files) or tell IT",
+            "vi": "Thiết bị {device} đã thực hiện lệnh ({operation}), nhưng đĩa đầy nên không ghi được vào {path}. Giải phóng dung lượng trên ổ này (bản ghi cũ, tệp tạm) hoặc báo bộ phận CNTT",
+            "en": "Device {device} carried out the command ({operation}), but the disk is full and {path} could not be written. Free space on that disk (old recordings, temporary files) or tell IT",
         },
         "agent.error.internal": {
             "vi": "Lỗi nội bộ ({operation}); xem nhật ký của dịch vụ",

@@ -51,7 +51,7 @@ from appliance.agent.checks.model import (
 )
 from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
-from appliance.agent.errors import CheckRunCancelledError
+from appliance.agent.errors import CheckRunCancelledError, is_disk_full, written_path
 from appliance.agent.status import is_broken
 from drivers.errors import DeviceError
 from drivers.supervision import cancel_and_wait
@@ -320,9 +320,9 @@ class CheckEngine:
         except TimeoutError:
             return failed(text("checks.error.timeout", seconds=f"{timeout_s:g}"), hint)
         except Exception as exc:  # an item's bug is that item's FAIL, never the run's end
-            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            if is_disk_full(exc):
                 log.error("check item %s: disk full: %s", item.id, exc)
-                return _disk_full(Path(exc.filename) if exc.filename else self.state_dir)
+                return _disk_full(Path(written_path(exc) or self.state_dir))
             log.exception("check item %s crashed", item.id)
             return failed(
                 text("checks.error.internal", error=f"{type(exc).__name__}: {exc}"),
