@@ -17,7 +17,7 @@ from drivers.errors import DeviceError
 from drivers.supervision import cancel_and_wait
 
 if TYPE_CHECKING:
-    from drivers.audio.signals import LevelReading
+    from drivers.audio.results import LevelReading
 
 log = logging.getLogger(__name__)
 
