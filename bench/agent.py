@@ -11,6 +11,9 @@ the check engine, as always), and prints:
 
 - time from spawn to READY=1 on $NOTIFY_SOCKET            target ≤ 2 s
 - idle RSS and idle CPU of the agent process over --seconds   targets ≤ 80 MB, ≤ 1 %
+- RSS after a level reading (the audio work runs in a child process) and the peak RSS
+  under API load: --load requests at concurrency 20 over every read route, snapshots
+  and a level reading included (sampled every 20 ms, plus the kernel's VmHWM)  ≤ 80 MB
 - a VISCA command through the agent: preset recall over HTTP → agent → VISCA → simulated
   camera, recalling the preset the head is at (no move), against DESIGN.md §7's limit:
   wire time of command + reply + the camera's own processing. At 9600 baud 8N1 the
@@ -63,6 +66,23 @@ RECALL_BYTES = 7  # 8x 01 04 3F 02 pp FF
 REPLY_BYTES = 3  # z0 4y FF (ACK) and z0 5y FF (completion)
 TARGET_RATIO = 1.10
 RECALL_PATH = "/api/v1/cameras/cam1/presets/1/recall"
+RSS_TARGET_MB = 80.0
+LOAD_CONCURRENCY = 20
+LOAD_PATHS = (
+    "/status",
+    "/devices",
+    "/cameras",
+    "/cameras/cam1",
+    "/cameras/cam1/position",
+    "/cameras/cam2/zoom",
+    "/cameras/cam1/presets",
+    "/cameras/cam1/snapshot.jpg",
+    "/audio/devices",
+    "/displays",
+    "/checks",
+    "/openapi.json",
+    "/nope",
+)
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -74,6 +94,46 @@ def _cpu_s(pid: int) -> float:
 
 def _rss_mb(pid: int) -> float:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 1e6
+
+
+def _hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return float("nan")
+
+
+def _api_load(base: str, headers: dict[str, str], pid: int, n: int) -> tuple[float, int]:
+    """``n`` requests at LOAD_CONCURRENCY over LOAD_PATHS (and a level reading); the peak
+    RSS sampled meanwhile and how many answers were 5xx."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    peak = _rss_mb(pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, _rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, name="rss-sampler")
+    sampler.start()
+    errors = 0
+    try:
+        with (
+            httpx.Client(base_url=base, headers=headers, timeout=60) as c,
+            ThreadPoolExecutor(LOAD_CONCURRENCY) as pool,
+        ):
+            paths = [LOAD_PATHS[i % len(LOAD_PATHS)] for i in range(n)]
+            paths[n // 2] = "/audio/mic1/level?seconds=0.3"
+            for r in pool.map(c.get, paths):
+                if r.status_code >= 500:
+                    errors += 1
+                    print(f"  {r.status_code} {r.request.url.path}: {r.text[:160]}")
+    finally:
+        done.set()
+        sampler.join()
+    return max(peak, _rss_mb(pid)), errors
 
 
 class _SimThread:
@@ -182,6 +242,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="idle measurement window")
     ap.add_argument("--recalls", type=int, default=50)
     ap.add_argument("--no-audio", action="store_true", help="room without the PulseAudio sim")
+    ap.add_argument("--load", type=int, default=2000, help="requests of the API load (0: none)")
     ap.add_argument("--client", nargs=2, metavar=("PORT", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.client:  # the API client process (token on stdin: never on a command line)
@@ -232,6 +293,10 @@ def main() -> None:
                     c.get("/audio/mic1/level", params={"seconds": 0.3}).raise_for_status()
                     time.sleep(1.0)
                     rss_audio = _rss_mb(proc.pid)
+            load_peak, load_5xx = (
+                _api_load(base, headers, proc.pid, args.load) if args.load else (None, 0)
+            )
+            hwm = _hwm_mb(proc.pid)
         finally:
             proc.send_signal(signal.SIGTERM)
             t_stop = time.perf_counter()
@@ -254,8 +319,19 @@ def main() -> None:
     print(f"idle RSS                   {rss:7.1f} MB   target ≤ 80 MB   ratio {rss / 80:.2f}")
     if rss_audio is not None:
         print(
-            f"RSS after a level reading  {rss_audio:7.1f} MB   (PortAudio released; numpy + libpulse cannot be unloaded)"
+            f"RSS after a level reading  {rss_audio:7.1f} MB   target ≤ 80 MB   "
+            f"ratio {rss_audio / RSS_TARGET_MB:.2f} (measured in a child process)"
         )
+    if load_peak is not None:
+        print(
+            f"RSS peak under API load    {load_peak:7.1f} MB   target ≤ 80 MB   "
+            f"ratio {load_peak / RSS_TARGET_MB:.2f} ({args.load} requests at concurrency "
+            f"{LOAD_CONCURRENCY}, {load_5xx} answered 5xx)"
+        )
+    print(
+        f"RSS high-water mark        {hwm:7.1f} MB   target ≤ 80 MB   ratio {hwm / RSS_TARGET_MB:.2f}"
+        " (VmHWM: the peak since start)"
+    )
     print(
         f"idle CPU ({args.seconds:.0f} s)            {cpu_pct:7.2f} %    target ≤ 1 %"
         f"     ratio {cpu_pct / 1:.2f}"

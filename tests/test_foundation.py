@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
+import string
 import subprocess
 import sys
-
-import pytest
+from pathlib import Path
 
 from appliance import i18n
 from appliance.errors import (
@@ -16,6 +18,8 @@ from appliance.errors import (
     DeviceTimeoutError,
     DeviceUnavailableError,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_cli_entry_point_runs() -> None:
@@ -43,11 +47,57 @@ def test_config_error_names_file_and_key() -> None:
     assert str(err) == "/etc/appliance/appliance.toml: cameras.0.baud: expected an integer"
 
 
-@pytest.mark.parametrize("key", i18n.keys())
-def test_every_text_exists_in_both_languages(key: str) -> None:
-    vi, en = i18n.t(key, "vi"), i18n.t(key, "en")
-    assert vi
-    assert en
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_text_has_both_languages_with_the_same_placeholders() -> None:
+    """Both texts exist, are not the key, and ask for the same parameters: a ``{device}``
+    only in the Vietnamese text would be printed raw in one language only."""
+    problems = []
+    catalogue = i18n.keys()
+    for key in catalogue:
+        vi, en = i18n.template(key, "vi"), i18n.template(key, "en")
+        if not vi.strip() or not en.strip() or key in (vi, en):
+            problems.append(f"{key}: empty or untranslated")
+        elif _placeholders(vi) != _placeholders(en):
+            problems.append(f"{key}: vi {_placeholders(vi)} != en {_placeholders(en)}")
+    assert not problems, "\n".join(problems)
+    assert len(catalogue) > 250  # the catalogues really loaded
+
+
+_TEXT_CALLS = frozenset({"t", "text", "Text", "say", "_say", "echo_t"})
+
+
+def _literal_keys() -> set[tuple[str, str]]:
+    """Every ``t("a.b")``-style call with a literal dotted key in the product code."""
+    found = set()
+    for path in [
+        *ROOT.joinpath("appliance").rglob("*.py"),
+        *ROOT.joinpath("drivers").rglob("*.py"),
+    ]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            first = node.args[0]
+            if (
+                name in _TEXT_CALLS
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and re.fullmatch(r"[a-z_]+(\.[a-z0-9_]+)+", first.value)
+            ):
+                found.add((str(path.relative_to(ROOT)), first.value))
+    return found
+
+
+def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
+    """An unknown key is shown as the key itself (``t`` never fails): find them here."""
+    used = _literal_keys()
+    assert len(used) > 150  # the scan finds the calls
+    missing = sorted(f"{path}: {key}" for path, key in used if not i18n.has(key))
+    assert not missing, "\n".join(missing)
 
 
 def test_vietnamese_is_default() -> None:

@@ -3,15 +3,22 @@
     AudioDevices / AudioEndpoint   found by a substring of the sound-device name; level
                                    reading and live level stream (microphones)
 
-PortAudio stays out of the agent process until an audio operation or an audio check
-needs it (DESIGN.md §7 idle RSS ≤ 80 MB): numpy + sounddevice cost ~39 MB once loaded
-(PLATFORM.md Media 5; measured 12 MB numpy, 24 MB PortAudio with its ALSA/PulseAudio
-plugins, of which Pa_Terminate gives back only 11 MB). So the device look-up at start
-and after a sound hotplug event runs in a short-lived child process
-(``python -m appliance.agent.audio``, ~0.3 s of CPU) that prints what it found as JSON;
-the endpoint shows ``ready`` with the device name it saw. The first real operation
-(a level reading, the live stream, a check's ``resolve()``) looks the device up again
-in this process — from then on PortAudio is loaded anyway and look-ups stay here.
+PortAudio never enters the agent process (DESIGN.md §7: RSS ≤ 80 MB at all times):
+numpy + sounddevice cost ~39 MB once loaded (PLATFORM.md Media 5; measured 12 MB numpy,
+24 MB PortAudio with its ALSA/PulseAudio plugins, of which Pa_Terminate gives back only
+11 MB, libpulse being linked NODELETE), and one level reading took the agent from 64 to
+87 MB for good (issue 7 item 11). So every audio operation runs in a short-lived child
+process, ``python -m appliance.agent.audio OP JSON`` (~0.3 s of CPU to start), that
+finds the device by its configured name itself and prints JSON:
+
+    (a JSON list)  the device look-up at start and after a sound hotplug event
+    level          one reading                      → the LevelReading's fields
+    stream         live readings, one line each, until the agent kills it
+    loopback       the speaker → microphone test    → the LoopbackResult's fields
+
+A driver error in the child comes back as ``{"error": {"kind", "message"}}`` and is
+raised here as the same kind of ``DeviceError``. Only numpy (for the result types) is
+imported here, on the first reading.
 """
 
 from __future__ import annotations
@@ -22,29 +29,39 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncGenerator, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
 from appliance.agent.errors import UnknownDeviceError
+from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import AudioDeviceConfig
-from drivers.errors import DeviceError, DeviceUnavailableError, NotSupportedError
+from drivers.errors import (
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    NotSupportedError,
+)
 from drivers.supervision import DeviceState, cancel_and_wait
 
 if TYPE_CHECKING:
-    from drivers.audio.devices import AudioDevice
-    from drivers.audio.signals import LevelReading
+    from drivers.audio.results import LevelReading, LoopbackResult
 
 log = logging.getLogger(__name__)
 
 AudioKind = Literal["microphone", "speaker"]
 PROBE_TIMEOUT_S: Final = 15.0  # child start + numpy/PortAudio import + one device scan
-_PROBE_MODULE: Final = "appliance.agent.audio"
-
-
-def portaudio_loaded() -> bool:
-    """True once this process has imported sounddevice (PortAudio is then initialised)."""
-    return "sounddevice" in sys.modules
+# A measuring child gets this on top of the span it measures (start, scan, open).
+CHILD_OVERHEAD_S: Final = 15.0
+LOOPBACK_TIMEOUT_S: Final = 30.0  # tone + recording ~3 s; the check item's own limit is lower
+# Live stream: the first reading (child start + device open), then one per interval.
+STREAM_FIRST_S: Final = 15.0
+STREAM_STALL_S: Final = 5.0
+_CHILD_MODULE: Final = "appliance.agent.audio"
+_ERRORS: Final[dict[str, type[DeviceError]]] = {
+    "timeout": DeviceTimeoutError,
+    "not_supported": NotSupportedError,
+    "unavailable": DeviceUnavailableError,
+}
 
 
 class AudioEndpoint:
@@ -57,7 +74,6 @@ class AudioEndpoint:
         self.id = config.id
         self.kind: AudioKind = kind
         self._observe = observe
-        self._device: AudioDevice | None = None
         self._probed_name: str | None = None  # what the child-process look-up found
         self._exclusive = asyncio.Lock()  # one level reading at a time per microphone
         self.state = DeviceState.DISCONNECTED
@@ -65,56 +81,78 @@ class AudioEndpoint:
 
     @property
     def device_name(self) -> str | None:
-        return self._device.name if self._device is not None else self._probed_name
+        return self._probed_name
 
     def status(self) -> DeviceStatus:
         details: dict[str, Scalar] = {"match": self.config.name, "device": self.device_name}
         return DeviceStatus(self.id, self.kind, self.state, self.last_error, details)
 
     async def resolve(self) -> None:
-        """Find the sound device whose name contains the configured substring (in this
-        process: loads PortAudio)."""
-        from drivers.audio.devices import DeviceKind, find_device
-
-        kind = DeviceKind.INPUT if self.kind == "microphone" else DeviceKind.OUTPUT
+        """Find the sound device whose name contains the configured substring (a new
+        child process sees devices plugged in since the last look-up)."""
+        wanted = [{"id": self.id, "name": self.config.name, "input": self.kind == "microphone"}]
         try:
-            self._device = await find_device(self.config.name, kind)
+            found = await _run_probe(wanted, PROBE_TIMEOUT_S)
         except DeviceError as exc:
-            self._device = None
-            self._found(None, str(exc))
-            return
-        self._found(self._device.name, None)
-
-    def device(self, operation: str) -> AudioDevice:
-        """The device found in this process (after :meth:`resolve` or an operation)."""
-        if self._device is None:
-            raise DeviceUnavailableError(
-                self.id,
-                self.last_error or f"no sound device matching {self.config.name!r}",
-                operation=operation,
-            )
-        return self._device
+            found = {self.id: {"error": str(exc)}}
+        answer = found.get(self.id, {})
+        name = answer.get("name")
+        self._found(name, None if name else answer.get("error", "no answer"))
 
     async def level(self, seconds: float) -> LevelReading:
-        from drivers.audio.levels import LevelMeter
+        from drivers.audio.results import LevelReading
 
         self._microphone_only("level")
         start = time.perf_counter()
         try:
-            device = await self._device_here("level")
-            async with self._exclusive, LevelMeter(device) as meter:
-                return await meter.read(seconds)
+            async with self._exclusive:
+                answer = await _child_answer(
+                    "level",
+                    {"name": self.config.name, "seconds": seconds},
+                    seconds + CHILD_OVERHEAD_S,
+                    self.id,
+                    "level",
+                )
+            return LevelReading(**answer)
         finally:
             self._observe(self.id, "level", time.perf_counter() - start)
 
     async def level_stream(self, interval_s: float) -> AsyncGenerator[LevelReading, None]:
-        """Live readings; the microphone stays open while the caller iterates."""
-        from drivers.audio.levels import LevelMeter
+        """Live readings; the microphone stays open (in the child) while the caller iterates."""
+        from drivers.audio.results import LevelReading
 
         self._microphone_only("level_stream")
-        async with LevelMeter(await self._device_here("level_stream")) as meter:
-            async for reading in meter.readings(interval_s):
-                yield reading
+        payload = {"name": self.config.name, "interval_s": interval_s}
+        async with contextlib.aclosing(
+            _child_lines("stream", payload, interval_s, self.id, "level_stream")
+        ) as lines:
+            async for answer in lines:
+                yield LevelReading(**answer)
+
+    async def loopback(self, microphone: AudioEndpoint) -> LoopbackResult:
+        """Play a tone on this speaker, judge what ``microphone`` hears (in a child)."""
+        from drivers.audio.results import (
+            LoopbackIssue,
+            LoopbackResult,
+            LoopbackStatus,
+            LoopbackTimings,
+        )
+
+        answer = await _child_answer(
+            "loopback",
+            {"output": self.config.name, "input": microphone.config.name},
+            LOOPBACK_TIMEOUT_S,
+            self.id,
+            "loopback",
+        )
+        return LoopbackResult(
+            **{
+                **answer,
+                "status": LoopbackStatus(answer["status"]),
+                "issues": tuple(LoopbackIssue(i) for i in answer["issues"]),
+                "timings": LoopbackTimings(**answer["timings"]),
+            }
+        )
 
     # -- internals ----------------------------------------------------------------------
 
@@ -129,12 +167,6 @@ class AudioEndpoint:
             return
         self.state = DeviceState.READY
         self.last_error = None
-
-    async def _device_here(self, operation: str) -> AudioDevice:
-        """The device for an operation; looked up in this process on first use."""
-        if self._device is None:
-            await self.resolve()
-        return self.device(operation)
 
     def _microphone_only(self, operation: str) -> None:
         if self.kind != "microphone":
@@ -201,18 +233,7 @@ class AudioDevices:
             await cancel_and_wait(task, what="audio device look-up")
 
     async def _resolve_all(self, rescan: bool) -> None:
-        if not portaudio_loaded():
-            await self._probe_in_child()  # a new process sees new devices: no rescan
-            return
-        from drivers.audio.devices import rescan_devices
-
-        if rescan:
-            try:
-                await rescan_devices()
-            except DeviceError as exc:
-                log.warning("audio rescan failed: %s", exc)
-        for endpoint in self._endpoints.values():
-            await endpoint.resolve()
+        await self._probe_in_child()  # a new process sees new devices: no rescan needed
 
     async def _probe_in_child(self) -> None:
         wanted = [
@@ -233,11 +254,31 @@ async def _run_probe(
     wanted: list[dict[str, object]], timeout_s: float
 ) -> dict[str, dict[str, str]]:
     """Run the device look-up in a child process; its JSON answer by endpoint id."""
+    answer = await _run_child([json.dumps(wanted)], timeout_s, "audio", "find")
+    return {
+        str(k): {str(a): str(b) for a, b in v.items()}
+        for k, v in answer.items()
+        if isinstance(v, dict)
+    }
+
+
+async def _child_answer(
+    op: str, payload: dict[str, object], timeout_s: float, device_id: str, operation: str
+) -> dict[str, Any]:
+    answer = await _run_child([op, json.dumps(payload)], timeout_s, device_id, operation)
+    _raise_reported(answer, device_id, operation)
+    return answer
+
+
+async def _run_child(
+    args: list[str], timeout_s: float, device_id: str, operation: str
+) -> dict[str, Any]:
+    """Run ``python -m appliance.agent.audio ARGS``; its one JSON object."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        _PROBE_MODULE,
-        json.dumps(wanted),
+        _CHILD_MODULE,
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -248,8 +289,9 @@ async def _run_probe(
     except TimeoutError:
         proc.kill()  # our own child, by its handle
         await proc.wait()
+        what = "device look-up" if operation == "find" else f"audio {operation}"
         raise DeviceUnavailableError(
-            "audio", f"device look-up gave no answer within {timeout_s:.0f} s", operation="find"
+            device_id, f"{what} gave no answer within {timeout_s:.0f} s", operation=operation
         ) from None
     except asyncio.CancelledError:
         with contextlib.suppress(ProcessLookupError):
@@ -260,18 +302,66 @@ async def _run_probe(
         answer = json.loads(out.decode("utf-8"))
     except ValueError:
         detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        what = "device look-up" if operation == "find" else f"audio {operation}"
         raise DeviceUnavailableError(
-            "audio",
-            f"device look-up failed (exit {proc.returncode}): {detail[0]}",
-            operation="find",
+            device_id,
+            f"{what} failed (exit {proc.returncode}): {detail[0]}",
+            operation=operation,
         ) from None
     if not isinstance(answer, dict):
-        raise DeviceUnavailableError("audio", "device look-up answered garbage", operation="find")
-    return {
-        str(k): {str(a): str(b) for a, b in v.items()}
-        for k, v in answer.items()
-        if isinstance(v, dict)
-    }
+        raise DeviceUnavailableError(device_id, "audio child answered garbage", operation=operation)
+    return answer
+
+
+async def _child_lines(
+    op: str, payload: dict[str, object], interval_s: float, device_id: str, operation: str
+) -> AsyncGenerator[dict[str, Any], None]:
+    """A child printing one JSON object per line until it is killed (by its handle)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        _CHILD_MODULE,
+        op,
+        json.dumps(payload),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,  # errors come as JSON lines; no pipe to fill
+    )
+    stdout = proc.stdout
+    if stdout is None:  # cannot happen with stdout=PIPE; keeps the type checker honest
+        raise RuntimeError("audio child without a stdout pipe")
+    wait_s = STREAM_FIRST_S
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(wait_s + interval_s):
+                    line = await stdout.readline()
+            except TimeoutError:
+                raise DeviceTimeoutError(
+                    device_id,
+                    f"no level reading within {wait_s + interval_s:.0f} s",
+                    operation=operation,
+                ) from None
+            if not line:
+                raise DeviceUnavailableError(
+                    device_id,
+                    "the audio stream ended (its child process exited)",
+                    operation=operation,
+                )
+            answer = json.loads(line)
+            _raise_reported(answer, device_id, operation)
+            yield answer
+            wait_s = STREAM_STALL_S
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await asyncio.shield(proc.wait())
+
+
+def _raise_reported(answer: dict[str, Any], device_id: str, operation: str) -> None:
+    error = answer.get("error")
+    if isinstance(error, dict):
+        cls = _ERRORS.get(str(error.get("kind")), DeviceUnavailableError)
+        raise cls(device_id, str(error.get("message", "audio error")), operation=operation)
 
 
 def _probe(wanted: list[dict[str, object]]) -> dict[str, dict[str, str]]:
@@ -288,10 +378,55 @@ def _probe(wanted: list[dict[str, object]]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _error_json(exc: DeviceError) -> dict[str, object]:
+    kind = next((k for k, cls in _ERRORS.items() if isinstance(exc, cls)), "unavailable")
+    return {"error": {"kind": kind, "message": exc.detail}}
+
+
+def _child_op(op: str, payload: dict[str, Any]) -> dict[str, object]:
+    """In the child: one measuring operation (this loads numpy and PortAudio here)."""
+    import dataclasses
+
+    from drivers.audio.devices import DeviceKind, find_device_sync
+    from drivers.audio.levels import LevelMeter, measure_level
+    from drivers.audio.loopback import loopback_test
+
+    try:
+        if op == "level":
+            device = find_device_sync(str(payload["name"]), DeviceKind.INPUT)
+            return dataclasses.asdict(asyncio.run(measure_level(device, float(payload["seconds"]))))
+        if op == "loopback":
+            out = find_device_sync(str(payload["output"]), DeviceKind.OUTPUT)
+            mic = find_device_sync(str(payload["input"]), DeviceKind.INPUT)
+            return dataclasses.asdict(asyncio.run(loopback_test(out, mic)))
+        if op == "stream":
+            device = find_device_sync(str(payload["name"]), DeviceKind.INPUT)
+
+            async def stream() -> None:
+                async with LevelMeter(device) as meter:
+                    async for reading in meter.readings(float(payload["interval_s"])):
+                        sys.stdout.write(json.dumps(dataclasses.asdict(reading)) + "\n")
+                        sys.stdout.flush()
+
+            asyncio.run(stream())
+            return {"error": {"kind": "unavailable", "message": "the level stream ended"}}
+    except DeviceError as exc:
+        return _error_json(exc)
+    except ValueError as exc:  # a span the meter refuses
+        return {"error": {"kind": "not_supported", "message": str(exc)}}
+    raise ValueError(f"unknown audio child operation {op!r}")
+
+
 def main(argv: Sequence[str]) -> int:
-    """``python -m appliance.agent.audio '[{"id": …, "name": …, "input": true}, …]'``."""
-    wanted = json.loads(argv[0]) if argv else []
-    sys.stdout.write(json.dumps(_probe(list(wanted)), ensure_ascii=False) + "\n")
+    """``python -m appliance.agent.audio '[{"id": …, "name": …, "input": true}, …]'`` (the
+    look-up) or ``python -m appliance.agent.audio level|stream|loopback '{…}'``."""
+    answer: Mapping[str, object]
+    if len(argv) == 2:
+        answer = _child_op(argv[0], json.loads(argv[1]))
+    else:
+        answer = _probe(list(json.loads(argv[0]) if argv else []))
+    with contextlib.suppress(BrokenPipeError):  # the agent stopped listening (a stream)
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
     return 0
 
 

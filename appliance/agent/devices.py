@@ -18,16 +18,18 @@ import json
 import logging
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from appliance.agent.errors import (
     CameraInStandbyError,
+    DiskFullError,
     InvalidRequestError,
     PresetNameTakenError,
+    is_disk_full,
 )
+from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import CameraConfig
 from drivers.errors import CommandRejectedError, DeviceError, DeviceUnavailableError
 from drivers.supervision import DeviceState
@@ -40,9 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Scalar = str | int | float | bool | None
-DeviceKind = Literal["camera", "camera_port", "microphone", "speaker", "display", "video"]
-LatencyObserver = Callable[[str, str, float], None]
 T = TypeVar("T")
 
 DEFAULT_DRIVE_SPEED: Final = 8  # pan/tilt drive speed when the client gives none
@@ -54,17 +53,6 @@ HEALTH_INTERVAL_S: Final = 10.0  # idle power inquiry per camera: a quiet death 
 # VISCA.md §1.1 headers: 8x = controller → camera x (88 = broadcast), (8+x)0 = camera x → us.
 _FIRST_CAMERA_HEADER: Final = 0x81
 _LAST_CAMERA_HEADER: Final = 0x87
-
-
-@dataclass(frozen=True)
-class DeviceStatus:
-    """One row of ``GET /api/v1/devices``."""
-
-    id: str
-    kind: DeviceKind
-    state: DeviceState
-    last_error: str | None = None
-    details: Mapping[str, Scalar] = field(default_factory=dict)
 
 
 class ReplyWatch:
@@ -281,8 +269,12 @@ class PresetNames:
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._names, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        try:
+            tmp.write_text(json.dumps(self._names, ensure_ascii=False, indent=1), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk: give the partial file's space back
+            raise
 
 
 class CameraHandle:
@@ -407,7 +399,18 @@ class CameraHandle:
                 raise PresetNameTakenError(self.id, name, taken)
         await self._call("preset_store", lambda c: c.preset_store(number))
         if name is not None:
-            self._names.set(self.id, name, number)
+            try:
+                self._names.set(self.id, name, number)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # The camera stored the preset: say so, and that only its name is unsaved.
+                raise DiskFullError(
+                    self.id,
+                    f"camera stored preset {number}; its name was not saved: disk full",
+                    str(self._names.path),
+                    operation="preset_store",
+                ) from exc
 
     async def preset_recall(self, ref: str) -> tuple[int, str | None, float]:
         """Recall by number or name; wait until the head stops; (number, name, seconds)."""

@@ -8,10 +8,14 @@ DeviceError
  └── DeviceUnavailableError
       ├── CheckEngineUnavailableError  the readiness-check engine is not there → 503
       └── CheckRunCancelledError       the run was cancelled (the agent stops)  → 503
+DeviceError
+ └── DiskFullError                   the state disk is full (what the device did is said) → 507
 UnknownCheckRunError (ApplianceError)  no check run with that id             → 404
 """
 
 from __future__ import annotations
+
+import errno
 
 from drivers.errors import (
     ApplianceError,
@@ -82,3 +86,30 @@ class UnknownCheckRunError(ApplianceError):
 
 class InvalidRequestError(DeviceError):
     """The request's values do not fit this device (a range of its model, an unknown preset)."""
+
+
+class DiskFullError(DeviceError):
+    """Writing the agent's own files failed for want of space (ENOSPC). The message says
+    what the device itself did (the camera stored the preset) and ``path`` where to free
+    space; never a bare 500."""
+
+    def __init__(self, device_id: str, detail: str, path: str, *, operation: str) -> None:
+        self.path = path
+        super().__init__(device_id, detail, operation=operation)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC, also when a driver wrapped it (``ConfigError("cannot write…") from None``
+    keeps the OSError as the context)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def written_path(exc: BaseException) -> str | None:
+    """The file a failed write was for: ``OSError.filename`` or ``ConfigError.path``."""
+    path = getattr(exc, "filename", None) or getattr(exc, "path", None)
+    return None if path is None else str(path)

@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from appliance.agent.audio import AudioDevices, AudioEndpoint
-from appliance.agent.devices import DeviceStatus, LatencyObserver, Scalar
+from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.config import DisplayConfig
 from drivers.errors import DeviceError, NotSupportedError
 from drivers.supervision import DeviceState

@@ -46,7 +46,7 @@ from drivers.errors import DeviceError
 if TYPE_CHECKING:
     from appliance.agent.media import DisplayHandle
     from appliance.agent.service import AgentService, CheckRunner
-    from drivers.audio.signals import LevelReading
+    from drivers.audio.results import LevelReading
     from drivers.visca.camera import FocusAction, Position, ZoomAction
 
 log = logging.getLogger(__name__)

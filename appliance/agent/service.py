@@ -25,19 +25,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
 
-from appliance.agent.devices import (
-    HEALTH_INTERVAL_S,
-    CameraHandle,
-    DeviceStatus,
-    LatencyObserver,
-    PresetNames,
-    ViscaLink,
-)
+from appliance.agent.devices import HEALTH_INTERVAL_S, CameraHandle, PresetNames, ViscaLink
 from appliance.agent.errors import UnknownDeviceError
 from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
+from appliance.agent.status import DeviceStatus, LatencyObserver, is_broken
 from appliance.config import AgentConfig, CameraConfig
 from drivers.errors import DeviceError
-from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
     from drivers.hotplug import HotplugMonitor
@@ -165,13 +158,7 @@ class AgentService:
         devices = self.devices()
         if not devices:
             return "unknown"
-        # A device opened on demand (a video source) is idle, not broken: only a device
-        # that failed or reports an error counts against the room.
-        broken = [
-            d
-            for d in devices
-            if d.state is DeviceState.FAILED or (d.state is not DeviceState.READY and d.last_error)
-        ]
+        broken = [d for d in devices if is_broken(d)]
         if not broken:
             return "healthy"
         return "error" if len(broken) == len(devices) else "warning"

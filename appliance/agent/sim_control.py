@@ -30,13 +30,15 @@ import os
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from drivers.errors import CommandRejectedError, DeviceUnavailableError
 
 if TYPE_CHECKING:
-    from appliance.agent.simulate import SimulatedHardware
     from drivers.audio.simulator import RoomAudioSimulator
+    from drivers.display.cec_simulator import CecClientSimulator
+    from drivers.video.simulator import VideoSimulator
+    from drivers.visca.sim_server import PtySimulator
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +49,22 @@ DEVICE_ID: Final = "sim-control"
 OPS: Final = ("unplug", "replug", "video", "microphone", "tv", "clear")
 
 
+class SimulatedRoom(Protocol):
+    """What the fault control needs of the simulated hardware (``simulate.SimulatedHardware``;
+    a protocol, so this module does not import the one that starts it)."""
+
+    visca: PtySimulator | None
+    videos: list[VideoSimulator]
+    tv: CecClientSimulator | None
+
+
 class SimControl:
     """The control socket of one simulated room (serve with :meth:`start` / :meth:`stop`)."""
 
     def __init__(
         self,
         path: Path,
-        hardware: SimulatedHardware,
+        hardware: SimulatedRoom,
         audio: RoomAudioSimulator | None = None,
         *,
         request_timeout_s: float = REQUEST_TIMEOUT_S,

@@ -380,6 +380,8 @@ class _Follower:
                 run = poll()
                 if run.get("status") == "done":
                     return run
+                if run.get("status") == "cancelled":
+                    raise _NotRun(t("checks.cli.cancelled", self.lang))
                 self.show(run)
                 if time.monotonic() > deadline:
                     raise _NotRun(t("checks.cli.timeout", self.lang, seconds=f"{timeout_s:g}"))

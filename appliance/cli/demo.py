@@ -81,7 +81,7 @@ def demo(
     if code == 0:
         from appliance.cli.demo_room import run_room
 
-        code = run_room(lang=lang, keep=keep)
+        code = run_room(lang=lang, keep=keep, run_cli=run_cli)
     if code:
         raise typer.Exit(code)
     typer.echo(t("demo.done", lang, seconds=time.monotonic() - started))
@@ -113,7 +113,9 @@ def room_part(
 
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
     code = run_room(
-        lang=lang or str(given.get("lang") or "vi"), keep=keep or bool(given.get("keep"))
+        lang=lang or str(given.get("lang") or "vi"),
+        keep=keep or bool(given.get("keep")),
+        run_cli=run_cli,
     )
     if code:
         raise typer.Exit(code)

@@ -71,11 +71,10 @@ def missing_parts() -> list[Missing]:
     return missing
 
 
-def run_room(
-    *, lang: str, keep: bool = False, run_cli: Callable[[Sequence[str]], int] | None = None
-) -> int:
-    """Part 2 of the demo; the exit code (0: every expectation met)."""
-    from appliance.cli.demo import run_cli as default_run_cli
+def run_room(*, lang: str, run_cli: Callable[[Sequence[str]], int], keep: bool = False) -> int:
+    """Part 2 of the demo; the exit code (0: every expectation met). ``run_cli`` runs one
+    technician command (``demo.run_cli``; passed in so this module does not import its
+    caller)."""
 
     started = time.monotonic()
     typer.echo(t("demo.part.room", lang))
@@ -89,7 +88,7 @@ def run_room(
         agent = RoomAgent(Path(tmp), lang=lang)
         try:
             with agent:
-                _Room(agent, lang, categories, run_cli or default_run_cli).run(keep)
+                _Room(agent, lang, categories, run_cli).run(keep)
                 code = _stop(agent, lang)
         except DemoFailed as exc:
             typer.echo(t("demo.room.failed", lang, reason=str(exc)), err=True)

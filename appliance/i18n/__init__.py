@@ -85,6 +85,13 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
         return template
 
 
+def template(key: str, lang: str) -> str:
+    """The raw text of ``key`` in ``lang`` (placeholders unfilled); ``KeyError`` when the
+    key is unknown — for tests and tools, where a missing text must not pass unseen."""
+    _load()
+    return _catalog[key][normalize_lang(lang)]
+
+
 def has(key: str) -> bool:
     """True when ``key`` is in the catalogue."""
     _load()

@@ -127,6 +127,22 @@ register(
             "vi": "Không có lần kiểm tra {device}",
             "en": "No check run {device}",
         },
+        "agent.error.malformed_json": {
+            "vi": "Nội dung gửi lên không phải JSON hợp lệ ({operation}): {detail}",
+            "en": "The request body is not valid JSON ({operation}): {detail}",
+        },
+        "agent.error.method_not_allowed": {
+            "vi": "Đường dẫn này không nhận phương thức {method}; dùng: {allowed}",
+            "en": "This path does not take {method}; use: {allowed}",
+        },
+        "agent.error.route_not_found": {
+            "vi": "Không có đường dẫn {path}",
+            "en": "No such path {path}",
+        },
+        "agent.error.disk_full": {
+            "vi": "Thiết bị {device} đã thực hiện lệnh ({operation}), nhưng đĩa đầy nên không ghi được vào {path}. Giải phóng dung lượng trên ổ này (bản ghi cũ, tệp tạm) hoặc báo bộ phận CNTT",
+            "en": "Device {device} carried out the command ({operation}), but the disk is full and {path} could not be written. Free space on that disk (old recordings, temporary files) or tell IT",
+        },
         "agent.error.internal": {
             "vi": "Lỗi nội bộ ({operation}); xem nhật ký của dịch vụ",
             "en": "Internal error ({operation}); see the agent's log",

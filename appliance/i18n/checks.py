@@ -28,6 +28,18 @@ register(
             "vi": "Lỗi nội bộ của mục kiểm tra: {error}",
             "en": "Internal error in this check: {error}",
         },
+        "checks.error.disk_full": {
+            "vi": "Đĩa đầy: không ghi được {path}",
+            "en": "The disk is full: cannot write {path}",
+        },
+        "checks.history.unsaved": {
+            "vi": "Kết quả này chưa được lưu vào lịch sử ({path}): {error}",
+            "en": "This result was not saved in the history ({path}): {error}",
+        },
+        "checks.history.unsaved.disk_full": {
+            "vi": "Đĩa đầy: kết quả này chưa được lưu vào lịch sử ({path}) và sẽ mất khi dịch vụ khởi động lại",
+            "en": "The disk is full: this result was not saved in the history ({path}) and will be lost when the service restarts",
+        },
         "checks.hint.device": {
             "vi": f"Kiểm tra nguồn và cáp của {{device}}, {_AGAIN_VI}",
             "en": f"Check the power and cables of {{device}}, {_AGAIN_EN}",
@@ -516,6 +528,10 @@ register(
         "checks.cli.interrupted.continues": {
             "vi": "Ctrl-C: lệnh đã thoát nhưng lượt kiểm tra {run_id} VẪN CHẠY trong dịch vụ (phiên bản này không hủy được từ xa): camera còn di chuyển đến khi xong rồi tự về vị trí cũ. Kết quả: {url}",
             "en": "Ctrl-C: this command stopped but check run {run_id} GOES ON in the service (this version cannot cancel it remotely): the cameras keep moving until it ends, then go back. Result: {url}",
+        },
+        "checks.cli.cancelled": {
+            "vi": "Lượt kiểm tra đã bị huỷ: dịch vụ appliance-agent đã dừng giữa chừng",
+            "en": "The check was cancelled: the appliance-agent service stopped during it",
         },
         "checks.cli.reference.saved": {
             "vi": "Đã lưu ảnh mẫu cho vị trí {preset} của camera {camera}: {path}",

@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # the real imports for type checkers; at run time see __getat
     )
     from drivers.audio.levels import LevelMeter, level_stream, measure_level
     from drivers.audio.loopback import LoopbackParams, loopback_test
-    from drivers.audio.signals import LevelReading
-    from drivers.audio.verdict import (
+    from drivers.audio.results import (
+        LevelReading,
         LoopbackIssue,
         LoopbackResult,
         LoopbackStatus,
@@ -54,11 +54,11 @@ _EXPORTS: Final[dict[str, str]] = {
     "measure_level": "levels",
     "LoopbackParams": "loopback",
     "loopback_test": "loopback",
-    "LevelReading": "signals",
-    "LoopbackIssue": "verdict",
-    "LoopbackResult": "verdict",
-    "LoopbackStatus": "verdict",
-    "LoopbackTimings": "verdict",
+    "LevelReading": "results",
+    "LoopbackIssue": "results",
+    "LoopbackResult": "results",
+    "LoopbackStatus": "results",
+    "LoopbackTimings": "results",
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`

@@ -28,7 +28,8 @@ import numpy as np
 
 from drivers.audio import _sd, signals
 from drivers.audio.devices import AudioDevice, DeviceKind, resolve
-from drivers.audio.signals import LevelReading, Samples
+from drivers.audio.results import LevelReading
+from drivers.audio.signals import Samples
 from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
 from drivers.supervision import open_in_thread
 

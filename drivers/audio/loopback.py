@@ -34,8 +34,8 @@ import numpy as np
 from drivers.audio import _sd, signals, verdict
 from drivers.audio.devices import AudioDevice, DeviceKind, claim, resolve
 from drivers.audio.levels import SAMPLE_RATE_HZ, STREAM_LATENCY_S
+from drivers.audio.results import LoopbackResult, LoopbackTimings
 from drivers.audio.signals import Samples
-from drivers.audio.verdict import LoopbackResult, LoopbackTimings
 from drivers.errors import DeviceTimeoutError
 from drivers.supervision import open_in_thread
 

@@ -15,10 +15,11 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from drivers.audio.results import SILENCE_FLOOR_DBFS, LevelReading
+
 Samples = npt.NDArray[np.float32]
 Floats = npt.NDArray[np.float64]
 
-SILENCE_FLOOR_DBFS: Final = -120.0
 CLIP_LEVEL: Final = 0.999  # |sample| at or above this fraction of full scale counts as clipped
 NOISE_BLOCK_S: Final = 0.010  # short blocks whose RMS gives the noise floor
 NOISE_PERCENTILE: Final = 10.0  # the noise floor is this percentile of the block RMS values
@@ -28,17 +29,6 @@ MIN_FREQ_HZ: Final = 20.0  # spectral peaks below this (DC, rumble) are ignored
 ENVELOPE_FRAME_S: Final = 0.005  # frames of the broadband envelope that finds the tone
 DEMOD_MIN_S: Final = 0.002  # shortest averaging window of the tone demodulator
 _AES17_OFFSET_DB: Final = 10.0 * math.log10(2.0)  # RMS of a full-scale sine → 0 dBFS
-
-
-@dataclass(frozen=True)
-class LevelReading:
-    """Level figures over one stretch of microphone signal."""
-
-    rms_dbfs: float
-    peak_dbfs: float
-    noise_floor_dbfs: float | None  # None when the stretch is shorter than one noise block
-    clipping_ratio: float  # fraction of samples at or above CLIP_LEVEL
-    seconds: float  # how much signal this reading covers
 
 
 def amplitude_dbfs(amplitude: float) -> float:

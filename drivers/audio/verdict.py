@@ -13,14 +13,18 @@ low level, low SNR, distortion, high latency).
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 
 from drivers.audio import signals
+from drivers.audio.results import (
+    LoopbackIssue,
+    LoopbackResult,
+    LoopbackStatus,
+)
 from drivers.audio.signals import Samples
 
 # -- thresholds (tune here; the tests use the same names) ---------------------------------
@@ -39,54 +43,6 @@ SETTLE_S: Final = 0.03  # skip this much after the onset (fade-in, speaker/room 
 ANALYSIS_MAX_S: Final = 0.3  # at most this much steady tone is analysed
 BAND_MIN_HZ: Final = 20.0  # the tone's band is at least ±this wide
 BAND_BINS: Final = 4  # ... and at least ±this many FFT bins (Hann main lobe is ±2)
-
-
-class LoopbackStatus(enum.StrEnum):
-    PASS = "pass"  # noqa: S105 - a status, not a password
-    WARN = "warn"
-    FAIL = "fail"
-
-
-class LoopbackIssue(enum.StrEnum):
-    """Why a loopback test did not simply pass (stable codes for translations)."""
-
-    SILENCE = "silence"  # fail: the microphone records (digital) silence
-    NOT_HEARD = "not_heard"  # fail: the speaker's tone did not reach the microphone
-    WRONG_FREQUENCY = "wrong_frequency"  # fail: a signal came back at another frequency
-    CLIPPING = "clipping"  # warn: microphone gain too high / speaker too loud
-    LOW_LEVEL = "low_level"  # warn: tone heard but quiet
-    LOW_SNR = "low_snr"  # warn: the room is noisy compared with the tone
-    DISTORTION = "distortion"  # warn: much energy outside the tone while it plays
-    HIGH_LATENCY = "high_latency"  # warn
-
-
-@dataclass(frozen=True)
-class LoopbackTimings:
-    """Where the wall time of one test went (seconds); ``bench/audio.py`` prints these."""
-
-    input_start_s: float = 0.0  # open the microphone until its first block arrives
-    preroll_s: float = 0.0  # room noise recorded before playback
-    play_s: float = 0.0  # open the speaker, play, drain
-    tail_s: float = 0.0  # recording after the speaker finished
-    analysis_s: float = 0.0
-    total_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class LoopbackResult:
-    """The outcome of one speaker→microphone test."""
-
-    status: LoopbackStatus
-    expected_hz: float
-    freq_hz: float | None  # dominant frequency heard while the tone played
-    level_dbfs: float | None  # level of our tone at the microphone (AES17)
-    snr_db: float | None  # tone vs. the room noise recorded before playback
-    latency_ms: float | None  # signal handed to the speaker → its onset at the microphone
-    band_snr_db: float | None = None  # tone vs. the rest of the spectrum while it plays
-    noise_dbfs: float = signals.SILENCE_FLOOR_DBFS  # room noise before playback
-    clipping_ratio: float = 0.0
-    issues: tuple[LoopbackIssue, ...] = ()
-    timings: LoopbackTimings = field(default_factory=LoopbackTimings)
 
 
 def freq_tolerance_hz(freq_hz: float) -> float:

@@ -16,7 +16,7 @@ import pytest
 from appliance.agent.checks import CheckEngine, CheckSettings, CheckStatus, Health, install
 from appliance.agent.checks.items.base import CheckItem, ItemContext
 from appliance.agent.checks.model import Outcome, passed, text
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import CheckRunCancelledError, InvalidRequestError
 from appliance.agent.service import AgentService
 from appliance.config import parse_config
 from drivers.errors import DeviceTimeoutError
@@ -192,14 +192,43 @@ async def test_history_survives_a_restart_and_health_follows_it(tmp_path: Path) 
     assert stale.health() == "unknown"
 
 
-async def test_close_cancels_a_running_check(service: AgentService) -> None:
-    items = [_item("long", _sleeper("long", 30, {}))]
-    engine = install(service, planner=lambda _s, _c: items)
+async def test_close_cancels_a_running_check(tmp_path: Path) -> None:
+    """A run cancelled at shutdown ends as "cancelled" (never "running" for ever): waiting
+    on it ends, it is in the history after a restart, and it never counts as health."""
+    state = tmp_path / "state"
+    started = asyncio.Event()
+
+    async def long(ctx: ItemContext) -> Outcome:
+        started.set()
+        await asyncio.sleep(30)
+        return passed(text("checks.hub.none"))
+
+    items = [_item("long", long)]
+    svc = _service(state)
+    engine = install(svc, planner=lambda _s, _c: items)
     run_id = await engine.start()
-    await asyncio.sleep(0.05)
+    queued = await engine.start({"hub"})  # another selection, queued behind the first
+    waiter = asyncio.create_task(engine.wait(run_id))
+    async with asyncio.timeout(10):
+        await started.wait()
     await engine.close()
-    assert engine.progress(run_id).status == "running"  # never finished, never written
-    assert engine.history() == []
+    for ident in (run_id, queued):
+        run = engine.progress(ident)
+        assert run.status == "cancelled"
+        assert run.finished_at is not None
+        assert run.progress.current == []
+        with pytest.raises(CheckRunCancelledError):
+            await engine.wait(ident)
+    with pytest.raises(CheckRunCancelledError):
+        await waiter  # the client that waited while it was cancelled
+    assert engine.health() == "unknown"  # a cancelled run checked nothing
+
+    again = CheckEngine(_service(state), planner=lambda _s, _c: items)  # restarted
+    assert {r.run_id: r.status for r in again.history()} == {
+        run_id: "cancelled",
+        queued: "cancelled",
+    }
+    assert again.health() == "unknown"
 
 
 # -- the PC and the hub -------------------------------------------------------------------------

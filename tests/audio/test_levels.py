@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from drivers.audio import LevelMeter, _sd, level_stream, measure_level
-from drivers.audio.signals import SILENCE_FLOOR_DBFS
+from drivers.audio.results import SILENCE_FLOOR_DBFS
 from drivers.audio.simulator import ROOM_NOISE_DBFS, RoomAudioSimulator
 from drivers.errors import DeviceTimeoutError
 from tests.support.pulse import start_room

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from drivers.audio import signals, verdict
+from drivers.audio.results import SILENCE_FLOOR_DBFS, LoopbackIssue, LoopbackResult, LoopbackStatus
 from drivers.audio.signals import Samples
-from drivers.audio.verdict import LoopbackIssue, LoopbackStatus
 
 FS = 48_000
 
@@ -35,7 +35,7 @@ def test_silence_is_finite_and_noise_floor_finds_the_quiet_part() -> None:
     assert r.noise_floor_dbfs == pytest.approx(-60.0, abs=1.0)  # 10th percentile = the quiet 20 %
     assert r.rms_dbfs > -8.0
     zero = signals.analyze_levels(np.zeros(FS, np.float32), FS)
-    assert zero.rms_dbfs == zero.peak_dbfs == signals.SILENCE_FLOOR_DBFS
+    assert zero.rms_dbfs == zero.peak_dbfs == SILENCE_FLOOR_DBFS
     assert signals.analyze_levels(np.zeros(0, np.float32), FS).noise_floor_dbfs is None
 
 
@@ -77,7 +77,7 @@ def _recording(tone_dbfs: float | None, freq: float = 1000.0, noise_dbfs: float 
     return x
 
 
-def _judge(x: Samples) -> verdict.LoopbackResult:
+def _judge(x: Samples) -> LoopbackResult:
     result, onset = verdict.evaluate(x, FS, freq_hz=1000.0, preroll_end=round(0.3 * FS), tone_s=0.5)
     latency = None if onset is None else (onset - 0.3 * FS) / FS * 1000.0
     return verdict.with_latency(result, latency)

@@ -35,12 +35,16 @@ OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in (
+        (400, "the request body is not valid JSON"),
         (401, "missing or wrong token"),
-        (404, "unknown device"),
+        (404, "unknown device or check run"),
         (409, "the device rejected the command or cannot do it"),
-        (422, "invalid input"),
-        (503, "device unavailable"),
+        (422, "invalid input (a value outside its range or this device's)"),
+        (500, "internal error (logged by the agent)"),
+        (502, "the device answered outside its protocol"),
+        (503, "device or check engine unavailable"),
         (504, "device timeout"),
+        (507, "the agent's disk is full (the message says what the device did)"),
     )
 }
 
@@ -76,7 +80,7 @@ def create_app(service: AgentService, *, token: str, manage_service: bool = True
     for module in (status, cameras, audio, displays, checks):
         v1.include_router(module.router)
     app.include_router(v1)
-    app.include_router(metrics_router)
+    app.include_router(metrics_router, responses={401: _ERRORS[401], 500: _ERRORS[500]})
 
     @app.get("/healthz", tags=["status"], name="healthz")
     async def healthz() -> HealthOut:

@@ -2,7 +2,13 @@
 
     UnknownDeviceError / UnknownCheckRunError → 404   DeviceUnavailableError → 503
     DeviceTimeoutError → 504   CommandRejectedError / NotSupportedError → 409
-    ProtocolError → 502   request validation → 422   anything else → 500 (logged)
+    ProtocolError → 502   DiskFullError → 507   malformed JSON → 400
+    request validation → 422   wrong method → 405 (Allow: every method of the path)
+    anything else → 500 (logged; the connection stays usable, see InternalErrorMiddleware)
+
+A WebSocket with a bad parameter is accepted and closed at once with 4422 and the reason,
+so a client can tell it from a refused token (the handshake's 403) and from an unknown
+device (4404).
 
 Body: ``{"error": code, "message": text, "device": id, "operation": op}``; the message is
 Vietnamese unless the client sends ``Accept-Language: en``.
@@ -13,14 +19,18 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from appliance.agent.errors import (
     CameraInStandbyError,
     CheckEngineUnavailableError,
+    DiskFullError,
     InvalidRequestError,
     PresetNameTakenError,
     UnknownCheckRunError,
@@ -41,6 +51,7 @@ log = logging.getLogger(__name__)
 # Most specific first: CheckEngineUnavailableError is a DeviceUnavailableError.
 _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (UnknownDeviceError, 404, "not_found"),
+    (DiskFullError, 507, "disk_full"),
     (InvalidRequestError, 422, "invalid_input"),
     (PresetNameTakenError, 409, "conflict"),
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
@@ -59,7 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownCheckRunError, _unknown_run)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _internal_error)
+    app.add_exception_handler(
+        WebSocketRequestValidationError,
+        _websocket_validation_error,  # type: ignore[arg-type]
+    )
+    app.add_middleware(InternalErrorMiddleware)
 
 
 def error_body(
@@ -95,7 +110,12 @@ async def _device_error(request: Request, exc: DeviceError) -> JSONResponse:
     operation = exc.operation or operation_of(request)
     key = f"agent.error.{code}"
     message = t(
-        key, request_lang(request), device=exc.device_id, operation=operation, detail=exc.detail
+        key,
+        request_lang(request),
+        device=exc.device_id,
+        operation=operation,
+        detail=exc.detail,
+        path=getattr(exc, "path", ""),
     )
     if code == "device_error":
         message = str(exc)
@@ -113,36 +133,114 @@ async def _unknown_run(request: Request, exc: UnknownCheckRunError) -> JSONRespo
     )
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+def _problems(exc: RequestValidationError | WebSocketRequestValidationError) -> str:
     problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         problems.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
-    detail = "; ".join(problems) or "invalid request"
+    return "; ".join(problems) or "invalid request"
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     device = next((str(v) for k, v in request.path_params.items() if k.endswith("_id")), None)
     operation = operation_of(request)
-    message = t(
-        "agent.error.invalid_input", request_lang(request), operation=operation, detail=detail
-    )
+    lang = request_lang(request)
+    malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if malformed:
+        ctx = malformed[0].get("ctx") or {}
+        detail = str(ctx.get("error", "JSON decode error"))
+        message = t("agent.error.malformed_json", lang, operation=operation, detail=detail)
+        body = error_body("malformed_json", message, device=device, operation=operation)
+        return JSONResponse(body, status_code=400)
+    message = t("agent.error.invalid_input", lang, operation=operation, detail=_problems(exc))
     body = error_body("invalid_input", message, device=device, operation=operation)
     return JSONResponse(body, status_code=422)
 
 
+# RFC 6455 §7.4.2: 4000–4999 are the application's own close codes.
+WS_INVALID_PARAMETER: Final = 4422
+
+
+async def _websocket_validation_error(
+    websocket: WebSocket, exc: WebSocketRequestValidationError
+) -> None:
+    """Accept, then close with 4422 and the reason: closing before accept turns into the
+    same HTTP 403 a refused token gets, and the client could not tell them apart."""
+    await websocket.accept()
+    await websocket.close(WS_INVALID_PARAMETER, reason=_problems(exc)[:WS_REASON_MAX])
+
+
+WS_REASON_MAX: Final = 120  # a close reason must fit a 125-byte control frame
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    lang = request_lang(request)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        code = "method_not_allowed"
+        message = t(
+            "agent.error.method_not_allowed",
+            lang,
+            method=request.method,
+            allowed=", ".join(allowed),
+        )
+    elif exc.status_code == 404:
+        code = "not_found"
+        message = t("agent.error.route_not_found", lang, path=request.url.path)
+    else:
+        code, message = "http_error", str(exc.detail)
     return JSONResponse(
-        error_body(
-            code, str(exc.detail), device=None, operation=f"{request.method} {request.url.path}"
-        ),
+        error_body(code, message, device=None, operation=f"{request.method} {request.url.path}"),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
 
 
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    operation = operation_of(request)
-    log.error("%s failed: %s", operation, exc, exc_info=exc)
-    message = t("agent.error.internal", request_lang(request), operation=operation)
-    return JSONResponse(
-        error_body("internal", message, device=None, operation=operation), status_code=500
-    )
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path (Starlette names only the first
+    matching route's, e.g. ``GET`` for a path that also takes ``PUT``)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):
+            methods.update(route.methods)
+    return sorted(methods)
+
+
+class InternalErrorMiddleware:
+    """Answer an unexpected exception with a logged 500 and keep the connection.
+
+    Starlette's own last-resort handler sends the 500 and then re-raises, and uvicorn
+    closes a keep-alive connection after an exception: a client that reuses it finds it
+    gone (issue 7). Here the exception ends with the 500; nothing is re-raised."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            request = Request(scope)
+            operation = operation_of(request)
+            log.error("%s failed: %s", operation, exc, exc_info=exc)
+            if started:
+                raise  # half a response is out: only closing the connection is honest
+            message = t("agent.error.internal", request_lang(request), operation=operation)
+            response = JSONResponse(
+                error_body("internal", message, device=None, operation=operation),
+                status_code=500,
+            )
+            await response(scope, receive, send)

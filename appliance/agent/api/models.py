@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -11,7 +11,22 @@ Scalar = str | int | float | bool | None
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON true is not preset 1, 0 is not "off", "5" is not 5 (issue 7 item 7).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _one_of(*groups: tuple[str, ...]) -> dict[str, Any]:
+    """The body's "exactly one of these groups of fields" rule in the JSON schema (the
+    model validators enforce it; this puts it in the OpenAPI document for clients)."""
+    return {
+        "oneOf": [
+            {
+                "required": list(group),
+                "properties": {name: {"not": {"type": "null"}} for name in group},
+            }
+            for group in groups
+        ]
+    }
 
 
 class ErrorOut(BaseModel):
@@ -91,6 +106,8 @@ class PositionOut(BaseModel):
 class PositionIn(_In):
     """Either camera units (``pan``, ``tilt``) or degrees (``pan_deg``, ``tilt_deg``)."""
 
+    model_config = ConfigDict(json_schema_extra=_one_of(("pan", "tilt"), ("pan_deg", "tilt_deg")))
+
     pan: int | None = None
     tilt: int | None = None
     pan_deg: float | None = Field(default=None, ge=-360, le=360)
@@ -109,6 +126,8 @@ class PositionIn(_In):
 class ZoomIn(_In):
     """Drive (``action`` tele/wide/stop, optional ``speed``) or go to ``position``."""
 
+    model_config = ConfigDict(json_schema_extra=_one_of(("action",), ("position",)))
+
     action: Literal["tele", "wide", "stop"] | None = None
     speed: int | None = Field(default=None, ge=0, le=7)
     position: int | None = Field(default=None, ge=0)
@@ -126,6 +145,8 @@ class ZoomOut(BaseModel):
 
 class FocusIn(_In):
     """Set ``mode`` (auto/manual), drive (``action``) or go to ``position``."""
+
+    model_config = ConfigDict(json_schema_extra=_one_of(("mode",), ("action",), ("position",)))
 
     mode: Literal["auto", "manual"] | None = None
     action: Literal["near", "far", "stop", "one_push"] | None = None
@@ -231,6 +252,18 @@ class DisplayPowerOut(BaseModel):
 
 
 class ShowIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "properties": {"what": {"const": "url"}, "url": {"type": "string"}},
+                    "required": ["url"],
+                },
+                {"properties": {"what": {"enum": ["pattern", "slate"]}, "url": {"type": "null"}}},
+            ]
+        }
+    )
+
     what: Literal["pattern", "slate", "url"]
     pattern: str | None = None  # pattern kind for what="pattern" (driver's names)
     url: str | None = None  # for what="url"

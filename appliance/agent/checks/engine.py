@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import errno
 import functools
 import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from appliance.agent.checks import items as families
@@ -48,9 +51,10 @@ from appliance.agent.checks.model import (
 )
 from appliance.agent.checks.rollup import rollup
 from appliance.agent.checks.settings import CheckSettings
-from appliance.agent.errors import CheckRunCancelledError
+from appliance.agent.errors import CheckRunCancelledError, is_disk_full, written_path
+from appliance.agent.status import is_broken
 from drivers.errors import DeviceError
-from drivers.supervision import DeviceState, cancel_and_wait
+from drivers.supervision import cancel_and_wait
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
@@ -80,6 +84,8 @@ class CheckEngine:
         self.state_dir = service.config.state.dir
         self.store = HistoryStore(self.state_dir / "checks", self.settings.history_max_runs)
         self._history: list[CheckRun] = self.store.load()
+        # Evidence of runs that never reached the history (killed mid-run) is garbage.
+        self.store.remove_orphan_evidence({r.run_id for r in self._history})
         self._runs: dict[str, CheckRun] = {}
         self._tasks: dict[str, asyncio.Task[CheckRun]] = {}
         self._run_lock = asyncio.Lock()
@@ -132,17 +138,20 @@ class CheckEngine:
 
     async def wait(self, run_id: str) -> CheckRun:
         """The run once it is done; ``KeyError`` for an unknown id;
-        ``CheckRunCancelledError`` when :meth:`close` cancelled it meanwhile."""
+        ``CheckRunCancelledError`` when it was cancelled (before or while waiting)."""
         task = self._tasks.get(run_id)
         if task is not None:
+            log.info("check run %s: a client waits for its result", run_id)
             try:
-                return await asyncio.shield(task)
+                await asyncio.shield(task)
             except asyncio.CancelledError:
                 waiter = asyncio.current_task()
-                if task.cancelled() and (waiter is None or not waiter.cancelling()):
-                    raise CheckRunCancelledError(run_id) from None
-                raise  # the waiter itself is being cancelled
-        return self.progress(run_id)
+                if not task.cancelled() or (waiter is not None and waiter.cancelling()):
+                    raise  # the waiter itself is being cancelled
+        run = self.progress(run_id)
+        if run.status is RunStatus.CANCELLED:
+            raise CheckRunCancelledError(run_id)
+        return run
 
     def history(self, limit: int = 20) -> list[CheckRun]:
         """Finished runs, newest first (from disk at start, then as they finish)."""
@@ -170,6 +179,8 @@ class CheckEngine:
         latest: dict[str, CheckResult] = {}
         newest_age = None
         for run in reversed(self._history):
+            if run.status is RunStatus.CANCELLED:
+                continue  # a cancelled run's partial results say nothing about the room
             age = (now - (run.finished_at or run.started_at)).total_seconds()
             if newest_age is None:
                 newest_age = age
@@ -194,46 +205,80 @@ class CheckEngine:
         return families.select(self._planner(self.service, self.settings), selection)
 
     async def _execute(self, run: CheckRun, selection: set[str] | None) -> CheckRun:
-        async with self._run_lock:
-            run.status = RunStatus.RUNNING
-            started = time.perf_counter()
-            ctx = ItemContext(
-                self.service, self.settings, run.run_id, self.store.evidence_dir(run.run_id)
-            )
-            try:
-                items = self.plan(selection)
-            except Exception as exc:  # a planning bug must not lose the run
-                log.exception("check run %s: planning failed", run.run_id)
-                items = []
-                run.results.append(_internal_result("engine.plan", exc))
-            run.progress.total = len(items)
-            done: dict[str, asyncio.Future[CheckStatus]] = {
-                item.id: asyncio.get_running_loop().create_future() for item in items
-            }
-            try:
-                async with asyncio.TaskGroup() as group:
-                    for item in items:
-                        group.create_task(self._run_item(run, ctx, item, done), name=item.id)
-            finally:
-                await self._cleanup(ctx)
-            order = {item.id: i for i, item in enumerate(items)}
-            run.results.sort(key=lambda r: order.get(r.id, -1))
-            run.finished_at = datetime.now(UTC)
+        try:
+            async with self._run_lock:
+                return await self._run(run, selection)
+        except asyncio.CancelledError:
+            self._cancelled(run)
+            raise
+
+    async def _run(self, run: CheckRun, selection: set[str] | None) -> CheckRun:
+        run.status = RunStatus.RUNNING
+        started = time.perf_counter()
+        ctx = ItemContext(
+            self.service, self.settings, run.run_id, self.store.evidence_dir(run.run_id)
+        )
+        try:
+            items = self.plan(selection)
+        except Exception as exc:  # a planning bug must not lose the run
+            log.exception("check run %s: planning failed", run.run_id)
+            items = []
+            run.results.append(_internal_result("engine.plan", exc))
+        run.progress.total = len(items)
+        done: dict[str, asyncio.Future[CheckStatus]] = {
+            item.id: asyncio.get_running_loop().create_future() for item in items
+        }
+        try:
+            async with asyncio.TaskGroup() as group:
+                for item in items:
+                    group.create_task(self._run_item(run, ctx, item, done), name=item.id)
+        finally:
+            await self._cleanup(ctx)
+        order = {item.id: i for i, item in enumerate(items)}
+        run.results.sort(key=lambda r: order.get(r.id, -1))
+        run.finished_at = datetime.now(UTC)
+        run.overall = worst(r.status for r in run.results)
+        self._remember(run)
+        run.health = self.health_now()
+        # On disk (as done) before anyone can see it done: a run the API reported finished
+        # survives a kill or a power cut from here on (issue 7 item 4).
+        error = await asyncio.to_thread(
+            self._write, dataclasses.replace(run, status=RunStatus.DONE)
+        )
+        if error is not None:
+            run.results.append(_history_result(self.store.path, error))
             run.overall = worst(r.status for r in run.results)
-            self._remember(run)
             run.health = self.health_now()
-            run.status = RunStatus.DONE  # complete from here on: readers may see it
-            await asyncio.to_thread(self._write, run)
-            if self._listeners:
-                self._notify("check.result", _run_json(run))
-            log.info(
-                "check run %s done in %.1f s: %s, health %s",
-                run.run_id,
-                time.perf_counter() - started,
-                run.overall,
-                run.health,
-            )
-            return run
+        run.status = RunStatus.DONE  # complete from here on: readers may see it
+        if self._listeners:
+            self._notify("check.result", _run_json(run))
+        log.info(
+            "check run %s done in %.1f s: %s, health %s",
+            run.run_id,
+            time.perf_counter() - started,
+            run.overall,
+            run.health,
+        )
+        return run
+
+    def _cancelled(self, run: CheckRun) -> None:
+        """Record a run the agent cancelled (it stops): status, end time, the history.
+
+        Written here, synchronously: the task is being cancelled and must not await; a
+        single appended line is a bounded cost at shutdown."""
+        run.status = RunStatus.CANCELLED
+        run.finished_at = datetime.now(UTC)
+        run.progress.current.clear()
+        run.overall = None
+        self._remember(run)
+        error = self._write(run)
+        if self._listeners:
+            self._notify("check.result", _run_json(run))
+        log.info(
+            "check run %s cancelled (the agent is stopping)%s",
+            run.run_id,
+            "" if error is None else f"; not written to the history: {error}",
+        )
 
     def _remember(self, run: CheckRun) -> None:
         self._history.append(run)
@@ -242,11 +287,14 @@ class CheckEngine:
         for old in finished[:-_RECENT_RUNS]:
             self._runs.pop(old.run_id, None)
 
-    def _write(self, run: CheckRun) -> None:
+    def _write(self, run: CheckRun) -> OSError | None:
+        """Append the run to the history file; the error when it could not be written."""
         try:
             self.store.append(run)
         except OSError as exc:
             log.error("check run %s not written to the history: %s", run.run_id, exc)
+            return exc
+        return None
 
     async def _run_item(
         self,
@@ -301,6 +349,9 @@ class CheckEngine:
         except TimeoutError:
             return failed(text("checks.error.timeout", seconds=f"{timeout_s:g}"), hint)
         except Exception as exc:  # an item's bug is that item's FAIL, never the run's end
+            if is_disk_full(exc):
+                log.error("check item %s: disk full: %s", item.id, exc)
+                return _disk_full(Path(written_path(exc) or self.state_dir))
             log.exception("check item %s crashed", item.id)
             return failed(
                 text("checks.error.internal", error=f"{type(exc).__name__}: {exc}"),
@@ -409,15 +460,37 @@ def _internal_result(item_id: str, exc: Exception) -> CheckResult:
     )
 
 
+def _history_result(path: Path, error: OSError) -> CheckResult:
+    """The FAIL a finished run carries when the history could not keep it: the operator
+    learns that this result will not survive a restart, and why (a full disk, mostly)."""
+    if error.errno == errno.ENOSPC:
+        outcome = _disk_full(path, "checks.history.unsaved.disk_full")
+    else:
+        outcome = failed(
+            text("checks.history.unsaved", path=str(path), error=error.strerror or str(error)),
+            text("checks.hint.internal"),
+        )
+    return CheckResult(
+        id="system.history",
+        item="system.history",
+        device=None,
+        status=CheckStatus.FAIL,
+        message=outcome.message.render(),
+        remediation=outcome.hint.render() if outcome.hint else {},
+        category="system",
+    )
+
+
+def _disk_full(path: Path, key: str = "checks.error.disk_full") -> Outcome:
+    """A full disk named as such, with what to free (never "internal error OSError 28")."""
+    return failed(text(key, path=str(path)), text("checks.system.disk.hint", path=str(path)))
+
+
 def _broken_devices(service: AgentService) -> int:
-    """Devices that failed or report an error now (same rule as the service's own health)."""
+    """Devices that count against the room now (``status.is_broken``, the service's rule)."""
     try:
         devices = service.devices()
     except Exception:  # health must answer even if a device's status breaks
         log.exception("reading device states for the health rollup")
         return 0
-    return sum(
-        1
-        for d in devices
-        if d.state is DeviceState.FAILED or (d.state is not DeviceState.READY and d.last_error)
-    )
+    return sum(1 for d in devices if is_broken(d))

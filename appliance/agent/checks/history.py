@@ -4,9 +4,14 @@
     <state.dir>/checks/evidence/<run_id>/     snapshots and screenshots of that run
 
 At most ``max_runs`` runs are kept; appending one more rewrites the file without the
-oldest (through a temporary file and a rename, so a crash leaves the old or the new file,
-never half of one) and deletes the evidence of the runs it dropped. A damaged line (a
-power cut in the middle of an append) is skipped with a warning, never fatal.
+oldest (through a temporary file, fsync, a rename and an fsync of the directory, so a
+crash leaves the old or the new file, never half of one) and deletes the evidence of the
+runs it dropped. Below the bound a run is appended as one line, fsynced before
+``append`` returns. A power cut at any byte of an append leaves a torn last line: it is
+skipped with a warning, and the next append starts on a fresh line so the torn bytes
+never swallow the next run (issue 7 item 4). An append that fails (a full disk) is cut
+back to the file's old length, so it leaves no torn line either. Evidence directories of
+runs that never reached the file (the agent was killed mid-run) are removed at start.
 Blocking file I/O: the engine calls these from a worker thread.
 """
 
@@ -67,29 +72,81 @@ class HistoryStore:
     def append(self, run: CheckRun) -> list[str]:
         """Add a finished run; return the ids of runs dropped to stay within ``max_runs``."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":"))
+        line = _line(run)
         runs = self.load()
         if len(runs) < self.max_runs:
-            with self.path.open("a", encoding="utf-8") as f:
-                f.write(line + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            self._append_line(line)
             return []
         keep = runs[len(runs) - self.max_runs + 1 :]
         dropped = [r.run_id for r in runs[: len(runs) - len(keep)]]
-        body = "".join(
-            json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n" for r in keep
-        )
         tmp = self.path.with_name(f".{HISTORY_FILE}.tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            f.write(body + line + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(self.path)
+        try:
+            with tmp.open("wb") as f:
+                f.write(b"".join(_line(r) for r in keep) + line)
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.replace(self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk: give the space back
+            raise
+        _fsync_dir(self.dir)
         for run_id in dropped:
             self.remove_evidence(run_id)
         return dropped
 
+    def _append_line(self, line: bytes) -> None:
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # the last append was torn: start on a fresh line
+            try:
+                _write_all(fd, line)
+                os.fsync(fd)
+            except OSError:
+                # Cut back to the old length (frees blocks, works on a full disk) so a
+                # failed append leaves no torn line behind.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(self.dir)
+
+    def remove_orphan_evidence(self, keep: set[str]) -> list[str]:
+        """Remove evidence directories of runs not in ``keep``; return their ids."""
+        try:
+            entries = list((self.dir / EVIDENCE_DIR).iterdir())
+        except OSError:
+            return []
+        removed = [e.name for e in entries if e.name not in keep]
+        for name in removed:
+            log.info("removing evidence of unfinished check run %s", name)
+            shutil.rmtree(self.dir / EVIDENCE_DIR / name, ignore_errors=True)
+        return removed
+
     def remove_evidence(self, run_id: str) -> None:
         with contextlib.suppress(ValueError):
             shutil.rmtree(self.evidence_dir(run_id), ignore_errors=True)
+
+
+def _line(run: CheckRun) -> bytes:
+    text = json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a new or renamed directory entry durable (POSIX: fsync the directory)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

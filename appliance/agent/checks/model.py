@@ -63,6 +63,9 @@ class RunStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for the run before it (one run at a time)
     RUNNING = "running"
     DONE = "done"
+    # Ended before it finished (the agent stopped): kept with the results it had, never
+    # counted in the health rollup, and waiting on it ends (issue 7 item 6).
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ class CheckRun:
 
     @property
     def done(self) -> bool:
-        return self.status is RunStatus.DONE
+        """Finished, or ended for good (nothing more will change)."""
+        return self.status in (RunStatus.DONE, RunStatus.CANCELLED)
 
     def to_json(self) -> dict[str, object]:
         return {

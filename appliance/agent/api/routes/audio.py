@@ -22,10 +22,16 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/audio", tags=["audio"])
 
 LEVEL_DEFAULT_S: Final = 0.5
+# Shortest reading: a few PortAudio blocks; below it the "level" is one block's noise (and
+# the meter refuses spans under 10 ms, which surfaced as a 500).
+LEVEL_MIN_S: Final = 0.05
+LEVEL_MAX_S: Final = 10.0
 STREAM_INTERVAL_DEFAULT_S: Final = 0.1
 # RFC 6455 §7.4.1: 1011 = the server hit a condition that stops it serving the request.
 WS_DEVICE_ERROR: Final = 1011
-WS_UNKNOWN_DEVICE: Final = 1008  # policy violation: no such device to stream
+# Application close code (RFC 6455 §7.4.2, 4000–4999): no such device to stream. Sent
+# after accept: a close before accept is the handshake's HTTP 403, a refused token's answer.
+WS_UNKNOWN_DEVICE: Final = 4404
 
 
 def _out(ep: AudioEndpoint) -> AudioDeviceOut:
@@ -48,7 +54,7 @@ async def audio_devices(service: ServiceDep) -> list[AudioDeviceOut]:
 async def audio_level(
     device_id: str,
     service: ServiceDep,
-    seconds: float = Query(LEVEL_DEFAULT_S, gt=0, le=10),
+    seconds: float = Query(LEVEL_DEFAULT_S, ge=LEVEL_MIN_S, le=LEVEL_MAX_S),
 ) -> LevelOut:
     return await ops.audio_level(service, device_id, seconds)
 
@@ -63,9 +69,9 @@ async def audio_level_stream(
     """Live level readings as JSON text messages (one per ``interval_s``) until closed."""
     try:
         ep = service.audio.endpoint(device_id)
-    except UnknownDeviceError:
-        # Closed before accept: the server answers the handshake with HTTP 403 (ASGI spec).
-        await websocket.close(WS_UNKNOWN_DEVICE)
+    except UnknownDeviceError as exc:
+        await websocket.accept()
+        await websocket.close(WS_UNKNOWN_DEVICE, reason=str(exc)[:120])
         return
     await websocket.accept()
     try:

@@ -29,7 +29,13 @@ from appliance.agent.api.models import (
     ZoomOut,
 )
 from appliance.agent.devices import CameraHandle
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import (
+    DiskFullError,
+    InvalidRequestError,
+    is_disk_full,
+    written_path,
+)
+from drivers.errors import ConfigError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -164,6 +170,16 @@ async def camera_preset_reference(camera_id: str, preset: str, service: ServiceD
             ref = await capture_reference(service, cam.id, preset)
         except ValueError as exc:  # the reference store refused the preset number
             raise InvalidRequestError(cam.id, str(exc), operation="preset_reference") from None
+        except (OSError, ConfigError) as exc:
+            if not is_disk_full(exc):
+                raise
+            # The camera went to the preset; only the picture could not be kept.
+            raise DiskFullError(
+                cam.id,
+                f"reference picture of preset {preset} not saved: disk full",
+                written_path(exc) or str(service.config.state.dir),
+                operation="preset_reference",
+            ) from exc
     position = ref.position or {}
     return ReferenceOut(
         camera=cam.id,

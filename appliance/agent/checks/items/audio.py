@@ -132,9 +132,9 @@ async def _noise(mic: AudioEndpoint, ctx: ItemContext) -> Outcome:
 
 
 async def _loopback(spk: AudioEndpoint, mic: AudioEndpoint, ctx: ItemContext) -> Outcome:
-    from drivers.audio import LoopbackIssue, LoopbackStatus, loopback_test
+    from drivers.audio import LoopbackIssue, LoopbackStatus
 
-    result = await loopback_test(spk.device("loopback"), mic.device("loopback"))
+    result = await spk.loopback(mic)
     ctx.stash(f"audio.{spk.id}.loopback", result)
     values = _loopback_values(result, mic.id)
     hint = text("checks.audio.loopback.hint", device=spk.id, mic=mic.id)
