@@ -351,7 +351,7 @@ class ViscaCamera:
         )
 
     async def _inquire(self, request: m.Request, decode: Callable[[bytes], T]) -> T:
-        data = await self.port.inquire(self.address, request)
+        data = await self.port.inquire(self.address, request, accept=decode)
         try:
             return decode(data)
         except ValueError as exc:

@@ -107,28 +107,31 @@ class ViscaPort(PortCore):
         )
 
     async def inquire(
-        self, address: int, request: m.Request, *, timeout_s: float | None = None
+        self,
+        address: int,
+        request: m.Request,
+        *,
+        timeout_s: float | None = None,
+        accept: Callable[[bytes], object] | None = None,
     ) -> bytes:
-        """Send an inquiry and return the reply data (without ``y0 50`` and ``FF``)."""
-        reply = await self._ask(address, request, timeout_s=timeout_s or self.inquiry_timeout_s)
+        """Send an inquiry and return the reply data (without ``y0 50`` and ``FF``).
+
+        Only an answer of the request's reply length that ``accept`` (the caller's
+        decoder; ``ValueError`` = not this answer) takes is returned: anything else is
+        a late answer to an earlier inquiry and is dropped (VISCA has no request ids).
+        """
+        reply = await self._inquiry(
+            address, request, timeout_s=timeout_s or self.inquiry_timeout_s, accept=accept
+        )
         if isinstance(reply, m.InquiryReply):
-            data = reply.data
-        elif isinstance(reply, m.Completion) and reply.socket == 0:
-            data = b""  # addressed IF_Clear: z0 50 FF
-        elif isinstance(reply, m.ErrorReply):
+            return reply.data
+        if isinstance(reply, m.Completion) and reply.socket == 0:
+            return b""  # addressed IF_Clear: z0 50 FF
+        if isinstance(reply, m.ErrorReply):
             raise rejected(self.name_of(address), request, reply)
-        else:
-            raise ProtocolError(
-                self.name_of(address), f"unexpected answer {reply}", operation=request.name
-            )
-        if request.reply_len is not None and len(data) != request.reply_len:
-            raise ProtocolError(
-                self.name_of(address),
-                f"answer has {len(data)} data bytes, expected {request.reply_len}: "
-                f"{m.to_hex(data)}",
-                operation=request.name,
-            )
-        return data
+        raise ProtocolError(
+            self.name_of(address), f"unexpected answer {reply}", operation=request.name
+        )
 
     async def drive(self, address: int, request: m.Request, *, group: str = "pan_tilt") -> None:
         """A continuous drive (pan-tilt, zoom, focus): returns once ACKed.

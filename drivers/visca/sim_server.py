@@ -110,10 +110,13 @@ class ViscaSimulator:
     def drop_next_completion(self, count: int = 1, address: int = 1) -> None:
         self.camera(address).faults.drop_completions += count
 
-    def slow(self, extra_s: float, address: int | None = None) -> None:
-        """Answer ``extra_s`` later than the camera normally would."""
+    def slow(
+        self, extra_s: float, address: int | None = None, *, up_to_s: float | None = None
+    ) -> None:
+        """Answer ``extra_s`` (… ``up_to_s``, drawn per message) later than normally."""
         for faults in self._faults(address):
             faults.slow_s = extra_s
+            faults.slow_up_to_s = up_to_s
 
     def error_reply(self, code: int | None, count: int = 1, address: int = 1) -> None:
         """Answer the next ``count`` commands (−1 = all, until ``code=None``) with ``code``."""
