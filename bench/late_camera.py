@@ -10,7 +10,7 @@ camera's do). Zoom, focus, pan-tilt position and power are read in random order 
 Printed: reads answered right, honest errors (502/504), wrong values returned as
 success (must be 0), and the mean time per read against the mean lateness (0.9 s): the
 physical floor, since inquiries to one camera go one at a time. The suite runs a short
-version (tests/agent/test_camera_late_answers.py).
+version (tests/agent/test_camera_answers.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drivers.visca.simulator import PtySimulator, SimulatorThread
 from tests.agent.conftest import running_agent
-from tests.agent.test_camera_late_answers import (
+from tests.agent.test_camera_answers import (
     LATE_S,
     late_camera_reads,
     prepare,

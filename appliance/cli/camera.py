@@ -34,6 +34,7 @@ from drivers.errors import (
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
     ProtocolError,
 )
 
@@ -367,6 +368,8 @@ def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:
     if isinstance(exc, CommandRejectedError):
         reason = _reason(exc.code, lang)
         return t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)
+    if isinstance(exc, LineNoiseError):
+        return t("camera.error.noise", lang, port=port)
     if isinstance(exc, ProtocolError):
         return t("camera.error.protocol", lang, detail=exc.detail)
     if isinstance(exc, DeviceUnavailableError):

@@ -128,6 +128,10 @@ register(
             "vi": "camera từ chối lệnh {operation}: {reason}",
             "en": "the camera refused {operation}: {reason}",
         },
+        "camera.error.noise": {
+            "vi": "camera trên {port} trả lời bằng tín hiệu nhiễu: kiểm tra tốc độ baud và cáp",
+            "en": "the camera on {port} answers with noise: check baud rate and cable",
+        },
         "camera.error.protocol": {
             "vi": "camera trả lời sai giao thức VISCA: {detail}",
             "en": "the camera's answer is not valid VISCA: {detail}",

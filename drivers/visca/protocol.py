@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 
 from drivers.errors import (
+    CommandSupersededError,
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
@@ -89,22 +90,41 @@ class ViscaPort(PortCore):
         resend_on_lost_completion: bool = True,
         urgent: bool = False,
         group: str | None = None,
+        claims: frozenset[str] | None = None,
     ) -> None:
         """Send a command; wait for its ACK and (by default) its completion.
 
         ``group`` (``pan_tilt``, ``zoom``, ``focus``) tags what the command moves, so a
-        Stop of that group can cancel it when both sockets are busy.
+        Stop of that group can cancel it when both sockets are busy; ``claims`` (default
+        ``{group}``) are all the axes it moves (a preset recall: all three). A newer
+        command claiming one of them, accepted before this one finished or sent before
+        this one was, supersedes it: ``CommandSupersededError`` instead of success.
         """
-        await self.run_command(
-            address,
-            lambda: request,
-            request,
-            wait_completion=wait_completion,
-            completion_timeout_s=completion_timeout_s,
-            resend_on_lost_completion=resend_on_lost_completion,
-            urgent=urgent,
-            group=group,
-        )
+        if claims is None:
+            claims = frozenset((group,)) if group else frozenset()
+        entry = self._moves.enqueue(address, claims, request.name) if claims else None
+        try:
+            await self.run_command(
+                address,
+                self._moves.pick(entry, request) if entry else _always(request),
+                request,
+                wait_completion=wait_completion,
+                completion_timeout_s=completion_timeout_s,
+                resend_on_lost_completion=resend_on_lost_completion,
+                urgent=urgent,
+                group=group,
+                claims=claims,
+            )
+        finally:
+            if entry is not None:
+                self._moves.discard(entry)
+        if entry is not None and entry.superseded_by is not None and not entry.sent:
+            raise CommandSupersededError(
+                self.name_of(address),
+                f"{request.name} superseded by {entry.superseded_by} before it was sent",
+                superseded_by=entry.superseded_by,
+                operation=request.name,
+            )
 
     async def inquire(
         self,
@@ -159,6 +179,7 @@ class ViscaPort(PortCore):
         gets "buffer full"; then the socket running a command of ``group`` is cancelled.
         """
         self._drives.supersede(address, group)
+        self._moves.supersede(address, frozenset((group,)), request.name)
         try:
             await self.run_command(
                 address,
@@ -168,6 +189,7 @@ class ViscaPort(PortCore):
                 urgent=True,
                 resend_on_lost_completion=False,
                 wait_when_full=False,  # never wait behind running drives
+                claims=frozenset((group,)),  # its ACK ends a move of the group as superseded
             )
         except DeviceError as exc:
             if getattr(exc, "code", None) != m.ErrorCode.BUFFER_FULL:
@@ -237,6 +259,7 @@ class ViscaPort(PortCore):
         urgent: bool = False,
         group: str | None = None,
         wait_when_full: bool = True,
+        claims: frozenset[str] | None = None,
     ) -> None:
         """``command`` with the request picked once the port is ours (for drives)."""
         timeout_s = completion_timeout_s or self.completion_timeout_s
@@ -249,6 +272,7 @@ class ViscaPort(PortCore):
                 urgent=urgent,
                 timeout_s=self.ack_timeout_s,
                 group=group,
+                claims=claims,
                 waited=wait_completion,
                 resend_token=token,
             )
@@ -277,9 +301,13 @@ class ViscaPort(PortCore):
             except TimeoutError:
                 self.sockets.forget(message)
             if not resend_on_lost_completion or lost >= self.retries:
+                # The real wait: every resend waited the whole timeout again.
+                waited = f"{(lost + 1) * timeout_s:.1f} s"
+                if lost:
+                    waited += f" ({lost + 1} sends, {timeout_s:.1f} s each)"
                 raise DeviceTimeoutError(
                     self.name_of(address),
-                    f"accepted but not completed within {timeout_s:.2f} s",
+                    f"accepted but not completed within {waited}",
                     operation=request.name,
                 )
             lost += 1

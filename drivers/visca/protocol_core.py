@@ -14,11 +14,17 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
-from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError, ProtocolError
+from drivers.errors import (
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    LineNoiseError,
+    ProtocolError,
+)
 from drivers.supervision import cancel_and_wait
 from drivers.visca import messages as m
 from drivers.visca.protocol_dispatch import dispatch
-from drivers.visca.protocol_drive import DriveQueue
+from drivers.visca.protocol_drive import DriveQueue, MoveQueue
 from drivers.visca.protocol_support import (
     InquiryLedger,
     Message,
@@ -102,6 +108,7 @@ class PortCore:
         )
         self.sockets = SocketTable()
         self._drives = DriveQueue()
+        self._moves = MoveQueue()
         self._silence = SilenceTracker(silent_limit, self._availability)
         self._completion_seen = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -168,6 +175,7 @@ class PortCore:
         timeout_s: float,
         urgent: bool = False,
         group: str | None = None,
+        claims: frozenset[str] | None = None,
         waited: bool = True,
         resend_token: int | None = None,
     ) -> tuple[Message, m.Reply, int] | None:
@@ -179,11 +187,12 @@ class PortCore:
             request = pick()
             if request is None:
                 return None
-            message = new_message(address, request, group=group, waited=waited)
+            message = new_message(address, request, group=group, waited=waited, claims=claims)
             self._awaiting = message
             packet = request.to_bytes(address or 1)
             attempts = 1 if self._silence.is_unavailable(address) else 1 + self.retries
             token = resend_token
+            noise_at_start = self._noise()
             for _ in range(attempts):
                 if token is None:
                     self._trace("tx", packet)
@@ -200,7 +209,7 @@ class PortCore:
                     continue
                 return message, reply, token
             what = f"no answer to {attempts} tries, {timeout_s:.2f} s each"
-            raise self._no_answer(address, request, what)
+            raise self._no_answer(address, request, what, self._noise() - noise_at_start)
         except DeviceUnavailableError as exc:
             if self._lost is None and not self.transport.is_open:
                 self._link_lost(exc)
@@ -244,6 +253,7 @@ class PortCore:
             give_up_at = loop.time() + budget_s
             token: int | None = None
             sends = 0
+            noise_at_start = self._noise()
             while True:
                 if token is None:
                     self._trace("tx", packet)
@@ -274,7 +284,7 @@ class PortCore:
             if message.misfit is not None:
                 raise ProtocolError(self.name_of(address), message.misfit, operation=request.name)
             what = f"no answer within {budget_s:.2f} s" + (f" ({sends} sends)" if sends > 1 else "")
-            raise self._no_answer(address, request, what)
+            raise self._no_answer(address, request, what, self._noise() - noise_at_start)
         except DeviceUnavailableError as exc:
             if self._lost is None and not self.transport.is_open:
                 self._link_lost(exc)
@@ -316,7 +326,20 @@ class PortCore:
         dropped = getattr(self.transport, "dropped_bytes", 0)
         return self.garbage_packets + self.inquiries.misfits + int(dropped)
 
-    def _no_answer(self, address: int | None, request: m.Request, what: str) -> DeviceError:
+    def _no_answer(
+        self, address: int | None, request: m.Request, what: str, noise: int
+    ) -> DeviceError:
+        """The error for a message that got no (fitting) answer.
+
+        Garbage heard meanwhile means something does answer, at the wrong baud rate or
+        over a bad cable: say so (issue #7 item 8), and do not count it as silence."""
+        if noise > 0:
+            return LineNoiseError(
+                self.name_of(address),
+                f"the camera answers with noise: check baud rate and cable ({what}; "
+                f"{noise} garbage bytes or packets instead)",
+                operation=request.name,
+            )
         if address is None:
             return DeviceTimeoutError(self.device_id, what, operation=request.name)
         count = self._silence.missed(address)

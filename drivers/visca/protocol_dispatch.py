@@ -3,6 +3,8 @@
 Matching rules (VISCA.md §1.2, §1.3):
 
 - ACK ``z0 4y``: the first reply of the command awaiting one; it now occupies socket y.
+  Running commands of that camera moving one of its axes are superseded by it: their
+  completion (or "canceled") ends them with ``CommandSupersededError``, never as done.
 - Completion ``z0 5y`` (y ≠ 0): finishes the oldest command in (address, y). With no
   command there, it answers the awaiting command (a camera that skips the ACK).
 - Inquiry answer ``z0 50 …`` (and ``z0 50 FF``, the addressed IF_Clear's): pays the
@@ -23,7 +25,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from drivers.visca import messages as m
-from drivers.visca.protocol_support import Message, rejected
+from drivers.visca.protocol_support import Message, finish, rejected, superseded
 
 if TYPE_CHECKING:
     from drivers.visca.protocol_core import PortCore
@@ -44,6 +46,7 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
             and awaiting.address == reply.address
             and awaiting.request.kind is m.RequestKind.COMMAND
         ):
+            port.sockets.take_over(awaiting)
             port.sockets.register(awaiting, reply.address, reply.socket)
             awaiting.first.set_result(reply)
             return
@@ -52,8 +55,7 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
         if reply.socket != 0:
             message = port.sockets.pop(reply.address, reply.socket)
             if message is not None:
-                if not message.done.done():
-                    message.done.set_result(None)
+                finish(port.name_of(reply.address), message)
                 return
         else:  # z0 50 FF: the answer to an addressed IF_Clear (an inquiry without data)
             port.inquiry_answer(reply.address, reply, b"")
@@ -64,6 +66,7 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
             and awaiting.address == reply.address
             and awaiting.request.kind is m.RequestKind.COMMAND
         ):
+            port.sockets.take_over(awaiting)
             awaiting.first.set_result(reply)
             if not awaiting.done.done():
                 awaiting.done.set_result(None)
@@ -104,7 +107,12 @@ def _error(port: PortCore, awaiting: Message | None, reply: m.ErrorReply) -> boo
     if reply.code == m.ErrorCode.CANCELED:
         target = port.sockets.pop(reply.address, reply.socket)
         if target is not None and not target.done.done():
-            target.done.set_exception(rejected(port.name_of(reply.address), target.request, reply))
+            name = port.name_of(reply.address)
+            target.done.set_exception(
+                superseded(name, target)
+                if target.superseded_by is not None
+                else rejected(name, target.request, reply)
+            )
         if (
             awaiting is not None
             and awaiting.address == reply.address

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from drivers.errors import CommandRejectedError
+from drivers.errors import CommandRejectedError, CommandSupersededError
 from drivers.visca.messages import ErrorCode, ErrorReply, Reply, Request, to_hex
 
 # Readable texts for the VISCA error codes (VISCA.md §1.2).
@@ -55,6 +55,10 @@ class Message:
     group: str | None = None  # drive group (pan_tilt, zoom, focus) of a drive command
     waited: bool = True  # someone awaits the completion
     socket: int | None = None
+    # Commands: the axes it moves (pan_tilt, zoom, focus); a newer command claiming
+    # one of them takes over, and this one ends as superseded, never as done.
+    claims: frozenset[str] = frozenset()
+    superseded_by: str | None = None
     # Inquiries: the caller's decoder; an answer it cannot decode is not this one's.
     accept: Callable[[bytes], object] | None = None
     misfit: str | None = None  # why the last answer taken for this inquiry did not fit
@@ -67,13 +71,37 @@ def new_message(
     group: str | None = None,
     waited: bool = True,
     accept: Callable[[bytes], object] | None = None,
+    claims: frozenset[str] | None = None,
 ) -> Message:
     loop = asyncio.get_running_loop()
     first: asyncio.Future[Reply] = loop.create_future()
     done: asyncio.Future[None] = loop.create_future()
     first.add_done_callback(retrieve)
     done.add_done_callback(retrieve)
-    return Message(address, request, first, done, group, waited, accept=accept)
+    if claims is None:
+        claims = frozenset((group,)) if group else frozenset()
+    return Message(address, request, first, done, group, waited, accept=accept, claims=claims)
+
+
+def superseded(device_id: str, message: Message) -> CommandSupersededError:
+    """The error of a command another one took over (``message.superseded_by``)."""
+    by = message.superseded_by or "another command"
+    return CommandSupersededError(
+        device_id,
+        f"{message.request.name} superseded by {by} before it finished",
+        superseded_by=by,
+        operation=message.request.name,
+    )
+
+
+def finish(device_id: str, message: Message) -> None:
+    """The camera says ``message`` ended (completion): done, or superseded."""
+    if message.done.done():
+        return
+    if message.superseded_by is not None:
+        message.done.set_exception(superseded(device_id, message))
+    else:
+        message.done.set_result(None)
 
 
 def misfit(message: Message, data: bytes) -> str | None:
@@ -266,12 +294,28 @@ class SocketTable:
             queue.remove(message)
 
     def sockets_of(self, address: int, group: str) -> list[int]:
-        """Sockets holding a drive of ``group`` at ``address``."""
+        """Sockets holding a command moving ``group`` at ``address``."""
         return sorted(
             socket
             for (addr, socket), queue in self._queues.items()
-            if addr == address and any(message.group == group for message in queue)
+            if addr == address and any(group in message.claims for message in queue)
         )
+
+    def take_over(self, message: Message) -> None:
+        """``message`` was accepted: running commands of its camera that move one of
+        its axes are superseded by it (a camera completes them at once, ACK1 ACK2 C1
+        C2: companion-module-ptzoptics-visca#41, VISCA.md §5 #11)."""
+        if not message.claims:
+            return
+        for (addr, _socket), queue in self._queues.items():
+            for other in queue:
+                if (
+                    addr == message.address
+                    and other is not message
+                    and other.claims & message.claims
+                    and other.superseded_by is None
+                ):
+                    other.superseded_by = message.request.name
 
     def busy(self, address: int) -> list[int]:
         """Sockets of ``address`` with a command in them."""

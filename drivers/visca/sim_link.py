@@ -61,8 +61,10 @@ class CameraFramer:
         """Complete packets in ``data``, each with the index of its last byte in ``data``."""
         packets: list[tuple[bytes, int]] = []
         for index, byte in enumerate(data):
-            if not self._buf and not byte & 0x80:
-                self.dropped += 1  # noise before a header byte
+            if not self._buf and (not byte & 0x80 or byte == TERMINATOR):
+                # Noise before a header byte; a lone FF is no header either (it used to
+                # start a "packet" that swallowed the real one after it, issue #7 item 8).
+                self.dropped += 1
                 continue
             self._buf.append(byte)
             if byte == TERMINATOR and len(self._buf) > 1:

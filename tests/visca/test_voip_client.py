@@ -36,9 +36,7 @@ def _until(predicate: Callable[[], bool], what: str) -> None:
 @pytest.fixture
 def camera_and_sim() -> Iterator[tuple[Camera, UDPSimulator]]:
     runner = SimulatorThread(
-        lambda: UDPSimulator(
-            host=SIM_HOST, port=0, sony_header=True, reuse_address=True, power_transition_s=0.3
-        )
+        lambda: UDPSimulator(host=SIM_HOST, port=0, sony_header=True, power_transition_s=0.3)
     )
     sim = runner.start()
     camera = None

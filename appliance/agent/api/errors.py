@@ -2,7 +2,8 @@
 
     UnknownDeviceError / UnknownCheckRunError → 404   DeviceUnavailableError → 503
     DeviceTimeoutError → 504   CommandRejectedError / NotSupportedError → 409
-    ProtocolError → 502   request validation → 422   anything else → 500 (logged)
+    CommandSupersededError → 409 "superseded" (a newer command took over; not done)
+    LineNoiseError → 502 "line_noise"   ProtocolError → 502   request validation → 422   anything else → 500 (logged)
 
 Body: ``{"error": code, "message": text, "device": id, "operation": op}``; the message is
 Vietnamese unless the client sends ``Accept-Language: en``.
@@ -27,9 +28,11 @@ from appliance.agent.errors import (
 from appliance.i18n import normalize_lang, t
 from drivers.errors import (
     CommandRejectedError,
+    CommandSupersededError,
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
     NotSupportedError,
     ProtocolError,
 )
@@ -43,8 +46,10 @@ _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (CheckEngineUnavailableError, 503, "check_engine_unavailable"),
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),
+    (CommandSupersededError, 409, "superseded"),
     (CommandRejectedError, 409, "command_rejected"),
     (NotSupportedError, 409, "not_supported"),
+    (LineNoiseError, 502, "line_noise"),
     (ProtocolError, 502, "protocol_error"),
 )
 
