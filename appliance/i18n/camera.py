@@ -47,6 +47,16 @@ register(
             "vi": "Mã hãng {vendor:04X}, mã model {model:04X}, ROM {rom:04X}, {sockets} socket lệnh",
             "en": "Vendor {vendor:04X}, model {model:04X}, ROM {rom:04X}, {sockets} command sockets",
         },
+        "camera.info.refused": {
+            "vi": "{what}: camera không trả lời câu hỏi này — {reason}",
+            "en": "{what}: the camera did not answer this inquiry — {reason}",
+        },
+        "camera.what.version": {"vi": "Phiên bản", "en": "Version"},
+        "camera.what.power": {"vi": "Nguồn", "en": "Power"},
+        "camera.what.position": {"vi": "Vị trí", "en": "Position"},
+        "camera.what.zoom": {"vi": "Zoom", "en": "Zoom"},
+        "camera.what.focus_mode": {"vi": "Chế độ lấy nét", "en": "Focus mode"},
+        "camera.what.focus": {"vi": "Vị trí lấy nét", "en": "Focus position"},
         "camera.info.focus": {
             "vi": "Lấy nét: {mode}, vị trí {focus}",
             "en": "Focus: {mode}, position {focus}",

@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 class ViscaPort(PortCore):
     """Request/reply matching over one :class:`~drivers.visca.transport.Transport`."""
 
+    # What the last open() found missing but got past (None: nothing), for status texts.
+    open_note: str | None = None
+
     async def open(self) -> int | None:
         """(Re)open the link; on serial chains run AddressSet + IF_Clear → camera count."""
         await self.close()
@@ -68,9 +71,20 @@ class ViscaPort(PortCore):
             return None
         # No camera message may slip between AddressSet and IF_Clear (it would be cleared).
         self._opening = True
+        self.open_note = None
         try:
             count = await self.address_set()
-            await self.if_clear()
+            try:
+                await self.if_clear()
+            except (DeviceTimeoutError, ProtocolError) as exc:
+                # Some cameras and converters answer AddressSet but never echo the
+                # IF_Clear broadcast (issue #7 item 10): the chain answered, so open
+                # anyway and say what was missing.
+                self.open_note = (
+                    f"no echo of the IF_Clear broadcast (88 01 00 01 FF): {exc.detail}; "
+                    "opened anyway, command buffers may hold old commands"
+                )
+                log.warning("%s: %s", self.device_id, self.open_note)
         except BaseException:
             await self.close()
             raise

@@ -164,6 +164,30 @@ class PtyEnd:
         with contextlib.suppress(FileNotFoundError):
             Path(self.path).unlink()  # the device node vanishes with the adapter
 
+    def peer_open(self) -> bool:
+        """Whether anyone besides us holds the slave open (a client has "the port").
+
+        Linux gives no event for it, so look through /proc for a descriptor on our
+        /dev/pts/N other than our own slave fd. Only used for the rare power-up send.
+        """
+        device, own_pid, own_fd = self.device, os.getpid(), self._slave
+        if device is None:
+            return False
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                fds = list((proc / "fd").iterdir())
+            except OSError:
+                continue  # gone, or not ours to look at
+            for fd in fds:
+                if int(proc.name) == own_pid and fd.name == str(own_fd):
+                    continue
+                with contextlib.suppress(OSError):
+                    if str(fd.readlink()) == device:
+                        return True
+        return False
+
     def remove_dir(self) -> None:
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)

@@ -125,6 +125,11 @@ class ViscaSimulator:
         if code is not None:
             faults.error_code = code
 
+    def refuse_inquiry(self, body: bytes, address: int = 1) -> None:
+        """Answer the inquiry ``8x 09 <body> FF`` with a syntax error from now on."""
+        faults = self.camera(address).faults
+        faults.refused_inquiries = faults.refused_inquiries | {bytes(body)}
+
     def preset_lands_elsewhere(self, pan: int, tilt: int, address: int = 1) -> None:
         """Recalls go (pan, tilt) units away from the stored position; (0, 0) clears."""
         self.camera(address).faults.preset_offset = (pan, tilt) if (pan or tilt) else None
@@ -250,13 +255,23 @@ class PtySimulator(ViscaSimulator):
         self._framer = CameraFramer()
         self._pty.open()
         if self.network_change:
-            self.send_network_change()
+            self._power_up_network_change()
 
     async def _open(self) -> None:
         self._pty.open()
         self._writer.start()
         if self.network_change:
+            self._power_up_network_change()
+
+    def _power_up_network_change(self) -> None:
+        """``z0 38 FF`` at power-up reaches only a client that has the port open: a real
+        line loses bytes sent while nobody listens. Queued in the pty, it would reach
+        the first client to open it, which stays one reply behind unless it flushes
+        (issue #7 item 10)."""
+        if self._pty.peer_open():
             self.send_network_change()
+        else:
+            log.debug("%s: power-up network change lost: nobody has the port open", self.path)
 
     async def _close(self) -> None:
         await self._writer.stop()

@@ -74,6 +74,8 @@ class Faults:
       answering 0.3–1.5 s late, issue #7); answers still leave in order;
     - ``error_code`` with ``error_count``: answer the next N commands with this error
       instead of running them (``error_count < 0`` = until cleared);
+    - ``refused_inquiries``: inquiries (body after ``09``, e.g. ``04 47``) answered
+      with a syntax error, as a model without that inquiry does;
     - ``preset_offset``: a recall lands this many (pan, tilt) units away from the stored
       position (the readiness check's image verification must notice).
     """
@@ -86,6 +88,7 @@ class Faults:
     error_code: int = SYNTAX
     error_count: int = 0
     preset_offset: tuple[int, int] | None = None
+    refused_inquiries: frozenset[bytes] = frozenset()
 
     def delay(self) -> float:
         """This message's extra processing delay."""
