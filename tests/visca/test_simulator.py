@@ -579,3 +579,30 @@ async def test_a_lone_ff_in_front_of_a_packet_does_not_swallow_it() -> None:
         m.InquiryReply(1, b"\x02"),
         m.InquiryReply(1, b"\x00\x00\x00\x00"),
     ]
+
+
+def test_srg_300h_colour_gain_hue_and_colour_system() -> None:
+    # The SRG-300H's cited manual (SONY-HTML Sony_SRG-300H.html) lists CAM_ColorHue and
+    # its inquiry, CAM_ColorGainInq and Color System + inquiry (issue #7 item 10).
+    clock = Clock(model="srg-300h")
+    assert clock.ask(m.inq_color_gain()) == bytes.fromhex("00000004")  # 100 %
+    assert clock.ask(m.inq_color_hue()) == bytes.fromhex("00000007")  # 0°
+    assert clock.ask(m.inq_color_system()) == b"\x00"  # HDMI YUV
+    for request in (m.color_gain(0, 0x0A), m.color_hue(0, 0x02), m.color_system(2)):
+        clock.send(request)
+        assert [type(r) for _, r in clock.run(clock.now + 0.1)] == [m.Ack, m.Completion]
+    assert clock.ask(m.inq_color_gain()) == bytes.fromhex("0000000a")
+    assert clock.ask(m.inq_color_hue()) == bytes.fromhex("00000002")
+    assert clock.ask(m.inq_color_system()) == b"\x02"
+    assert m.decode_block(5, clock.ask(m.inq_block(5))).color_hue == 0x02  # block 3 too
+    clock.send(bytes.fromhex("81 01 04 4f 00 00 07 00 ff"))  # colour 7: no such colour
+    assert [r for _, r in clock.run(clock.now + 0.1)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)]
+
+
+def test_colour_message_bytes() -> None:
+    assert m.color_hue(0, 0x0E).hex() == "81 01 04 4F 00 00 00 0E FF"
+    assert m.color_gain(6, 0x04).hex() == "81 01 04 49 00 00 06 04 FF"
+    assert m.color_system(3).hex() == "81 01 7E 01 03 00 03 FF"
+    assert m.inq_color_system().hex() == "81 09 7E 01 03 FF"
+    with pytest.raises(ValueError, match="colour hue"):
+        m.color_hue(0, 0x0F)
