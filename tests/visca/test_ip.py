@@ -292,3 +292,24 @@ async def test_sony_no_reset_answer_is_unavailable_and_broadcast_refused() -> No
     finally:
         await transport.close()
         peer.close()
+
+
+async def test_only_noise_at_connect_is_named_noise_not_silence() -> None:
+    # Issue #7 item 8: garbage replies used to read "no camera answers".
+    async with TCPSimulator(cameras=1, model=MODEL, **FAST) as sim:
+        sim.garbage(True)
+        sup = ViscaSupervisor.from_url(
+            f"tcp://127.0.0.1:{sim.port}",
+            device_id="cam-tcp",
+            port_options={"ack_timeout_s": 0.2, "inquiry_timeout_s": 0.2},
+            health_interval_s=None,
+        )
+        await sup.start()
+        try:
+            async with asyncio.timeout(5):
+                while sup.last_error is None:  # noqa: ASYNC110 - no event for a failed connect
+                    await asyncio.sleep(0.02)
+            assert "cameras answer with noise" in sup.last_error
+            assert "check baud rate and cable" in sup.last_error
+        finally:
+            await sup.stop()
