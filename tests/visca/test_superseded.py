@@ -88,11 +88,11 @@ async def test_rapid_clicks_on_the_simulator_latest_wins() -> None:
         await port.open()
         try:
             cam = ViscaCamera(port, 1, profile_for(MODEL), "cam1")
-            spots = {1: -60.0, 2: 40.0, 3: -20.0, 4: 70.0, 5: 10.0}
+            spots = {1: -150.0, 2: 40.0, 3: -20.0, 4: 70.0, 5: 10.0}
             for number, pan_deg in spots.items():
                 await cam.goto_degrees(pan_deg, 0.0)
                 await cam.preset_store(number)
-            await cam.goto_degrees(0.0, 0.0)
+            await cam.goto_degrees(150.0, 0.0)  # 300° from preset 1: seconds on the way
             # Two clicks: the second while the head is on its way to the first.
             first = asyncio.create_task(cam.preset_recall(1))
             await _until(lambda: sim.state(1).moving)
