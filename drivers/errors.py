@@ -6,11 +6,14 @@
           ├── DeviceUnavailableError      unplugged, port missing/busy, no server, marked unavailable
           ├── DeviceTimeoutError          no (complete) answer within the timeout; also a TimeoutError
           ├── ProtocolError               the device answered something we cannot make sense of
+          │    └── LineNoiseError         only noise came back (baud rate, cable)
           ├── CommandRejectedError        the device refused the command (e.g. VISCA error code)
+          ├── CommandSupersededError      another command took over before this one finished
           └── NotSupportedError           the device/model cannot do this
 
 The control API maps these once: unavailable → 503, timeout → 504, rejected → 409,
-not supported → 409 (with its own code), invalid input → 422.
+not supported → 409 (with its own code), superseded → 409 ("superseded by …"),
+invalid input → 422.
 Messages name the device and the operation; they never contain secrets.
 """
 
@@ -62,6 +65,11 @@ class ProtocolError(DeviceError):
     """The device answered something that does not fit the protocol."""
 
 
+class LineNoiseError(ProtocolError):
+    """Bytes came back, but no valid answer: a wrong baud rate or a bad cable, not a dead
+    device."""
+
+
 class CommandRejectedError(DeviceError):
     """The device refused the command; ``code`` carries the device's own error code."""
 
@@ -74,6 +82,18 @@ class CommandRejectedError(DeviceError):
         operation: str | None = None,
     ) -> None:
         self.code = code
+        super().__init__(device_id, message, operation=operation)
+
+
+class CommandSupersededError(DeviceError):
+    """A newer command took over what this one was doing (a second preset recall, a
+    stop) before it finished: it was not done, and it was not refused either.
+    ``superseded_by`` names the command that took over."""
+
+    def __init__(
+        self, device_id: str, message: str, *, superseded_by: str, operation: str | None = None
+    ) -> None:
+        self.superseded_by = superseded_by
         super().__init__(device_id, message, operation=operation)
 
 

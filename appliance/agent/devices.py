@@ -197,6 +197,8 @@ class ViscaLink:
             "baud": self.baud if self.serial_path else None,
             "cameras_on_chain": self.camera_count,
         }
+        if self._port.open_note:  # what the open got past (a peer without IF_Clear echo)
+            details["open_note"] = self._port.open_note
         return DeviceStatus(self.id, "camera_port", self.state, self.supervisor.last_error, details)
 
     async def start(self) -> None:

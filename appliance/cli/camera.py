@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn, TypeVar
 
 import typer
 
@@ -35,11 +35,14 @@ from drivers.errors import (
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
     ProtocolError,
 )
 
 if TYPE_CHECKING:
     from drivers.visca.camera import ViscaCamera
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Control one VISCA camera (Vietnamese output; --lang en for English).",
@@ -191,57 +194,95 @@ class Session:
     chain_count: int | None
     # What this command set going ("pan-tilt", "zoom"): a Ctrl-C stops exactly these.
     motion: set[str] = field(default_factory=set)
+    refused: list[DeviceError] = field(default_factory=list)  # inquiries refused so far
+    answered: int = 0
 
     def say(self, key: str, **params: object) -> None:
         typer.echo(t(key, self.opts.lang, **params))
 
 
+async def _asked(session: Session, what: str, ask: Callable[[], Awaitable[T]]) -> T | None:
+    """One inquiry of a report: a refused or garbled answer is a line of the report, not
+    the end of it (issue #7 item 10: one refused inquiry hid every other answer)."""
+    try:
+        answer = await ask()
+    except (CommandRejectedError, ProtocolError) as exc:
+        session.refused.append(exc)
+        what_text = t(f"camera.what.{what}", session.opts.lang)
+        session.say("camera.info.refused", what=what_text, reason=_explain(session.opts, exc))
+        return None
+    session.answered += 1
+    return answer
+
+
+def _all_refused(session: Session) -> None:
+    """Nothing of the report answered: the first refusal is the command's error."""
+    if session.refused and not session.answered:
+        raise session.refused[0]
+
+
 async def show_info(session: Session) -> None:
     cam, lang = session.camera, session.opts.lang
-    details = await cam.info()
-    session.say("camera.info.title", address=details.address, port=session.opts.port)
+    session.say("camera.info.title", address=cam.address, port=session.opts.port)
     if session.chain_count is not None:
         session.say("camera.info.chain", count=session.chain_count)
     session.say("camera.info.model", title=cam.profile.title, profile=cam.profile.name)
-    session.say(
-        "camera.info.version",
-        vendor=details.vendor,
-        model=details.model,
-        rom=details.rom,
-        sockets=details.max_socket,
-    )
-    power_key = {"ON": "on", "STANDBY": "off"}.get(details.power.name, "fault")
-    typer.echo(t(f"camera.power.{power_key}", lang))
-    await show_position(session)
-    mode = "auto" if await cam.focus_is_auto() else "manual"
-    session.say(
-        "camera.info.focus", mode=t(f"camera.focus.{mode}", lang), focus=await cam.focus_position()
-    )
+    version = await _asked(session, "version", cam.version)
+    if version is not None:
+        session.say(
+            "camera.info.version",
+            vendor=version.vendor,
+            model=version.model,
+            rom=version.rom,
+            sockets=version.max_socket,
+        )
+    power = await _asked(session, "power", cam.power_state)
+    if power is not None:
+        power_key = {"ON": "on", "STANDBY": "off"}.get(power.name, "fault")
+        typer.echo(t(f"camera.power.{power_key}", lang))
+    await _show_position(session)
+    auto = await _asked(session, "focus_mode", cam.focus_is_auto)
+    focus = await _asked(session, "focus", cam.focus_position)
+    if auto is not None or focus is not None:
+        mode = "?" if auto is None else t(f"camera.focus.{'auto' if auto else 'manual'}", lang)
+        session.say("camera.info.focus", mode=mode, focus="?" if focus is None else focus)
+    _all_refused(session)
 
 
 async def show_position(session: Session) -> None:
-    pos = await session.camera.position()
-    session.say(
-        "camera.position", pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg
-    )
-    profile = session.camera.profile
-    (pan_low, pan_high), (tilt_low, tilt_high) = profile.pan_range, profile.tilt_range
-    if not (pan_low <= pos.pan <= pan_high and tilt_low <= pos.tilt <= tilt_high):
-        # A position no camera of this model can have: the profile is the wrong one.
-        typer.echo(
-            t(
-                "camera.warn.out_of_range",
-                session.opts.lang,
-                profile=profile.name,
-                pan=pos.pan,
-                tilt=pos.tilt,
-                pan_range=f"{pan_low}…{pan_high}",
-                tilt_range=f"{tilt_low}…{tilt_high}",
-            ),
-            err=True,
+    await _show_position(session)
+    _all_refused(session)
+
+
+async def _show_position(session: Session) -> None:
+    pos = await _asked(session, "position", session.camera.position)
+    if pos is not None:
+        session.say(
+            "camera.position",
+            pan=pos.pan,
+            tilt=pos.tilt,
+            pan_deg=pos.pan_deg,
+            tilt_deg=pos.tilt_deg,
         )
-    zoom_pos = await session.camera.zoom_position()
-    session.say("camera.zoom.position", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
+        profile = session.camera.profile
+        (pan_low, pan_high), (tilt_low, tilt_high) = profile.pan_range, profile.tilt_range
+        if not (pan_low <= pos.pan <= pan_high and tilt_low <= pos.tilt <= tilt_high):
+            # A position no camera of this model can have: the profile is the wrong one.
+            typer.echo(
+                t(
+                    "camera.warn.out_of_range",
+                    session.opts.lang,
+                    profile=profile.name,
+                    pan=pos.pan,
+                    tilt=pos.tilt,
+                    pan_range=f"{pan_low}…{pan_high}",
+                    tilt_range=f"{tilt_low}…{tilt_high}",
+                ),
+                err=True,
+            )
+    zoom_pos = await _asked(session, "zoom", session.camera.zoom_position)
+    if zoom_pos is not None:
+        session.say("camera.zoom.position", zoom=zoom_pos, percent=_zoom_percent(session, zoom_pos))
 
 
 async def set_power(session: Session, on: bool) -> None:
@@ -466,6 +507,8 @@ def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:
     if isinstance(exc, CommandRejectedError):
         reason = _reason(exc.code, lang)
         return t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)
+    if isinstance(exc, LineNoiseError):
+        return t("camera.error.noise", lang, port=port)
     if isinstance(exc, ProtocolError):
         return t("camera.error.protocol", lang, detail=exc.detail)
     if isinstance(exc, DeviceUnavailableError):

@@ -83,6 +83,18 @@ register(
             "vi": "Thiết bị {device} từ chối lệnh ({operation}): {detail}",
             "en": "Device {device} rejected the command ({operation}): {detail}",
         },
+        "agent.error.superseded": {
+            "vi": "Thiết bị {device}: lệnh ({operation}) chưa xong thì bị lệnh mới hơn thay thế"
+            " — {detail}",
+            "en": "Device {device}: the command ({operation}) was superseded before it"
+            " finished — {detail}",
+        },
+        "agent.error.line_noise": {
+            "vi": "Camera {device} trả lời bằng tín hiệu nhiễu ({operation}): kiểm tra tốc độ"
+            " baud và cáp — {detail}",
+            "en": "Camera {device} answers with noise ({operation}): check baud rate and cable"
+            " — {detail}",
+        },
         "agent.error.not_supported": {
             "vi": "Thiết bị {device} không hỗ trợ thao tác này ({operation}): {detail}",
             "en": "Device {device} does not support this ({operation}): {detail}",

@@ -47,6 +47,16 @@ register(
             "vi": "Mã hãng {vendor:04X}, mã model {model:04X}, ROM {rom:04X}, {sockets} socket lệnh",
             "en": "Vendor {vendor:04X}, model {model:04X}, ROM {rom:04X}, {sockets} command sockets",
         },
+        "camera.info.refused": {
+            "vi": "{what}: camera không trả lời câu hỏi này — {reason}",
+            "en": "{what}: the camera did not answer this inquiry — {reason}",
+        },
+        "camera.what.version": {"vi": "Phiên bản", "en": "Version"},
+        "camera.what.power": {"vi": "Nguồn", "en": "Power"},
+        "camera.what.position": {"vi": "Vị trí", "en": "Position"},
+        "camera.what.zoom": {"vi": "Zoom", "en": "Zoom"},
+        "camera.what.focus_mode": {"vi": "Chế độ lấy nét", "en": "Focus mode"},
+        "camera.what.focus": {"vi": "Vị trí lấy nét", "en": "Focus position"},
         "camera.info.focus": {
             "vi": "Lấy nét: {mode}, vị trí {focus}",
             "en": "Focus: {mode}, position {focus}",
@@ -139,6 +149,10 @@ register(
         "camera.error.rejected": {
             "vi": "camera từ chối lệnh {operation}: {reason}",
             "en": "the camera refused {operation}: {reason}",
+        },
+        "camera.error.noise": {
+            "vi": "camera trên {port} trả lời bằng tín hiệu nhiễu: kiểm tra tốc độ baud và cáp",
+            "en": "the camera on {port} answers with noise: check baud rate and cable",
         },
         "camera.error.protocol": {
             "vi": "camera trả lời sai giao thức VISCA: {detail}",

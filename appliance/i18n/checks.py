@@ -65,6 +65,11 @@ register(
             "vi": "Camera {device} không trả lời lệnh VISCA ({error})",
             "en": "Camera {device} does not answer VISCA commands ({error})",
         },
+        "checks.camera.link.noise": {
+            "vi": "Camera {device} trả lời bằng tín hiệu nhiễu: kiểm tra tốc độ baud và cáp"
+            " ({error})",
+            "en": "Camera {device} answers with noise: check baud rate and cable ({error})",
+        },
         "checks.camera.link.ok": {
             "vi": "Camera {device} trả lời: {model}",
             "en": "Camera {device} answers: {model}",

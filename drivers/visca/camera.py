@@ -9,7 +9,9 @@ the driver error tree (``DeviceUnavailableError``, ``DeviceTimeoutError``,
 ``CommandRejectedError``, ``ProtocolError``).
 
 Moves that take seconds (preset recall, absolute move, home, reset, power) wait for
-their completion with the port's ``move_completion_timeout_s``. Preset numbers are the
+their completion with the port's ``move_completion_timeout_s``. A move overtaken by a
+newer command on one of its axes (a second recall, a drive, a stop) raises
+``CommandSupersededError``: it did not get there. Preset numbers are the
 camera's memory numbers as on the wire (BRC-X400: preset n is memory n − 1); names
 map to numbers in the caller (agent config), not here.
 """
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
-from drivers.errors import ProtocolError
+from drivers.errors import DeviceError, DeviceTimeoutError, ProtocolError
 from drivers.visca import messages as m
 from drivers.visca.models import ModelProfile
 from drivers.visca.protocol import ViscaPort
@@ -38,6 +40,15 @@ T = TypeVar("T")
 PAN_TILT: Final = "pan_tilt"
 ZOOM: Final = "zoom"
 FOCUS: Final = "focus"
+# Completion deadline of a move = its travel time at the speed asked for (the model's
+# speed table, worst-case distance) × MOVE_MARGIN + MOVE_SETTLE_S, never below the port's
+# move_completion_timeout_s. Margin and allowance cover acceleration, the 1V per message
+# and nominal speed tables (VISCA.md §1.3, §2.6): a slow pan across the range takes
+# minutes (SRG-300H speed 01: 1.1 °/s over 340°), not 15 s.
+MOVE_MARGIN: Final = 1.5
+MOVE_SETTLE_S: Final = 2.0
+# A preset recall moves the head and the lens (Sony presets keep zoom and focus too).
+ALL_AXES: Final = frozenset((PAN_TILT, ZOOM, FOCUS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +91,11 @@ class ViscaCamera:
     # -- power ---------------------------------------------------------------------------
 
     async def power(self, on: bool) -> None:
-        """CAM_Power; waits until the camera has switched (it takes seconds)."""
-        await self._move(m.power(on))
+        """CAM_Power; waits until the camera has switched (it takes seconds). Resent after a
+        lost completion: switching on a camera that is on does nothing."""
+        await self.port.command(
+            self.address, m.power(on), completion_timeout_s=self.port.move_completion_timeout_s
+        )
 
     async def inquire_power(self) -> bool:
         """True when the camera is on (standby and power fault are False)."""
@@ -125,7 +139,27 @@ class ViscaCamera:
             self.profile.pan_nibbles,
             self.profile.tilt_nibbles,
         )
-        await self._move(request, PAN_TILT)
+        # The head may be anywhere: the distance from the farther end of each range.
+        pan_low, pan_high = self.profile.pan_range
+        tilt_low, tilt_high = self.profile.tilt_range
+        travel = self._pan_tilt_travel_s(
+            max(pan - pan_low, pan_high - pan),
+            max(tilt - tilt_low, tilt_high - tilt),
+            pan_speed,
+            tilt_speed,
+        )
+        try:
+            await self._move(request, PAN_TILT, travel_s=travel)
+        except DeviceTimeoutError as exc:
+            # No completion (lost on a lossy link) and a move is never resent: ask where
+            # the head is. There is the answer; anywhere else, the timeout stands.
+            try:
+                here = await self.position()
+            except DeviceError:
+                raise exc from None
+            if (here.pan, here.tilt) != (pan, tilt):
+                raise
+            log.info("%s: completion of %s lost; the head is there", self.device_id, request.name)
 
     async def goto_degrees(self, pan_deg: float, tilt_deg: float, speed: int | None = None) -> None:
         """Absolute move in degrees (converted with the model's units per degree)."""
@@ -144,20 +178,15 @@ class ViscaCamera:
             self.profile.pan_nibbles,
             self.profile.tilt_nibbles,
         )
-        await self.port.command(
-            self.address,
-            request,
-            completion_timeout_s=self.port.move_completion_timeout_s,
-            resend_on_lost_completion=False,
-            group=PAN_TILT,
-        )
+        travel = self._pan_tilt_travel_s(abs(pan), abs(tilt), pan_speed, tilt_speed)
+        await self._move(request, PAN_TILT, travel_s=travel)
 
     async def home(self) -> None:
-        await self._move(m.pan_tilt_home(), PAN_TILT)
+        await self._move(m.pan_tilt_home(), PAN_TILT, travel_s=self._full_sweep_s())
 
     async def reset(self) -> None:
-        """Pan-tilt reset: mechanical re-initialisation, takes seconds."""
-        await self._move(m.pan_tilt_reset(), PAN_TILT)
+        """Pan-tilt reset: mechanical re-initialisation (to both ends and back), seconds."""
+        await self._move(m.pan_tilt_reset(), PAN_TILT, travel_s=2 * self._full_sweep_s())
 
     async def position(self) -> Position:
         request = m.inq_pan_tilt_pos(self.profile.pan_nibbles, self.profile.tilt_nibbles)
@@ -193,7 +222,7 @@ class ViscaCamera:
     async def zoom_to(self, position: int) -> None:
         """Zoom direct; waits until the lens is there."""
         self.profile.check_zoom(position)
-        await self._move(m.zoom_direct(position), ZOOM)
+        await self._move(m.zoom_direct(position), ZOOM, travel_s=self.profile.zoom_full_travel_s)
 
     async def zoom_position(self) -> int:
         return await self._inquire(m.inq_zoom_pos(), m.decode_u16)
@@ -224,7 +253,8 @@ class ViscaCamera:
             raise ValueError(
                 f"{self.profile.name} focus must be in {low:#06x}..{high:#06x}, got {position:#x}"
             )
-        await self._move(m.focus_direct(position), FOCUS)
+        travel = self.profile.focus_full_travel_s
+        await self._move(m.focus_direct(position), FOCUS, travel_s=travel)
 
     async def focus_position(self) -> int:
         return await self._inquire(m.inq_focus_pos(), m.decode_u16)
@@ -266,8 +296,18 @@ class ViscaCamera:
 
     async def preset_recall(self, n: int) -> None:
         """Recall memory ``n``; returns when the move has ended (seconds, not ms)."""
+        profile = self.profile
+        pan_deg = (profile.pan_range[1] - profile.pan_range[0]) / profile.units_per_degree_pan
+        tilt_deg = (profile.tilt_range[1] - profile.tilt_range[0]) / profile.units_per_degree_tilt
+        travel = max(
+            max(pan_deg, tilt_deg) / profile.preset_deg_per_s,
+            profile.zoom_full_travel_s,
+            profile.focus_full_travel_s,
+        )
         await self._move(
-            m.memory_recall(self.profile.check_preset(n), self.profile.preset_encoding)
+            m.memory_recall(profile.check_preset(n), profile.preset_encoding),
+            claims=ALL_AXES,
+            travel_s=travel,
         )
 
     async def preset_reset(self, n: int) -> None:
@@ -342,16 +382,50 @@ class ViscaCamera:
     async def _command(self, request: m.Request) -> None:
         await self.port.command(self.address, request)
 
-    async def _move(self, request: m.Request, group: str | None = None) -> None:
+    async def _move(
+        self,
+        request: m.Request,
+        group: str | None = None,
+        *,
+        claims: frozenset[str] | None = None,
+        travel_s: float = 0.0,
+    ) -> None:
+        """A command that runs until a move ends. Never resent once acknowledged: it is
+        running, a resend would restart or repeat it (issue #7 item 3)."""
+        deadline_s = max(
+            self.port.move_completion_timeout_s, travel_s * MOVE_MARGIN + MOVE_SETTLE_S
+        )
         await self.port.command(
             self.address,
             request,
-            completion_timeout_s=self.port.move_completion_timeout_s,
+            completion_timeout_s=deadline_s,
+            resend_on_lost_completion=False,
             group=group,
+            claims=claims,
+        )
+
+    def _pan_tilt_travel_s(
+        self, pan_units: int, tilt_units: int, pan_speed: int, tilt_speed: int
+    ) -> float:
+        """Seconds the head needs for these distances at these speed bytes."""
+        profile = self.profile
+        pan_deg_s = profile.pan_deg_per_s_at(pan_speed) * profile.units_per_degree_pan
+        tilt_deg_s = profile.tilt_deg_per_s_at(tilt_speed) * profile.units_per_degree_tilt
+        return max(pan_units / pan_deg_s, tilt_units / tilt_deg_s)
+
+    def _full_sweep_s(self) -> float:
+        """Across both full ranges at the fastest speeds."""
+        low, high = self.profile.pan_range
+        tilt_low, tilt_high = self.profile.tilt_range
+        return self._pan_tilt_travel_s(
+            high - low,
+            tilt_high - tilt_low,
+            self.profile.max_pan_speed,
+            self.profile.max_tilt_speed,
         )
 
     async def _inquire(self, request: m.Request, decode: Callable[[bytes], T]) -> T:
-        data = await self.port.inquire(self.address, request)
+        data = await self.port.inquire(self.address, request, accept=decode)
         try:
             return decode(data)
         except ValueError as exc:

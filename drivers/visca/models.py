@@ -41,7 +41,10 @@ class ModelProfile:
     preset_encoding: PresetEncoding = "0p"
     reserved_presets: frozenset[int] = frozenset()  # accepted by the wire, special meaning
     # Quirks -----------------------------------------------------------------------------
-    speed_zero_is_syntax_error: bool = True  # VISCA.md §2.1, obs-ptz#40 (BRC-300)
+    # Speed 00 answered with a syntax error: reported for the BRC-300 only (VISCA.md §2.1,
+    # obs-ptz#40), a model without a profile here. A quirk goes only on the models a
+    # source shows it for (issue #7 item 10); the simulator's ``strict`` turns it on.
+    speed_zero_is_syntax_error: bool = False
     absolute_single_speed: bool = False  # "VV 00" absolute form (VISCA.md §2.2)
     sends_network_change: bool = True  # z0 38 FF at power-up / chain change (§1.2)
     preset_95_toggles_osd: bool = False  # PTZOptics: recall 5Fh opens the OSD (§2.3)
@@ -343,7 +346,6 @@ PTZOPTICS_20X = ModelProfile(
     preset_range=(0x00, 0xFE),  # 00–59h and 64h–FEh (VISCA.md §2.3)
     preset_encoding="pp",
     reserved_presets=frozenset(range(0x5A, 0x64)),  # 90–99: 95 (5Fh) toggles the OSD
-    speed_zero_is_syntax_error=False,
     sends_network_change=False,
     preset_95_toggles_osd=True,
     has_ir_receive_return=False,
@@ -369,7 +371,6 @@ GENERIC = ModelProfile(
     zoom_range=(0x0000, 0x4000),
     preset_range=(0x00, 0x7F),  # a council chamber needs more than 16 seats' presets
     preset_encoding="pp",
-    speed_zero_is_syntax_error=False,  # OEM tables list speed 0–24
     sends_network_change=False,
     has_ir_receive_return=False,
     pan_deg_per_s_range=(0.5, 100.0),

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 
 from drivers.errors import (
+    CommandSupersededError,
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
@@ -55,6 +56,9 @@ log = logging.getLogger(__name__)
 class ViscaPort(PortCore):
     """Request/reply matching over one :class:`~drivers.visca.transport.Transport`."""
 
+    # What the last open() found missing but got past (None: nothing), for status texts.
+    open_note: str | None = None
+
     async def open(self) -> int | None:
         """(Re)open the link; on serial chains run AddressSet + IF_Clear → camera count."""
         await self.close()
@@ -67,9 +71,20 @@ class ViscaPort(PortCore):
             return None
         # No camera message may slip between AddressSet and IF_Clear (it would be cleared).
         self._opening = True
+        self.open_note = None
         try:
             count = await self.address_set()
-            await self.if_clear()
+            try:
+                await self.if_clear()
+            except (DeviceTimeoutError, ProtocolError) as exc:
+                # Some cameras and converters answer AddressSet but never echo the
+                # IF_Clear broadcast (issue #7 item 10): the chain answered, so open
+                # anyway and say what was missing.
+                self.open_note = (
+                    f"no echo of the IF_Clear broadcast (88 01 00 01 FF): {exc.detail}; "
+                    "opened anyway, command buffers may hold old commands"
+                )
+                log.warning("%s: %s", self.device_id, self.open_note)
         except BaseException:
             await self.close()
             raise
@@ -89,46 +104,68 @@ class ViscaPort(PortCore):
         resend_on_lost_completion: bool = True,
         urgent: bool = False,
         group: str | None = None,
+        claims: frozenset[str] | None = None,
     ) -> None:
         """Send a command; wait for its ACK and (by default) its completion.
 
         ``group`` (``pan_tilt``, ``zoom``, ``focus``) tags what the command moves, so a
-        Stop of that group can cancel it when both sockets are busy.
+        Stop of that group can cancel it when both sockets are busy; ``claims`` (default
+        ``{group}``) are all the axes it moves (a preset recall: all three). A newer
+        command claiming one of them, accepted before this one finished or sent before
+        this one was, supersedes it: ``CommandSupersededError`` instead of success.
         """
-        await self.run_command(
-            address,
-            lambda: request,
-            request,
-            wait_completion=wait_completion,
-            completion_timeout_s=completion_timeout_s,
-            resend_on_lost_completion=resend_on_lost_completion,
-            urgent=urgent,
-            group=group,
-        )
-
-    async def inquire(
-        self, address: int, request: m.Request, *, timeout_s: float | None = None
-    ) -> bytes:
-        """Send an inquiry and return the reply data (without ``y0 50`` and ``FF``)."""
-        reply = await self._ask(address, request, timeout_s=timeout_s or self.inquiry_timeout_s)
-        if isinstance(reply, m.InquiryReply):
-            data = reply.data
-        elif isinstance(reply, m.Completion) and reply.socket == 0:
-            data = b""  # addressed IF_Clear: z0 50 FF
-        elif isinstance(reply, m.ErrorReply):
-            raise rejected(self.name_of(address), request, reply)
-        else:
-            raise ProtocolError(
-                self.name_of(address), f"unexpected answer {reply}", operation=request.name
+        if claims is None:
+            claims = frozenset((group,)) if group else frozenset()
+        entry = self._moves.enqueue(address, claims, request.name) if claims else None
+        try:
+            await self.run_command(
+                address,
+                self._moves.pick(entry, request) if entry else _always(request),
+                request,
+                wait_completion=wait_completion,
+                completion_timeout_s=completion_timeout_s,
+                resend_on_lost_completion=resend_on_lost_completion,
+                urgent=urgent,
+                group=group,
+                claims=claims,
             )
-        if request.reply_len is not None and len(data) != request.reply_len:
-            raise ProtocolError(
+        finally:
+            if entry is not None:
+                self._moves.discard(entry)
+        if entry is not None and entry.superseded_by is not None and not entry.sent:
+            raise CommandSupersededError(
                 self.name_of(address),
-                f"answer has {len(data)} data bytes, expected {request.reply_len}: "
-                f"{m.to_hex(data)}",
+                f"{request.name} superseded by {entry.superseded_by} before it was sent",
+                superseded_by=entry.superseded_by,
                 operation=request.name,
             )
-        return data
+
+    async def inquire(
+        self,
+        address: int,
+        request: m.Request,
+        *,
+        timeout_s: float | None = None,
+        accept: Callable[[bytes], object] | None = None,
+    ) -> bytes:
+        """Send an inquiry and return the reply data (without ``y0 50`` and ``FF``).
+
+        Only an answer of the request's reply length that ``accept`` (the caller's
+        decoder; ``ValueError`` = not this answer) takes is returned: anything else is
+        a late answer to an earlier inquiry and is dropped (VISCA has no request ids).
+        """
+        reply = await self._inquiry(
+            address, request, timeout_s=timeout_s or self.inquiry_timeout_s, accept=accept
+        )
+        if isinstance(reply, m.InquiryReply):
+            return reply.data
+        if isinstance(reply, m.Completion) and reply.socket == 0:
+            return b""  # addressed IF_Clear: z0 50 FF
+        if isinstance(reply, m.ErrorReply):
+            raise rejected(self.name_of(address), request, reply)
+        raise ProtocolError(
+            self.name_of(address), f"unexpected answer {reply}", operation=request.name
+        )
 
     async def drive(self, address: int, request: m.Request, *, group: str = "pan_tilt") -> None:
         """A continuous drive (pan-tilt, zoom, focus): returns once ACKed.
@@ -156,6 +193,7 @@ class ViscaPort(PortCore):
         gets "buffer full"; then the socket running a command of ``group`` is cancelled.
         """
         self._drives.supersede(address, group)
+        self._moves.supersede(address, frozenset((group,)), request.name)
         try:
             await self.run_command(
                 address,
@@ -165,6 +203,7 @@ class ViscaPort(PortCore):
                 urgent=True,
                 resend_on_lost_completion=False,
                 wait_when_full=False,  # never wait behind running drives
+                claims=frozenset((group,)),  # its ACK ends a move of the group as superseded
             )
         except DeviceError as exc:
             if getattr(exc, "code", None) != m.ErrorCode.BUFFER_FULL:
@@ -234,6 +273,7 @@ class ViscaPort(PortCore):
         urgent: bool = False,
         group: str | None = None,
         wait_when_full: bool = True,
+        claims: frozenset[str] | None = None,
     ) -> None:
         """``command`` with the request picked once the port is ours (for drives)."""
         timeout_s = completion_timeout_s or self.completion_timeout_s
@@ -246,6 +286,7 @@ class ViscaPort(PortCore):
                 urgent=urgent,
                 timeout_s=self.ack_timeout_s,
                 group=group,
+                claims=claims,
                 waited=wait_completion,
                 resend_token=token,
             )
@@ -274,9 +315,13 @@ class ViscaPort(PortCore):
             except TimeoutError:
                 self.sockets.forget(message)
             if not resend_on_lost_completion or lost >= self.retries:
+                # The real wait: every resend waited the whole timeout again.
+                waited = f"{(lost + 1) * timeout_s:.1f} s"
+                if lost:
+                    waited += f" ({lost + 1} sends, {timeout_s:.1f} s each)"
                 raise DeviceTimeoutError(
                     self.name_of(address),
-                    f"accepted but not completed within {timeout_s:.2f} s",
+                    f"accepted but not completed within {waited}",
                     operation=request.name,
                 )
             lost += 1

@@ -14,16 +14,24 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
-from drivers.errors import DeviceError, DeviceTimeoutError, DeviceUnavailableError, ProtocolError
+from drivers.errors import (
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    LineNoiseError,
+    ProtocolError,
+)
 from drivers.supervision import cancel_and_wait
 from drivers.visca import messages as m
 from drivers.visca.protocol_dispatch import dispatch
-from drivers.visca.protocol_drive import DriveQueue
+from drivers.visca.protocol_drive import DriveQueue, MoveQueue
 from drivers.visca.protocol_support import (
+    InquiryLedger,
     Message,
     PortGate,
     SilenceTracker,
     SocketTable,
+    misfit,
     new_message,
 )
 from drivers.visca.transport import Transport
@@ -39,6 +47,10 @@ COMPLETION_TIMEOUT_S: Final = 3.0
 # Preset recall / absolute moves / home run for seconds (PTZOptics: 3.1 s, §1.3).
 MOVE_COMPLETION_TIMEOUT_S: Final = 15.0
 RETRIES: Final = 2
+# An inquiry answer later than this many inquiry timeouts counts as lost: 4 × 0.5 s =
+# 2 s, twice the longest 1V a camera may take (slow shutter: 1 s, VISCA.md §1.3). Until
+# then the camera is in quarantine: it gets no new inquiry (protocol_support.InquiryLedger).
+QUARANTINE_TIMEOUTS: Final = 4
 SILENT_LIMIT: Final = 3
 BUFFER_FULL_RETRIES: Final = 3
 TASK_END_TIMEOUT_S: Final = 1.0  # close(): the receive loop ends at its first cancel
@@ -64,6 +76,7 @@ class PortCore:
         silent_limit: int = SILENT_LIMIT,
         buffer_full_retries: int = BUFFER_FULL_RETRIES,
         init_chain: bool | None = None,
+        quarantine_s: float | None = None,
         on_trace: TraceHook | None = None,
         on_notification: NotificationHook | None = None,
         on_availability: AvailabilityHook | None = None,
@@ -90,8 +103,12 @@ class PortCore:
         self._names: dict[int, str] = {}
         self._gate = PortGate()
         self._awaiting: Message | None = None
+        self.inquiries = InquiryLedger(
+            quarantine_s if quarantine_s is not None else QUARANTINE_TIMEOUTS * inquiry_timeout_s
+        )
         self.sockets = SocketTable()
         self._drives = DriveQueue()
+        self._moves = MoveQueue()
         self._silence = SilenceTracker(silent_limit, self._availability)
         self._completion_seen = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -158,6 +175,7 @@ class PortCore:
         timeout_s: float,
         urgent: bool = False,
         group: str | None = None,
+        claims: frozenset[str] | None = None,
         waited: bool = True,
         resend_token: int | None = None,
     ) -> tuple[Message, m.Reply, int] | None:
@@ -169,11 +187,12 @@ class PortCore:
             request = pick()
             if request is None:
                 return None
-            message = new_message(address, request, group=group, waited=waited)
+            message = new_message(address, request, group=group, waited=waited, claims=claims)
             self._awaiting = message
             packet = request.to_bytes(address or 1)
             attempts = 1 if self._silence.is_unavailable(address) else 1 + self.retries
             token = resend_token
+            noise_at_start = self._noise()
             for _ in range(attempts):
                 if token is None:
                     self._trace("tx", packet)
@@ -189,7 +208,8 @@ class PortCore:
                 except TimeoutError:
                     continue
                 return message, reply, token
-            raise self._no_answer(address, request, attempts, timeout_s)
+            what = f"no answer to {attempts} tries, {timeout_s:.2f} s each"
+            raise self._no_answer(address, request, what, self._noise() - noise_at_start)
         except DeviceUnavailableError as exc:
             if self._lost is None and not self.transport.is_open:
                 self._link_lost(exc)
@@ -198,10 +218,128 @@ class PortCore:
             self._awaiting = None
             self._gate.release()
 
+    async def _inquiry(
+        self,
+        address: int,
+        request: m.Request,
+        *,
+        timeout_s: float,
+        accept: Callable[[bytes], object] | None = None,
+    ) -> m.Reply:
+        """One inquiry: drained camera, send, accept only an answer that fits it.
+
+        The answer to any send of this inquiry is taken until ``(1 + retries) ×
+        timeout_s`` have passed. No answer within ``timeout_s`` on a clean line: the
+        camera may just be late, so it is resent only once that send has drained (its
+        quarantine ended). Noise since the send (dropped bytes, garbage, a misfit): the
+        answer was likely mangled, so it is resent at once; should the first answer come
+        after all, the ledger still expects it and the second one is dropped.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            self._raise_if_lost(address)
+            await self.inquiries.drained(address)
+            await self._gate.acquire()
+            if not self.inquiries.owes(address):
+                break
+            self._gate.release()  # another inquiry to it went out meanwhile
+        message = new_message(address, request, accept=accept)
+        try:
+            self._raise_if_lost(address)
+            self._awaiting = message
+            packet = request.to_bytes(address)
+            tries = 1 if self._silence.is_unavailable(address) else 1 + self.retries
+            budget_s = tries * timeout_s
+            give_up_at = loop.time() + budget_s
+            token: int | None = None
+            sends = 0
+            noise_at_start = self._noise()
+            while True:
+                if token is None:
+                    self._trace("tx", packet)
+                    token = await self.transport.send(packet)
+                else:
+                    self._trace("tx-again", packet)
+                    await self.transport.resend(token)
+                sends += 1
+                self.inquiries.sent(address, message)
+                sent_at, noise = loop.time(), self._noise()
+                try:
+                    async with asyncio.timeout_at(min(give_up_at, sent_at + timeout_s)):
+                        return await asyncio.shield(message.first)
+                except TimeoutError:
+                    pass
+                if loop.time() < give_up_at and self._noise() == noise:
+                    # A clean line and no answer yet: the camera may just be late. Its
+                    # answer may still come, so no resend before this send has drained.
+                    drained_at = sent_at + self.inquiries.quarantine_s
+                    try:
+                        async with asyncio.timeout_at(min(give_up_at, drained_at)):
+                            return await asyncio.shield(message.first)
+                    except TimeoutError:
+                        pass
+                # Noise since the send (the answer was likely mangled) or drained: resend.
+                if loop.time() >= give_up_at:
+                    break
+            if message.misfit is not None:
+                raise ProtocolError(self.name_of(address), message.misfit, operation=request.name)
+            what = f"no answer within {budget_s:.2f} s" + (f" ({sends} sends)" if sends > 1 else "")
+            raise self._no_answer(address, request, what, self._noise() - noise_at_start)
+        except DeviceUnavailableError as exc:
+            if self._lost is None and not self.transport.is_open:
+                self._link_lost(exc)
+            raise
+        finally:
+            self._awaiting = None
+            if not message.first.done():
+                message.first.cancel()  # given up: a late answer pays its entry, dropped
+                self.inquiries.given_up()
+            self._gate.release()
+
+    def inquiry_answer(self, address: int, reply: m.Reply, data: bytes | None) -> None:
+        """An inquiry answer (``data``) or socket-0 error (``None``) from ``address``."""
+        owner = self.inquiries.oldest(address)
+        if owner is None or owner is not self._awaiting or owner.first.done():
+            if owner is not None:
+                self.inquiries.paid(address)
+            self.inquiries.dropped += 1
+            log.info(
+                "%s: late answer %s dropped (%s)",
+                self.name_of(address),
+                reply,
+                "its inquiry was given up" if owner else "no inquiry waits for it",
+            )
+            return
+        problem = None if data is None else misfit(owner, data)
+        if problem is not None:
+            # Not this inquiry's answer (one to an inquiry whose quarantine ended, or a
+            # camera that answers something else): the entry stays owed.
+            owner.misfit = problem
+            self.inquiries.misfits += 1
+            log.info("%s: %s: %s", self.name_of(address), owner.request.name, problem)
+            return
+        self.inquiries.paid(address)
+        owner.first.set_result(reply)
+
+    def _noise(self) -> int:
+        """Garbage heard so far: bytes the framer dropped, undecodable and misfit answers."""
+        dropped = getattr(self.transport, "dropped_bytes", 0)
+        return self.garbage_packets + self.inquiries.misfits + int(dropped)
+
     def _no_answer(
-        self, address: int | None, request: m.Request, attempts: int, timeout_s: float
+        self, address: int | None, request: m.Request, what: str, noise: int
     ) -> DeviceError:
-        what = f"no answer to {attempts} tries, {timeout_s:.2f} s each"
+        """The error for a message that got no (fitting) answer.
+
+        Garbage heard meanwhile means something does answer, at the wrong baud rate or
+        over a bad cable: say so (issue #7 item 8), and do not count it as silence."""
+        if noise > 0:
+            return LineNoiseError(
+                self.name_of(address),
+                f"the camera answers with noise: check baud rate and cable ({what}; "
+                f"{noise} garbage bytes or packets instead)",
+                operation=request.name,
+            )
         if address is None:
             return DeviceTimeoutError(self.device_id, what, operation=request.name)
         count = self._silence.missed(address)
@@ -248,6 +386,7 @@ class PortCore:
         if self._lost is None:
             self._lost = exc
         self._lost_event.set()
+        self.inquiries.clear()
         pending = [self._awaiting] if self._awaiting else []
         for message in pending + self.sockets.drain():
             for future in (message.first, message.done):

@@ -3,13 +3,18 @@
 Matching rules (VISCA.md §1.2, §1.3):
 
 - ACK ``z0 4y``: the first reply of the command awaiting one; it now occupies socket y.
+  Running commands of that camera moving one of its axes are superseded by it: their
+  completion (or "canceled") ends them with ``CommandSupersededError``, never as done.
 - Completion ``z0 5y`` (y ≠ 0): finishes the oldest command in (address, y). With no
   command there, it answers the awaiting command (a camera that skips the ACK).
-  ``z0 50 FF`` answers the awaiting addressed IF_Clear.
-- Inquiry answer ``z0 50 …``: the awaiting inquiry of that address (they stay in order).
+- Inquiry answer ``z0 50 …`` (and ``z0 50 FF``, the addressed IF_Clear's): pays the
+  oldest inquiry that camera owes (they stay in order, §1.3); taken only if that is the
+  inquiry waiting now and the answer fits its length and decoder, else dropped
+  (:class:`~drivers.visca.protocol_support.InquiryLedger`).
 - Error ``z0 6y cc``: "canceled" (04) ends the command in socket y and answers the
   awaiting Cancel; any other code is the first reply of the awaiting message of that
-  address, else (a command failing while it runs) ends the command in socket y.
+  address (an inquiry's through the ledger), else (a command failing while it runs)
+  ends the command in socket y.
 - Network Change ``z0 38``: re-address the chain. Notifications go to the hook.
 - Anything else is counted as garbage and dropped.
 """
@@ -20,7 +25,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from drivers.visca import messages as m
-from drivers.visca.protocol_support import Message, rejected
+from drivers.visca.protocol_support import Message, finish, rejected, superseded
 
 if TYPE_CHECKING:
     from drivers.visca.protocol_core import PortCore
@@ -41,6 +46,7 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
             and awaiting.address == reply.address
             and awaiting.request.kind is m.RequestKind.COMMAND
         ):
+            port.sockets.take_over(awaiting)
             port.sockets.register(awaiting, reply.address, reply.socket)
             awaiting.first.set_result(reply)
             return
@@ -49,29 +55,26 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
         if reply.socket != 0:
             message = port.sockets.pop(reply.address, reply.socket)
             if message is not None:
-                if not message.done.done():
-                    message.done.set_result(None)
+                finish(port.name_of(reply.address), message)
                 return
-        # No command in that socket: the awaiting command's completion without an ACK
-        # (socket ≠ 0), or the answer to an addressed IF_Clear (z0 50 FF, socket 0).
-        wanted = m.RequestKind.COMMAND if reply.socket else m.RequestKind.INQUIRY
+        else:  # z0 50 FF: the answer to an addressed IF_Clear (an inquiry without data)
+            port.inquiry_answer(reply.address, reply, b"")
+            return
+        # No command in that socket: the awaiting command's completion without an ACK.
         if (
             awaiting is not None
             and awaiting.address == reply.address
-            and awaiting.request.kind is wanted
+            and awaiting.request.kind is m.RequestKind.COMMAND
         ):
+            port.sockets.take_over(awaiting)
             awaiting.first.set_result(reply)
             if not awaiting.done.done():
                 awaiting.done.set_result(None)
             return
     elif isinstance(reply, m.InquiryReply):
-        if (
-            awaiting is not None
-            and awaiting.address == reply.address
-            and awaiting.request.kind is m.RequestKind.INQUIRY
-        ):
-            awaiting.first.set_result(reply)
-            return
+        # In order per camera, checked against the inquiry it would answer (ledger).
+        port.inquiry_answer(reply.address, reply, reply.data)
+        return
     elif isinstance(reply, m.ErrorReply):
         if _error(port, awaiting, reply):
             return
@@ -104,7 +107,12 @@ def _error(port: PortCore, awaiting: Message | None, reply: m.ErrorReply) -> boo
     if reply.code == m.ErrorCode.CANCELED:
         target = port.sockets.pop(reply.address, reply.socket)
         if target is not None and not target.done.done():
-            target.done.set_exception(rejected(port.name_of(reply.address), target.request, reply))
+            name = port.name_of(reply.address)
+            target.done.set_exception(
+                superseded(name, target)
+                if target.superseded_by is not None
+                else rejected(name, target.request, reply)
+            )
         if (
             awaiting is not None
             and awaiting.address == reply.address
@@ -113,7 +121,12 @@ def _error(port: PortCore, awaiting: Message | None, reply: m.ErrorReply) -> boo
             awaiting.first.set_result(reply)
         return True
     if awaiting is not None and awaiting.address == reply.address:
-        awaiting.first.set_result(reply)
+        if awaiting.request.kind is m.RequestKind.INQUIRY:
+            # Pays the oldest inquiry this camera owes: an error for a given-up one
+            # must not fail the inquiry waiting now.
+            port.inquiry_answer(reply.address, reply, None)
+        else:
+            awaiting.first.set_result(reply)
         return True
     if reply.socket != 0:
         target = port.sockets.pop(reply.address, reply.socket)

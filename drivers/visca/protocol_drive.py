@@ -85,3 +85,49 @@ class DriveQueue:
             if not slot.result.done():
                 slot.result.set_exception(exc)
         self._slots.clear()
+
+
+@dataclass(eq=False)
+class QueuedMove:
+    """A move (preset recall, absolute move, lens direct…) waiting for the port."""
+
+    address: int
+    claims: frozenset[str]
+    superseded_by: str | None = None
+    sent: bool = False
+
+
+class MoveQueue:
+    """Moves waiting for the port. A newer move or stop of the same camera that claims
+    one of their axes supersedes them before they are sent: an operator's rapid clicks
+    end with the latest at once, without the earlier ones running first."""
+
+    def __init__(self) -> None:
+        self._waiting: list[QueuedMove] = []
+
+    def enqueue(self, address: int, claims: frozenset[str], name: str) -> QueuedMove:
+        self.supersede(address, claims, name)
+        entry = QueuedMove(address, claims)
+        self._waiting.append(entry)
+        return entry
+
+    def supersede(self, address: int, claims: frozenset[str], name: str) -> None:
+        for entry in self._waiting:
+            if entry.address == address and entry.claims & claims and not entry.superseded_by:
+                entry.superseded_by = name
+
+    def pick(self, entry: QueuedMove, request: m.Request) -> Callable[[], m.Request | None]:
+        """The port is ours: send ``request`` unless it was superseded meanwhile."""
+
+        def pick() -> m.Request | None:
+            self.discard(entry)
+            if entry.superseded_by is not None:
+                return None
+            entry.sent = True
+            return request
+
+        return pick
+
+    def discard(self, entry: QueuedMove) -> None:
+        if entry in self._waiting:
+            self._waiting.remove(entry)

@@ -269,6 +269,8 @@ class CameraSimulator:
         if kind & 0xF0 == 0x20:
             return self._cancel(kind & 0x0F, now)
         if kind == 0x09:
+            if body[1:] in self.faults.refused_inquiries:
+                return [self._error(0, SYNTAX)]
             try:
                 data = answer_inquiry(self, body[1:], now)
             except Reject as exc:

@@ -108,7 +108,7 @@ class ChainEngine:
             return
         # One message per frame per camera; a slow camera takes longer (fault).
         start = max(arrival, self._busy_until.get(id(camera), 0.0))
-        at = start + camera.frame_s + camera.faults.slow_s
+        at = start + camera.frame_s + camera.faults.delay()
         self._busy_until[id(camera)] = at
         self._push(at, camera, packet, client)
 

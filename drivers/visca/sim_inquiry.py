@@ -160,7 +160,7 @@ def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
             0x00,
             0x00,
             0x00,
-            0x04,  # colour gain master: 100 %
+            cam.settings.color_gain[0],  # colour gain master (4 = 100 %)
             0x00,
             byte13,
             byte14,
@@ -174,7 +174,7 @@ def _enlargement2_block(cam: CameraSimulator, now: float) -> bytes:
 
 
 def _enlargement3_block(cam: CameraSimulator, now: float) -> bytes:
-    return bytes((0x07, *(0,) * 12))  # colour hue master: 0° (07)
+    return bytes((cam.settings.color_hue[0], *(0,) * 12))  # colour hue master (7 = 0°)
 
 
 _BLOCKS: Final = (

@@ -61,8 +61,10 @@ class CameraFramer:
         """Complete packets in ``data``, each with the index of its last byte in ``data``."""
         packets: list[tuple[bytes, int]] = []
         for index, byte in enumerate(data):
-            if not self._buf and not byte & 0x80:
-                self.dropped += 1  # noise before a header byte
+            if not self._buf and (not byte & 0x80 or byte == TERMINATOR):
+                # Noise before a header byte; a lone FF is no header either (it used to
+                # start a "packet" that swallowed the real one after it, issue #7 item 8).
+                self.dropped += 1
                 continue
             self._buf.append(byte)
             if byte == TERMINATOR and len(self._buf) > 1:
@@ -161,6 +163,30 @@ class PtyEnd:
             os.close(slave)
         with contextlib.suppress(FileNotFoundError):
             Path(self.path).unlink()  # the device node vanishes with the adapter
+
+    def peer_open(self) -> bool:
+        """Whether anyone besides us holds the slave open (a client has "the port").
+
+        Linux gives no event for it, so look through /proc for a descriptor on our
+        /dev/pts/N other than our own slave fd. Only used for the rare power-up send.
+        """
+        device, own_pid, own_fd = self.device, os.getpid(), self._slave
+        if device is None:
+            return False
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                fds = list((proc / "fd").iterdir())
+            except OSError:
+                continue  # gone, or not ours to look at
+            for fd in fds:
+                if int(proc.name) == own_pid and fd.name == str(own_fd):
+                    continue
+                with contextlib.suppress(OSError):
+                    if str(fd.readlink()) == device:
+                        return True
+        return False
 
     def remove_dir(self) -> None:
         if self._own_dir is not None:

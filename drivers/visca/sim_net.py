@@ -7,10 +7,10 @@
 - :class:`UDPSimulator`: one packet per datagram, replies to the sender's address.
   ``sony_header=True`` adds Sony's 8-byte header and its sequence rules (``sim_ip``,
   §3.1; default port 52381), otherwise raw like PTZOptics' port 1259.
-  ``reuse_address``: a VOIP-PY-style client binds the *same* port number locally for
-  its inquiry replies (VISCA.md §3.1, VOIP-PY PR #36); with SO_REUSEADDR on both
-  sockets and the simulator on another loopback address (127.0.0.2) both can live on
-  one host.
+  ``reuse_address`` (default on, so ``appliance sim visca`` has it too, issue #7
+  item 9): a VOIP-PY-style client binds the *same* port number locally for its inquiry
+  replies (VISCA.md §3.1, VOIP-PY PR #36); with SO_REUSEADDR on both sockets and the
+  simulator on another loopback address (127.0.0.2) both can live on one host.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class UDPSimulator(ViscaSimulator):
         port: int = 0,
         sony_header: bool = True,
         lenient: bool = True,
-        reuse_address: bool = False,
+        reuse_address: bool = True,
         **options: Any,
     ) -> None:
         self.sony_ip = sony_header  # before super(): the engine locks the address to 1

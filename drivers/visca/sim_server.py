@@ -110,10 +110,13 @@ class ViscaSimulator:
     def drop_next_completion(self, count: int = 1, address: int = 1) -> None:
         self.camera(address).faults.drop_completions += count
 
-    def slow(self, extra_s: float, address: int | None = None) -> None:
-        """Answer ``extra_s`` later than the camera normally would."""
+    def slow(
+        self, extra_s: float, address: int | None = None, *, up_to_s: float | None = None
+    ) -> None:
+        """Answer ``extra_s`` (… ``up_to_s``, drawn per message) later than normally."""
         for faults in self._faults(address):
             faults.slow_s = extra_s
+            faults.slow_up_to_s = up_to_s
 
     def error_reply(self, code: int | None, count: int = 1, address: int = 1) -> None:
         """Answer the next ``count`` commands (−1 = all, until ``code=None``) with ``code``."""
@@ -121,6 +124,11 @@ class ViscaSimulator:
         faults.error_count = 0 if code is None else count
         if code is not None:
             faults.error_code = code
+
+    def refuse_inquiry(self, body: bytes, address: int = 1) -> None:
+        """Answer the inquiry ``8x 09 <body> FF`` with a syntax error from now on."""
+        faults = self.camera(address).faults
+        faults.refused_inquiries = faults.refused_inquiries | {bytes(body)}
 
     def preset_lands_elsewhere(self, pan: int, tilt: int, address: int = 1) -> None:
         """Recalls go (pan, tilt) units away from the stored position; (0, 0) clears."""
@@ -247,13 +255,23 @@ class PtySimulator(ViscaSimulator):
         self._framer = CameraFramer()
         self._pty.open()
         if self.network_change:
-            self.send_network_change()
+            self._power_up_network_change()
 
     async def _open(self) -> None:
         self._pty.open()
         self._writer.start()
         if self.network_change:
+            self._power_up_network_change()
+
+    def _power_up_network_change(self) -> None:
+        """``z0 38 FF`` at power-up reaches only a client that has the port open: a real
+        line loses bytes sent while nobody listens. Queued in the pty, it would reach
+        the first client to open it, which stays one reply behind unless it flushes
+        (issue #7 item 10)."""
+        if self._pty.peer_open():
             self.send_network_change()
+        else:
+            log.debug("%s: power-up network change lost: nobody has the port open", self.path)
 
     async def _close(self) -> None:
         await self._writer.stop()

@@ -110,6 +110,10 @@ class Settings:
     preset_speed_common: int = 0x19
     preset_speeds: dict[int, int] = field(default_factory=dict)
     focus_lock: bool = False  # PTZOptics 81 0A 04 68 0p
+    # Colour 0 (master) … 6 (blue) → gain 0–E (4 = 100 %) / hue 0–E (7 = 0°); SRG-300H.
+    color_gain: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(7), 0x04))
+    color_hue: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(7), 0x07))
+    color_system: int = 0  # 0 HDMI YUV, 1 HDMI GBR, 2 DVI GBR, 3 DVI YUV
 
     def __post_init__(self) -> None:
         self.modes = {key: mode.default for key, mode in MODES.items()}
@@ -142,10 +146,15 @@ class Settings:
         if msg in (b"\x7d\x01\x03\x00\x00", b"\x7d\x01\x13\x00\x00"):
             on = msg[2] == 0x03
             return lambda: setattr(self, "ir_receive_return", on)
-        if len(msg) == 6 and msg[:2] == b"\x04\x49":
-            _check(msg[4], range(0x00, 0x07))
-            _check(msg[5], range(0x00, 0x0F))
-            return lambda: None  # colour gain: accepted, not modelled further
+        if len(msg) == 6 and msg[:2] in (b"\x04\x49", b"\x04\x4f") and msg[2:4] == b"\0\0":
+            # CAM_ColorGain / CAM_ColorHue Direct: colour 0–6, value 0–E (SRG-300H).
+            table = self.color_gain if msg[1] == 0x49 else self.color_hue
+            color = _check(msg[4], range(0x00, 0x07))
+            value = _check(msg[5], range(0x00, 0x0F))
+            return lambda: table.__setitem__(color, value)
+        if len(msg) == 5 and msg[:4] == b"\x7e\x01\x03\x00":
+            system = _check(msg[4], range(0x00, 0x04))  # Color System (SRG-300H)
+            return lambda: setattr(self, "color_system", system)
         return None
 
     def inquiry(self, query: bytes) -> bytes | None:
@@ -159,6 +168,11 @@ class Settings:
             return nibbles(self.words[query[1]], 4, signed=False)
         if query == b"\x04\x37":
             return bytes(self.defog)  # CAM_DefogInq → 0p 0q
+        if query in (b"\x04\x49", b"\x04\x4f"):  # colour gain / hue inquiry: master
+            table = self.color_gain if query[1] == 0x49 else self.color_hue
+            return bytes((0, 0, 0, table[0]))
+        if query == b"\x7e\x01\x03":
+            return bytes((self.color_system,))
         if len(query) == 3 and query[:2] == b"\x04\x24":
             value = self.registers.get(query[2], 0)
             return bytes((value >> 4, value & 0x0F))

@@ -7,6 +7,7 @@ renders the picture from ``pan_deg``/``tilt_deg``/``zoom_fraction``/``in_focus``
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,6 +23,8 @@ BUFFER_FULL: Final = 0x03
 CANCELED: Final = 0x04
 NO_SOCKET: Final = 0x05
 NOT_EXECUTABLE: Final = 0x41
+# Delays of a jittery slow camera: seeded, so a fault run can be repeated.
+_jitter = random.Random(0x7157)  # noqa: S311 - a fault pattern, not a secret
 # Errors that always carry socket 0 (VISCA.md §7).
 SOCKETLESS_ERRORS: Final = frozenset({LENGTH, SYNTAX, BUFFER_FULL})
 
@@ -66,9 +69,13 @@ class Faults:
     - ``silent``: hears nothing, answers nothing (a cut wire / dead camera);
     - ``drop_acks`` / ``drop_completions``: drop the next N ACKs / completions (the
       command still runs — what a lossy UDP link does);
-    - ``slow_s``: extra processing delay before every answer;
+    - ``slow_s``: extra processing delay before every answer; with ``slow_up_to_s``
+      the delay is drawn per message from ``slow_s … slow_up_to_s`` (a camera
+      answering 0.3–1.5 s late, issue #7); answers still leave in order;
     - ``error_code`` with ``error_count``: answer the next N commands with this error
       instead of running them (``error_count < 0`` = until cleared);
+    - ``refused_inquiries``: inquiries (body after ``09``, e.g. ``04 47``) answered
+      with a syntax error, as a model without that inquiry does;
     - ``preset_offset``: a recall lands this many (pan, tilt) units away from the stored
       position (the readiness check's image verification must notice).
     """
@@ -77,9 +84,17 @@ class Faults:
     drop_acks: int = 0
     drop_completions: int = 0
     slow_s: float = 0.0
+    slow_up_to_s: float | None = None
     error_code: int = SYNTAX
     error_count: int = 0
     preset_offset: tuple[int, int] | None = None
+    refused_inquiries: frozenset[bytes] = frozenset()
+
+    def delay(self) -> float:
+        """This message's extra processing delay."""
+        if self.slow_up_to_s is None or self.slow_up_to_s <= self.slow_s:
+            return self.slow_s
+        return _jitter.uniform(self.slow_s, self.slow_up_to_s)
 
     def take_error(self) -> int | None:
         """The forced error code for this command, if any (and count it)."""

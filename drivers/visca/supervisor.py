@@ -29,6 +29,7 @@ from drivers.errors import (
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
     ProtocolError,
 )
 from drivers.supervision import (
@@ -187,6 +188,7 @@ class ViscaSupervisor(Supervisor):
 
     async def _open_and_identify(self) -> None:
         count = await self.port.open()
+        noisy = False
         self.versions.clear()
         self.missing = {}
         for address in self.addresses:
@@ -202,13 +204,16 @@ class ViscaSupervisor(Supervisor):
                 self.missing[address] = str(exc)  # marked silent earlier: this camera only
             except (DeviceTimeoutError, ProtocolError, CommandRejectedError) as exc:
                 self.missing[address] = str(exc)  # silent or garbled: this camera only
+                noisy = noisy or isinstance(exc, LineNoiseError)
             except ValueError as exc:
                 self.missing[address] = f"bad version answer: {exc}"
         if not self.versions:
             first = min(self.missing)
+            # Noise is an answer, at the wrong baud rate or over a bad cable (item 8).
+            what = "cameras answer with noise" if noisy else "no camera answers"
             raise DeviceUnavailableError(
                 self.device_id,
-                f"no camera answers: camera {first}: {self.missing[first]}",
+                f"{what}: camera {first}: {self.missing[first]}",
                 operation="connect",
             )
         if self.missing:

@@ -67,6 +67,7 @@ class RawTCPTransport:
         self._inbox = PacketInbox(self.device_id)
         self._sent = SentPackets()
         self._framer = Framer()
+        self._dropped = 0
         self._unanswered = 0
 
     @property
@@ -76,6 +77,11 @@ class RawTCPTransport:
     @property
     def description(self) -> str:
         return f"tcp://{self.host}:{self.port}"
+
+    @property
+    def dropped_bytes(self) -> int:
+        """Bytes the framer dropped (noise); the port tells noise from silence by it."""
+        return self._dropped + self._framer.dropped_bytes
 
     async def open(self) -> None:
         await self.close()
@@ -98,6 +104,7 @@ class RawTCPTransport:
         if sock is not None:
             _enable_keepalive(sock)
         self._reader, self._writer = reader, writer
+        self._dropped += self._framer.dropped_bytes  # the count survives a reconnect
         self._framer = Framer()
         self._inbox.reset()
         self._unanswered = 0
@@ -179,8 +186,10 @@ class _UDPDatagrams(asyncio.DatagramProtocol):
         self._owner = owner
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        for packet in Framer().feed(data):
+        framer = Framer()
+        for packet in framer.feed(data):
             self._owner._inbox.put(packet)
+        self._owner.dropped_bytes += framer.dropped_bytes + len(framer.pending)
 
     def error_received(self, exc: Exception) -> None:
         # A connected UDP socket reports ICMP "port unreachable" here: nobody listens.
@@ -199,6 +208,7 @@ class RawUDPTransport:
         self._udp: asyncio.DatagramTransport | None = None
         self._inbox = PacketInbox(self.device_id)
         self._sent = SentPackets()
+        self.dropped_bytes = 0  # noise in datagrams (the port tells noise from silence)
 
     @property
     def is_open(self) -> bool:

@@ -102,6 +102,7 @@ class SonyIPTransport:
         self.reset_retries = reset_retries
         self.resets_sent = 0
         self.renumbered = 0
+        self.dropped_bytes = 0  # noise inside reply datagrams (noise vs silence, port)
         self._udp: asyncio.DatagramTransport | None = None
         self._peer: tuple[str, int] | None = None
         self._inbox = PacketInbox(self.device_id)
@@ -245,6 +246,7 @@ class SonyIPTransport:
             framer = Framer()
             for packet in framer.feed(payload):
                 self._inbox.put(packet)
+            self.dropped_bytes += framer.dropped_bytes + len(framer.pending)
         elif payload_type == TYPE_CONTROL_REPLY:
             self._on_control_reply(payload, seq)
         else:

@@ -210,7 +210,11 @@ def test_frozen_killed_stopped_agents_go_offline_and_come_back_as_the_same_room(
     start = time.monotonic()
     frozen.signal(signal.SIGSTOP)
     try:
-        until("frozen room Offline", lambda: not _rooms(fleet.api)[frozen.room_id]["online"], PRESENCE_S)
+        until(
+            "frozen room Offline",
+            lambda: not _rooms(fleet.api)[frozen.room_id]["online"],
+            PRESENCE_S,
+        )
         frozen_s = time.monotonic() - start
     finally:
         frozen.signal(signal.SIGCONT)
@@ -219,7 +223,9 @@ def test_frozen_killed_stopped_agents_go_offline_and_come_back_as_the_same_room(
     # SIGKILL: the kernel closes the socket, the hub sees the link end.
     killed.signal(signal.SIGKILL)
     killed.agent.proc.wait(10)  # type: ignore[union-attr]
-    until("killed room Offline", lambda: not _rooms(fleet.api)[killed.room_id]["online"], PRESENCE_S)
+    until(
+        "killed room Offline", lambda: not _rooms(fleet.api)[killed.room_id]["online"], PRESENCE_S
+    )
     # SIGTERM: the agent closes the link itself (close frame) — Offline at once.
     stopped.agent.terminate()  # type: ignore[union-attr]
     room = until(
@@ -255,7 +261,11 @@ def test_hub_outage_results_arrive_once_in_order(fleet: Fleet) -> None:
     local_runs: dict[str, list[str]] = {r: [] for r in ROOMS}
     for room_id, room in fleet.rooms.items():
         with room.local() as c:
-            until("the agent sees the hub gone", lambda c=c: c.get("/status").json()["hub_link"] != "connected", 30)
+            until(
+                "the agent sees the hub gone",
+                lambda c=c: c.get("/status").json()["hub_link"] != "connected",
+                30,
+            )
             for _ in range(2):  # the room keeps working: checks, cameras
                 run_id = c.post("/checks", json={"only": ["system", "hub"]}).json()["run_id"]
                 result = c.get(f"/checks/{run_id}/result").json()
@@ -266,7 +276,9 @@ def test_hub_outage_results_arrive_once_in_order(fleet: Fleet) -> None:
             moved = c.put("/cameras/cam2/position", json={"pan_deg": 15, "tilt_deg": 0})
             assert moved.status_code == 200  # …and local control goes on
     while (left := OUTAGE_S - (time.monotonic() - down_at)) > 0:
-        time.sleep(min(left, 1.0))  # the outage itself (the scenario's length, not a wait for a signal)
+        time.sleep(
+            min(left, 1.0)
+        )  # the outage itself (the scenario's length, not a wait for a signal)
     fleet.hub.start()
     fleet.api = fleet.hub.login()
 

@@ -353,3 +353,23 @@ def test_a_wrong_model_profile_is_warned_about(chain: SimulatorThread[PtySimulat
     assert "pan 5000, tilt 0 is outside the range of model evi-d70 (pan -2267…2267" in err
     code, _, err = cli(chain, "position")  # --model auto: the right profile, no warning
     assert (code, err) == (0, "")
+
+
+def test_info_and_position_show_what_the_camera_did_answer(
+    chain: SimulatorThread[PtySimulator],
+) -> None:
+    # One inquiry refused (a model without it): the others are still shown (item 10).
+    chain.call(lambda sim: sim.refuse_inquiry(bytes.fromhex("0447")))  # CAM_ZoomPosInq
+    code, out, err = cli(chain, "info", lang="en")
+    assert (code, err) == (0, ""), err
+    assert "Zoom: the camera did not answer this inquiry — the camera refused" in out
+    assert "Position: pan" in out
+    assert "Focus: " in out
+    assert "Vendor " in out
+    code, out, err = cli(chain, "position")
+    assert (code, err) == (0, ""), err
+    assert "Vị trí: pan" in out
+    assert "Zoom: camera không trả lời câu hỏi này" in out
+    chain.call(lambda sim: sim.refuse_inquiry(bytes.fromhex("0612")))  # Pan-tiltPosInq too
+    code, _, err = cli(chain, "position", lang="en")
+    assert "the camera refused" in one_line_error(code, err)  # nothing answered: an error

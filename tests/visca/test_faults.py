@@ -17,9 +17,10 @@ import pytest
 
 from drivers.errors import (
     CommandRejectedError,
-    DeviceError,
+    CommandSupersededError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
 )
 from drivers.supervision import Backoff, DeviceState
 from drivers.visca import messages as m
@@ -170,8 +171,13 @@ async def test_garbage_bytes_on_the_line(rig: Rig) -> None:
     assert await rig.cam.inquire_power() is True
     assert transport.dropped_bytes > 0
     rig.sim.garbage(True)  # every answer is line noise now
-    with pytest.raises(DeviceError):
+    # Noise is not silence: the camera answers, at the wrong baud rate or over a bad
+    # cable (issue #7 item 8), and nothing is counted towards marking it silent.
+    with pytest.raises(LineNoiseError, match="answers with noise: check baud rate and cable"):
         await rig.cam.inquire_power()
+    with pytest.raises(LineNoiseError):
+        await rig.cam.goto_degrees(10.0, 0.0)
+    assert rig.sup.port.unavailable == frozenset()
     rig.sim.garbage(False)
     await rig.cam.goto_degrees(10.0, 0.0)  # the port still works
     rig.sup.kick()
@@ -198,8 +204,9 @@ async def test_buffer_full_with_both_sockets_busy(rig: Rig) -> None:
         await goto
     assert info.value.code == m.ErrorCode.CANCELED
     assert len(rig.sim.state().busy_sockets) == 1  # the zoom runs on
-    await rig.cam.zoom("stop")  # a socket is free now: the stop ends the zoom move
-    await asyncio.wait_for(zoom, 1.0)
+    await rig.cam.zoom("stop")  # a socket is free now: the stop ends the zoom move ...
+    with pytest.raises(CommandSupersededError, match="superseded by CAM_Zoom Stop"):
+        await asyncio.wait_for(zoom, 1.0)  # ... which did not get to the tele end
     assert rig.sim.state().busy_sockets == ()
     assert not rig.sim.state().moving
 

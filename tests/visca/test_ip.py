@@ -113,12 +113,14 @@ async def test_sony_ip_lost_ack_of_a_long_move_resend_same_seq_then_0f01(sony_ri
     assert transport.resets_sent == 1  # a renumber, not a RESET
 
 
-async def test_sony_ip_lost_completion_recovered_through_0f01(sony_rig) -> None:
+async def test_sony_ip_lost_completion_of_a_move_is_not_resent(sony_rig) -> None:
     sim, transport, cam = sony_rig
     sim.drop_next_completion()
-    await cam.goto_degrees(12.0, 3.0)  # completion lost → resend → 0F 01 → renumber
+    # Completion lost: an acknowledged move is never resent (issue #7 item 3); at its
+    # deadline the driver asks where the head is, and it is there.
+    await cam.goto_degrees(12.0, 3.0)
     assert sim.state().pan_deg == pytest.approx(12.0, abs=0.05)
-    assert transport.renumbered == 1
+    assert transport.renumbered == 0
     assert (await cam.position()).tilt_deg == pytest.approx(3.0, abs=0.05)
 
 
@@ -156,7 +158,7 @@ async def test_raw_tcp_lost_ack_and_lost_completion(tcp_rig) -> None:
     await cam.white_balance(m.WBMode.OUTDOOR)  # completion without ACK
     assert await cam.white_balance_mode() is m.WBMode.OUTDOOR
     sim.drop_next_completion()
-    await cam.goto_degrees(8.0, 0.0)  # no completion → resent (idempotent) → completes
+    await cam.goto_degrees(8.0, 0.0)  # no completion → not resent; the position is checked
     assert sim.state().pan_deg == pytest.approx(8.0, abs=0.05)
 
 
@@ -290,3 +292,24 @@ async def test_sony_no_reset_answer_is_unavailable_and_broadcast_refused() -> No
     finally:
         await transport.close()
         peer.close()
+
+
+async def test_only_noise_at_connect_is_named_noise_not_silence() -> None:
+    # Issue #7 item 8: garbage replies used to read "no camera answers".
+    async with TCPSimulator(cameras=1, model=MODEL, **FAST) as sim:
+        sim.garbage(True)
+        sup = ViscaSupervisor.from_url(
+            f"tcp://127.0.0.1:{sim.port}",
+            device_id="cam-tcp",
+            port_options={"ack_timeout_s": 0.2, "inquiry_timeout_s": 0.2},
+            health_interval_s=None,
+        )
+        await sup.start()
+        try:
+            async with asyncio.timeout(5):
+                while sup.last_error is None:  # noqa: ASYNC110 - no event for a failed connect
+                    await asyncio.sleep(0.02)
+            assert "cameras answer with noise" in sup.last_error
+            assert "check baud rate and cable" in sup.last_error
+        finally:
+            await sup.stop()

@@ -153,10 +153,9 @@ def test_ptzoptics_reserves_90_to_99_and_95_toggles_the_osd() -> None:
 
 
 def test_quirks() -> None:
-    assert all(
-        PROFILES[n].speed_zero_is_syntax_error for n in ("evi-d70", "srg-300h", "srg-360she")
-    )
-    assert not PROFILES["generic"].speed_zero_is_syntax_error
+    # Speed 00 → syntax error is reported for the BRC-300 only (obs-ptz#40), which has no
+    # profile: no profile carries the quirk (issue #7 item 10).
+    assert not any(p.speed_zero_is_syntax_error for p in PROFILES.values())
     assert PROFILES["brc-x400"].absolute_single_speed
     assert not PROFILES["srg-300h"].absolute_single_speed
     assert PROFILES["evi-d70"].sends_network_change

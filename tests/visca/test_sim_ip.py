@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from drivers.visca import messages as m
-from drivers.visca.simulator import UDPSimulator
+from drivers.visca.simulator import UDPSimulator, create_simulator
 from drivers.visca.transport_sony import SonyIPTransport
 
 HEADER = struct.Struct(">HHI")
@@ -169,3 +169,23 @@ async def test_seventeen_byte_payload_reaches_the_camera_which_judges_its_length
         assert first == m.Ack(1, 1)
     else:
         assert first == m.ErrorReply(1, 0, m.ErrorCode.LENGTH)
+
+
+@pytest.mark.parametrize("spec", ["sony-udp:0", "udp:0"])
+async def test_cli_udp_simulator_shares_its_port_number_with_a_client_on_the_host(
+    spec: str,
+) -> None:
+    # What `appliance sim visca --port sony-udp:…` builds. VOIP-PY binds the camera's
+    # port number on all addresses with SO_REUSEADDR for its inquiry replies (VISCA.md
+    # §3.1): that works only if the simulator's socket has SO_REUSEADDR too (item 9).
+    sim = create_simulator(spec, host="127.0.0.2")
+    await sim.start()
+    try:
+        client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            client.bind(("0.0.0.0", sim.port))
+        finally:
+            client.close()
+    finally:
+        await sim.stop()

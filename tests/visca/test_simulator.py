@@ -188,7 +188,6 @@ def test_preset_lands_elsewhere_fault() -> None:
     ("packet", "code"),
     [
         ("81 01 04 99 02 ff", m.ErrorCode.SYNTAX),  # unknown command
-        ("81 01 06 01 00 01 03 03 ff", m.ErrorCode.SYNTAX),  # speed 00, strict Sony
         ("81 01 06 01 19 01 01 03 ff", m.ErrorCode.SYNTAX),  # pan speed above 18h
         ("81 01 06 02 18 17 07 00 00 00 00 00 00 00 ff", m.ErrorCode.SYNTAX),  # pan 7000 > 2200
         ("81 01 04 3f 02 10 ff", m.ErrorCode.SYNTAX),  # preset 16 on a 0p model
@@ -202,10 +201,17 @@ def test_error_replies(packet: str, code: m.ErrorCode) -> None:
     assert [r for _, r in clock.run(0.1)] == [m.ErrorReply(1, 0, code)]
 
 
-def test_speed_zero_accepted_by_a_lenient_model() -> None:
-    clock = Clock(model="generic")
+@pytest.mark.parametrize("model", ["generic", "srg-300h", "evi-d70"])
+def test_speed_zero_accepted_where_no_source_shows_the_quirk(model: str) -> None:
+    clock = Clock(model=model)
     clock.send(bytes.fromhex("81 01 06 01 00 00 03 03 ff"))
     assert [type(r) for _, r in clock.run(0.1)] == [m.Ack, m.Completion]
+
+
+def test_speed_zero_is_a_syntax_error_in_strict_mode() -> None:
+    clock = Clock(strict=True)  # the BRC-300 behaviour (obs-ptz#40)
+    clock.send(bytes.fromhex("81 01 06 01 00 01 03 03 ff"))
+    assert [r for _, r in clock.run(0.1)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)]
 
 
 def test_not_executable_with_menu_open_during_one_push_wb_and_in_standby() -> None:
@@ -500,7 +506,7 @@ def test_model_quirks_five_nibbles_single_speed_and_osd_preset() -> None:
     she.run(5.0)
     data = she.ask(m.inq_pan_tilt_pos(5, 5))
     assert m.decode_pan_tilt(data, 5, 5) == target
-    strict = Clock()  # SRG-300H has no "VV 00" form: WW = 00 is speed zero
+    strict = Clock(strict=True)  # SRG-300H has no "VV 00" form: WW = 00 is speed zero
     strict.send(m.pan_tilt_absolute(0x100, 0, 0x10, None))
     assert [r for _, r in strict.run(0.1)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)]
     ptz = Clock(model="ptzoptics-20x")
@@ -557,3 +563,46 @@ def test_ptzoptics_focus_lock_and_osd_keys() -> None:
         clock.send(m.osd_enter())
     assert [type(r) for _, r in ptz.run(0.5)] == [m.Ack, m.Completion] * 2
     assert [r for _, r in sony.run(0.5)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)] * 2
+
+
+async def test_a_lone_ff_in_front_of_a_packet_does_not_swallow_it() -> None:
+    # Line noise often ends in FF (issue #7 item 8): the packet after it must be answered.
+    async with PtySimulator(network_change=False, frame_s=0.002) as sim:
+        port = serial.Serial(sim.path, 9600, timeout=2)
+        try:
+            port.write(b"\xff" + m.inq_power().to_bytes(1) + b"\x13\xff\xff")
+            port.write(m.inq_zoom_pos().to_bytes(1))
+            packets = await asyncio.to_thread(_read_packets, port, 2)
+        finally:
+            port.close()
+    assert [m.decode_reply(p) for p in packets] == [
+        m.InquiryReply(1, b"\x02"),
+        m.InquiryReply(1, b"\x00\x00\x00\x00"),
+    ]
+
+
+def test_srg_300h_colour_gain_hue_and_colour_system() -> None:
+    # The SRG-300H's cited manual (SONY-HTML Sony_SRG-300H.html) lists CAM_ColorHue and
+    # its inquiry, CAM_ColorGainInq and Color System + inquiry (issue #7 item 10).
+    clock = Clock(model="srg-300h")
+    assert clock.ask(m.inq_color_gain()) == bytes.fromhex("00000004")  # 100 %
+    assert clock.ask(m.inq_color_hue()) == bytes.fromhex("00000007")  # 0°
+    assert clock.ask(m.inq_color_system()) == b"\x00"  # HDMI YUV
+    for request in (m.color_gain(0, 0x0A), m.color_hue(0, 0x02), m.color_system(2)):
+        clock.send(request)
+        assert [type(r) for _, r in clock.run(clock.now + 0.1)] == [m.Ack, m.Completion]
+    assert clock.ask(m.inq_color_gain()) == bytes.fromhex("0000000a")
+    assert clock.ask(m.inq_color_hue()) == bytes.fromhex("00000002")
+    assert clock.ask(m.inq_color_system()) == b"\x02"
+    assert m.decode_block(5, clock.ask(m.inq_block(5))).color_hue == 0x02  # block 3 too
+    clock.send(bytes.fromhex("81 01 04 4f 00 00 07 00 ff"))  # colour 7: no such colour
+    assert [r for _, r in clock.run(clock.now + 0.1)] == [m.ErrorReply(1, 0, m.ErrorCode.SYNTAX)]
+
+
+def test_colour_message_bytes() -> None:
+    assert m.color_hue(0, 0x0E).hex() == "81 01 04 4F 00 00 00 0E FF"
+    assert m.color_gain(6, 0x04).hex() == "81 01 04 49 00 00 06 04 FF"
+    assert m.color_system(3).hex() == "81 01 7E 01 03 00 03 FF"
+    assert m.inq_color_system().hex() == "81 09 7E 01 03 FF"
+    with pytest.raises(ValueError, match="colour hue"):
+        m.color_hue(0, 0x0F)

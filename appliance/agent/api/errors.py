@@ -9,6 +9,8 @@
 A WebSocket with a bad parameter is accepted and closed at once with 4422 and the reason,
 so a client can tell it from a refused token (the handshake's 403) and from an unknown
 device (4404).
+    CommandSupersededError → 409 "superseded" (a newer command took over; not done)
+    LineNoiseError → 502 "line_noise"   ProtocolError → 502   request validation → 422   anything else → 500 (logged)
 
 Body: ``{"error": code, "message": text, "device": id, "operation": op}``; the message is
 Vietnamese unless the client sends ``Accept-Language: en``.
@@ -39,9 +41,11 @@ from appliance.agent.errors import (
 from appliance.i18n import normalize_lang, t
 from drivers.errors import (
     CommandRejectedError,
+    CommandSupersededError,
     DeviceError,
     DeviceTimeoutError,
     DeviceUnavailableError,
+    LineNoiseError,
     NotSupportedError,
     ProtocolError,
 )
@@ -58,8 +62,10 @@ _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (DeviceUnavailableError, 503, "device_unavailable"),
     (DeviceTimeoutError, 504, "device_timeout"),
     (CameraInStandbyError, 409, "camera_standby"),
+    (CommandSupersededError, 409, "superseded"),
     (CommandRejectedError, 409, "command_rejected"),
     (NotSupportedError, 409, "not_supported"),
+    (LineNoiseError, 502, "line_noise"),
     (ProtocolError, 502, "protocol_error"),
 )
 

@@ -6,6 +6,8 @@ Bytes per ``VISCA.md`` §2.2 (shared docs); the reset/up/down forms take an
 
 from __future__ import annotations
 
+from typing import Final
+
 from ._core import (
     CAT_CAMERA,
     CAT_PAN_TILT,
@@ -157,6 +159,34 @@ def picture_effect(effect: int) -> Request:
     return command("CAM_PictureEffect", CAT_CAMERA, 0x63, effect)
 
 
+# Colour gain / hue: colour p = 0 master, 1 magenta, 2 red, 3 yellow, 4 green, 5 cyan,
+# 6 blue; value q = 0–E (gain 60 %…200 %, 4 = 100 %; hue −14°…+14°, 7 = 0°). SONY-HTML
+# Sony_SRG-300H.html (the SRG-300H's cited manual), issue #7 item 10.
+MAX_COLOR: Final = 6
+MAX_COLOR_LEVEL: Final = 0x0E
+
+
+def color_gain(color: int, level: int) -> Request:
+    """CAM_ColorGain Direct ``8x 01 04 49 00 00 0p 0q FF``."""
+    check_range("colour", color, 0, MAX_COLOR)
+    check_range("colour gain", level, 0, MAX_COLOR_LEVEL)
+    return command("CAM_ColorGain", CAT_CAMERA, 0x49, 0x00, 0x00, color, level)
+
+
+def color_hue(color: int, phase: int) -> Request:
+    """CAM_ColorHue Direct ``8x 01 04 4F 00 00 0p 0q FF``."""
+    check_range("colour", color, 0, MAX_COLOR)
+    check_range("colour hue", phase, 0, MAX_COLOR_LEVEL)
+    return command("CAM_ColorHue", CAT_CAMERA, 0x4F, 0x00, 0x00, color, phase)
+
+
+def color_system(system: int) -> Request:
+    """Color System ``8x 01 7E 01 03 00 0p FF`` (0 HDMI YUV, 1 HDMI GBR, 2 DVI GBR,
+    3 DVI YUV; SRG-300H, only with SYSTEM SELECT on 7)."""
+    check_range("colour system", system, 0, 3)
+    return command("CAM_ColorSystem", CAT_VENDOR_7E, 0x01, 0x03, 0x00, system)
+
+
 # --- preset speed (BRC-X400 family) ----------------------------------------------------
 
 
@@ -200,6 +230,8 @@ def osd_back() -> Request:
 
 
 __all__ = [
+    "MAX_COLOR",
+    "MAX_COLOR_LEVEL",
     "MAX_PRESET_SPEED",
     "PTZOPTICS_OSD_PRESET",
     "ae_mode",
@@ -207,6 +239,9 @@ __all__ = [
     "b_gain",
     "backlight",
     "bright",
+    "color_gain",
+    "color_hue",
+    "color_system",
     "defog",
     "exp_comp",
     "exp_comp_mode",

@@ -229,6 +229,21 @@ def inq_info_display() -> Request:
     return inquiry("CAM_InfoDisplayInq", 1, CAT_VENDOR_7E, 0x01, 0x18)
 
 
+def inq_color_gain() -> Request:
+    """CAM_ColorGainInq ``8x 09 04 49 FF`` → ``00 00 00 0p`` (master gain 0–E; SRG-300H)."""
+    return inquiry("CAM_ColorGainInq", 4, CAT_CAMERA, 0x49)
+
+
+def inq_color_hue() -> Request:
+    """CAM_ColorHueInq ``8x 09 04 4F FF`` → ``00 00 00 0p`` (master hue 0–E; SRG-300H)."""
+    return inquiry("CAM_ColorHueInq", 4, CAT_CAMERA, 0x4F)
+
+
+def inq_color_system() -> Request:
+    """Color System Inq ``8x 09 7E 01 03 FF`` → ``0p`` (0–3; SRG-300H)."""
+    return inquiry("CAM_ColorSystemInq", 1, CAT_VENDOR_7E, 0x01, 0x03)
+
+
 __all__ = [
     "BLOCK_NAMES",
     "BLOCK_REPLY_LEN",
@@ -240,6 +255,9 @@ __all__ = [
     "inq_backlight",
     "inq_block",
     "inq_bright_pos",
+    "inq_color_gain",
+    "inq_color_hue",
+    "inq_color_system",
     "inq_defog",
     "inq_dzoom_mode",
     "inq_exp_comp_mode",

@@ -41,7 +41,12 @@ from appliance.agent.checks.model import (
     warned,
 )
 from appliance.agent.checks.settings import CheckSettings
-from drivers.errors import ConfigError, DeviceTimeoutError, DeviceUnavailableError
+from drivers.errors import (
+    ConfigError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+    LineNoiseError,
+)
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
@@ -131,6 +136,8 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
         version = await _ask(cam, "version", lambda c: c.version())
     except DeviceTimeoutError as exc:
         return failed(text("checks.camera.link.silent", device=cam.id, error=exc.detail), hint)
+    except LineNoiseError as exc:  # it answers, but garbage: baud rate or cable (item 8)
+        return failed(text("checks.camera.link.noise", device=cam.id, error=exc.detail), hint)
     except DeviceUnavailableError as exc:  # lost while asking (unplugged a moment ago)
         down = text(
             "checks.camera.link.down", device=cam.id, link=cam.config.link, error=exc.detail
