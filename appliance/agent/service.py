@@ -34,6 +34,7 @@ from appliance.agent.devices import (
     ViscaLink,
 )
 from appliance.agent.errors import UnknownDeviceError
+from appliance.agent.events import EventBus
 from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
 from appliance.config import AgentConfig, CameraConfig
 from drivers.errors import DeviceError
@@ -66,6 +67,14 @@ class CheckRunner(Protocol):
     async def close(self) -> None: ...
 
 
+class FollowRunner(Protocol):
+    """What the service runs of the voice follow (``appliance.agent.follow.VoiceFollow``)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class AgentService:
     """See the module docstring."""
 
@@ -80,6 +89,10 @@ class AgentService:
     ) -> None:
         self.config = config
         self.checks: CheckRunner | None = None
+        # In-process events (docs/INTERFACES.md "Events"): the hub link and WebSockets listen.
+        self.events = EventBus()
+        # The voice-follow camera, set by appliance.agent.follow.install when [follow] exists.
+        self.follow: FollowRunner | None = None
         self.started_monotonic = time.monotonic()
         self.stop_timeout_s = stop_timeout_s
         self.checks_close_timeout_s = checks_close_timeout_s
@@ -184,6 +197,8 @@ class AgentService:
             await display.start()
         if self._use_hotplug:
             await self._start_hotplug()
+        if self.follow is not None:
+            await self.follow.start()
         log.info(
             "room %s: %d camera(s) on %d link(s), %d audio device(s), %d display(s)",
             self.config.room.id,
@@ -202,6 +217,8 @@ class AgentService:
         deadline = time.monotonic() + self.stop_timeout_s
         await self.close_checks(deadline)
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self.follow is not None:  # first: it must not move a camera that is closing
+            await self._bounded("voice follow", self.follow.stop, deadline)
         if self._hotplug is not None:
             steps.append(("hotplug", self._stop_hotplug))
         steps += [(f"display {d.id}", d.stop_all) for d in self.displays.values()]
