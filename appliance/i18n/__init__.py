@@ -28,6 +28,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "agent",
     "display",
     "demo",
+    "follow",
 )
 
 _catalog: dict[str, dict[str, str]] = {}
