@@ -36,6 +36,7 @@ ENV_VAR: Final = "APPLIANCE_CONFIG"
 DEFAULT_LISTEN: Final = "127.0.0.1:8470"
 DEFAULT_STATE_DIR: Final = Path("/var/lib/appliance")
 MAX_CHAIN_ADDRESS: Final = 7  # a daisy chain holds up to 7 cameras (VISCA.md §1)
+MAX_FOLLOW_CHANNELS: Final = 32  # issue 10: 2–32 seat microphones
 
 _Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
@@ -130,6 +131,46 @@ class StateConfig(_Model):
     dir: Path = DEFAULT_STATE_DIR
 
 
+class FollowShot(_Model):
+    """One camera's shot: a configured camera and a preset (a name of its ``presets`` or a number)."""
+
+    camera: _Id
+    preset: str | int
+
+
+class FollowSeat(_Model):
+    """A delegate seat: its microphone channel (1-based, as printed on the interface)."""
+
+    channel: int = Field(ge=1, le=MAX_FOLLOW_CHANNELS)
+    name: str = Field(min_length=1, max_length=64)
+    camera: _Id
+    preset: str | int
+    also: list[FollowShot] = Field(default_factory=list)  # the same seat from another camera
+
+    @property
+    def shots(self) -> list[FollowShot]:
+        return [FollowShot(camera=self.camera, preset=self.preset), *self.also]
+
+
+class FollowConfig(_Model):
+    """``[follow]``: the voice-follow camera (appliance/agent/follow.py, issue 10)."""
+
+    enabled: bool = True
+    device: str = Field(min_length=1)  # substring of the multichannel input's name
+    channels: int = Field(ge=1, le=MAX_FOLLOW_CHANNELS)
+    samplerate: int = Field(default=16_000, ge=8_000, le=96_000)
+    seats: list[FollowSeat] = Field(min_length=1)
+    overview: list[FollowShot] = Field(default_factory=list)  # nobody speaks → this shot
+    overview_after_s: float = Field(default=8.0, ge=1.0, le=3600.0)
+    min_speech_s: float = Field(default=0.3, ge=0.05, le=5.0)  # speech before a switch
+    hold_s: float = Field(default=0.6, ge=0.0, le=30.0)  # the talker on air keeps it this long
+    takeover_s: float = Field(default=2.5, ge=0.2, le=60.0)  # a new talker over a talking one
+    hysteresis_db: float = Field(default=3.0, ge=0.0, le=30.0)  # lead over every other channel
+    min_move_interval_s: float = Field(default=1.5, ge=0.0, le=600.0)  # cap on camera moves
+    voicing: float = Field(default=0.5, gt=0.0, lt=1.0)
+    snr_db: float = Field(default=8.0, ge=0.0, le=60.0)
+
+
 class AgentConfig(_Model):
     room: RoomConfig
     cameras: list[CameraConfig] = Field(default_factory=list)
@@ -139,6 +180,7 @@ class AgentConfig(_Model):
     api: ApiConfig = Field(default_factory=ApiConfig)
     hub: HubConfig = Field(default_factory=HubConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    follow: FollowConfig | None = None
 
     @property
     def token_file(self) -> Path:
@@ -312,3 +354,63 @@ def _cross_check(config: AgentConfig, source: str) -> None:
     for section in ("microphones", "speakers", "displays"):
         for i, dev in enumerate(getattr(config, section)):
             unique(f"{section}[{i}].id", dev.id)
+    if config.follow is not None:
+        _check_follow(config, config.follow, source)
+
+
+def _check_follow(config: AgentConfig, follow: FollowConfig, source: str) -> None:
+    """Seats on existing channels, cameras and presets; names and channels unique."""
+    from drivers.visca.models import PROFILES
+
+    def shot(key: str, camera: str, preset: str | int) -> None:
+        cam = config.camera(camera)
+        if cam is None:
+            known = ", ".join(c.id for c in config.cameras) or "none configured"
+            raise ConfigError(
+                f"no camera {camera!r} (cameras: {known})", path=source, key=f"{key}.camera"
+            )
+        if isinstance(preset, str):
+            if preset not in cam.presets:
+                known = ", ".join(cam.presets) or "none named"
+                raise ConfigError(
+                    f"camera {camera} has no preset named {preset!r} (presets: {known})",
+                    path=source,
+                    key=f"{key}.preset",
+                )
+            return
+        low, high = PROFILES[cam.model].preset_range
+        if not low <= preset <= high:
+            raise ConfigError(
+                f"preset number {preset} outside {low}–{high} for model {cam.model}",
+                path=source,
+                key=f"{key}.preset",
+            )
+
+    channels: dict[int, int] = {}
+    names: dict[str, int] = {}
+    for i, seat in enumerate(follow.seats):
+        key = f"follow.seats[{i}]"
+        if seat.channel > follow.channels:
+            raise ConfigError(
+                f"channel {seat.channel} but follow.channels = {follow.channels}",
+                path=source,
+                key=f"{key}.channel",
+            )
+        if seat.channel in channels:
+            raise ConfigError(
+                f"channel {seat.channel} already used by follow.seats[{channels[seat.channel]}]",
+                path=source,
+                key=f"{key}.channel",
+            )
+        channels[seat.channel] = i
+        folded = seat.name.casefold()
+        if folded in names or folded == "overview":
+            raise ConfigError(
+                f"seat name {seat.name!r} is used twice or reserved", path=source, key=f"{key}.name"
+            )
+        names[folded] = i
+        shot(key, seat.camera, seat.preset)
+        for j, extra in enumerate(seat.also):
+            shot(f"{key}.also[{j}]", extra.camera, extra.preset)
+    for j, extra in enumerate(follow.overview):
+        shot(f"follow.overview[{j}]", extra.camera, extra.preset)

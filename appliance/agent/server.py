@@ -49,11 +49,13 @@ STARTUP_TIMEOUT_S: Final = 30.0  # binding the port and the lifespan start; devi
 
 
 def build_service(config: AgentConfig) -> AgentService:
-    """The room's service with the check engine plugged in (docs/INTERFACES.md)."""
+    """The room's service with the check engine and the voice follow plugged in."""
+    from appliance.agent import follow
     from appliance.agent.checks import install
 
     service = AgentService(config)
     install(service)
+    follow.install(service)  # the voice-follow camera when the config has [follow]
     return service
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from appliance.agent.devices import HEALTH_INTERVAL_S, CameraHandle, PresetNames, ViscaLink
 from appliance.agent.errors import UnknownDeviceError
+from appliance.agent.events import EventBus
 from appliance.agent.media import AudioDevices, DisplayHandle, VideoHandle
 from appliance.agent.status import DeviceStatus, LatencyObserver, is_broken
 from appliance.config import AgentConfig, CameraConfig
@@ -77,6 +78,14 @@ class HubLink(Protocol):
     def emit(self, kind: str, data: dict[str, object]) -> None: ...  # an event for the hub
 
 
+class FollowRunner(Protocol):
+    """What the service runs of the voice follow (``appliance.agent.follow.VoiceFollow``)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class AgentService:
     """See the module docstring."""
 
@@ -92,6 +101,10 @@ class AgentService:
         self.config = config
         self.checks: CheckRunner | None = None
         self.hub_link: HubLink | None = None  # set by run_agent when hub.url is configured
+        # In-process events (docs/INTERFACES.md "Events"): the hub link and WebSockets listen.
+        self.events = EventBus()
+        # The voice-follow camera, set by appliance.agent.follow.install when [follow] exists.
+        self.follow: FollowRunner | None = None
         self.started_monotonic = time.monotonic()
         self.stop_timeout_s = stop_timeout_s
         self.checks_close_timeout_s = checks_close_timeout_s
@@ -190,6 +203,8 @@ class AgentService:
             await display.start()
         if self._use_hotplug:
             await self._start_hotplug()
+        if self.follow is not None:
+            await self.follow.start()
         log.info(
             "room %s: %d camera(s) on %d link(s), %d audio device(s), %d display(s)",
             self.config.room.id,
@@ -208,6 +223,8 @@ class AgentService:
         deadline = time.monotonic() + self.stop_timeout_s
         await self.close_checks(deadline)
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self.follow is not None:  # first: it must not move a camera that is closing
+            await self._bounded("voice follow", self.follow.stop, deadline)
         if self._hotplug is not None:
             steps.append(("hotplug", self._stop_hotplug))
         steps += [(f"display {d.id}", d.stop_all) for d in self.displays.values()]

@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("agent", "appliance.cli.agent"),
     ("check", "appliance.cli.check"),
     ("hub", "appliance.cli.hub"),
+    ("follow", "appliance.cli.follow"),
 ]
 
 app = typer.Typer(

@@ -221,3 +221,9 @@ def _offset(text: str | None) -> tuple[int, int] | None:
         return int(pan, 0), int(tilt, 0)
     except ValueError:
         raise ValueError(f"--preset-offset wants PAN,TILT in units, got {text!r}") from None
+
+
+# ``appliance sim meeting`` lives in its own module (the voice-follow simulator, issue 10).
+from appliance.cli.sim_meeting import meeting  # noqa: E402 - registered after the group exists
+
+app.command("meeting")(meeting)

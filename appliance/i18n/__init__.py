@@ -33,6 +33,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "hub_accounts",
     "hub_fleet",
     "cli",
+    "follow",
 )
 
 _catalog: dict[str, dict[str, str]] = {}

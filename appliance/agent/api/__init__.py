@@ -3,7 +3,7 @@
     /healthz                 no token (liveness for systemd / load balancers)
     /metrics                 Prometheus text format
     /api/v1/openapi.json     the OpenAPI document
-    /api/v1/status, /devices, /cameras…, /audio…, /displays…, /checks…
+    /api/v1/status, /devices, /cameras…, /audio…, /displays…, /checks…, /follow…
 
 Every path but ``/healthz`` needs ``Authorization: Bearer <token>`` (see ``auth.py``).
 The lifespan starts the service's devices and stops them, so the API and the hardware
@@ -26,7 +26,7 @@ from appliance.agent.api.errors import install_error_handlers
 from appliance.agent.api.metrics import install_metrics
 from appliance.agent.api.metrics import router as metrics_router
 from appliance.agent.api.models import ErrorOut, HealthOut
-from appliance.agent.api.routes import audio, cameras, checks, displays, status
+from appliance.agent.api.routes import audio, cameras, checks, displays, follow, status
 from appliance.agent.service import AgentService
 
 API_PREFIX = "/api/v1"
@@ -77,7 +77,7 @@ def create_app(service: AgentService, *, token: str, manage_service: bool = True
     install_error_handlers(app)
 
     v1 = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
-    for module in (status, cameras, audio, displays, checks):
+    for module in (status, cameras, audio, displays, checks, follow):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(metrics_router, responses={401: _ERRORS[401], 500: _ERRORS[500]})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from appliance.agent.checks.items import audio, camera, display, system, video
+from appliance.agent.checks.items import audio, camera, display, follow, system, video
 from appliance.agent.checks.items.base import CheckItem
 from appliance.agent.checks.model import CATEGORIES
 from appliance.agent.checks.settings import CheckSettings
@@ -18,7 +18,7 @@ from appliance.agent.errors import InvalidRequestError
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
 
-FAMILIES = (camera, video, audio, display, system)
+FAMILIES = (camera, video, audio, follow, display, system)
 
 
 def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
