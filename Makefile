@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck pytest system-deps venv bench clean
+.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
 
 test: system-deps $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +33,26 @@ bench: system-deps $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh
 
+# The Debian packages of a room PC (the same list Ansible installs: packaging/room-packages.txt).
+room-deps:
+	@bash scripts/install-system-deps.sh packaging/room-packages.txt
+
+# Deploying (README "Deploying to the rooms"): the project's wheel and every runtime
+# dependency as wheels, pinned by packaging/constraints.txt, for rooms with no internet.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEELHOUSE := dist/wheelhouse-$(VERSION)
+
+lock: $(STAMP)
+	$(BIN)/python packaging/lock.py > packaging/constraints.txt
+
+wheelhouse: $(STAMP)
+	rm -rf $(WHEELHOUSE) $(WHEELHOUSE).tar
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) \
+		--constraint packaging/constraints.txt .
+	$(BIN)/python packaging/check_wheelhouse.py $(WHEELHOUSE) packaging/constraints.txt
+	tar -C dist -cf $(WHEELHOUSE).tar $(notdir $(WHEELHOUSE))
+	@echo "$(WHEELHOUSE).tar"
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -42,4 +62,4 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis
