@@ -6,8 +6,8 @@
 #   scripts/build-test-root.sh [CACHE_DIR]      prints the root's path
 #
 # The root is cached under CACHE_DIR (default /var/cache/appliance-test), named by a hash
-# of this script and the package list: a changed list builds a new root, an unchanged one
-# is reused (about 2 min to build, 0 s to reuse). Built into *.tmp, renamed when complete,
+# of the suite, the base packages, ROOT_LAYOUT and the room package list: a changed list builds a new root, an unchanged one
+# is reused (about 3.5 min to build, 0 s to reuse). Built into *.tmp, renamed when complete,
 # so an interrupted build is never mistaken for a root. Tests never modify the cached
 # root: each container boots an overlay of it.
 set -euo pipefail
@@ -15,7 +15,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${1:-/var/cache/appliance-test}"
 suite=bookworm
 base=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,python3,python3-venv,iproute2
-key="$(cat "$0" "$here/packaging/room-packages.txt" | sha256sum | cut -c1-12)"
+# Bump ROOT_LAYOUT when the steps below change what a root contains.
+ROOT_LAYOUT=1
+key="$( (echo "$suite $base $ROOT_LAYOUT"; cat "$here/packaging/room-packages.txt") | sha256sum | cut -c1-12)"
 root="$cache/root-$suite-$key"
 if [ -f "$root/.complete" ]; then
     echo "$root"
