@@ -5,10 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
 .PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -24,7 +26,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
@@ -39,13 +41,18 @@ room-deps:
 
 # Deploying (README "Deploying to the rooms"): the project's wheel and every runtime
 # dependency as wheels, pinned by packaging/constraints.txt, for rooms with no internet.
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
-WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
 lock: $(STAMP)
 	$(BIN)/python packaging/lock.py > packaging/constraints.txt
 
-wheelhouse: $(STAMP)
+# Always rebuilt (the project's wheel is built from the current source).
+wheelhouse:
+	rm -f $(WHEELHOUSE).tar
+	$(MAKE) --no-print-directory $(WHEELHOUSE).tar
+
+# The tests need the dependency wheels (tests/support/wheels.py builds its own project
+# wheels offline): made once, again when the pins change.
+$(WHEELHOUSE).tar: $(STAMP) pyproject.toml packaging/constraints.txt
 	rm -rf $(WHEELHOUSE) $(WHEELHOUSE).tar
 	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) \
 		--constraint packaging/constraints.txt .

@@ -17,7 +17,8 @@ suite=bookworm
 base=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,python3,python3-venv,iproute2
 # Bump ROOT_LAYOUT when the steps below change what a root contains.
 ROOT_LAYOUT=1
-key="$( (echo "$suite $base $ROOT_LAYOUT"; cat "$here/packaging/room-packages.txt") | sha256sum | cut -c1-12)"
+mapfile -t room < <(grep -v '^\s*#' "$here/packaging/room-packages.txt" | grep -v '^\s*$')
+key="$(echo "$suite $base $ROOT_LAYOUT ${room[*]}" | sha256sum | cut -c1-12)"
 root="$cache/root-$suite-$key"
 if [ -f "$root/.complete" ]; then
     echo "$root"
@@ -33,7 +34,6 @@ mkdir -p "$cache"
 tmp="$root.tmp"
 rm -rf "$tmp"
 debootstrap --variant=minbase --include="$base" "$suite" "$tmp" >&2
-mapfile -t room < <(grep -v '^\s*#' "$here/packaging/room-packages.txt" | grep -v '^\s*$')
 chroot "$tmp" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${room[@]}" >&2
 chroot "$tmp" apt-get clean
@@ -44,4 +44,8 @@ rm -f "$tmp"/etc/systemd/system/multi-user.target.wants/ssh.service
 : > "$tmp/etc/machine-id"
 touch "$tmp/.complete"
 mv "$tmp" "$root"
+# Older roots (another package list) are of no use any more: about 700 MB each.
+for old in "$cache"/root-*; do
+    [ "$old" = "$root" ] || [ ! -f "$old/.complete" ] || rm -rf "$old"
+done
 echo "$root"
