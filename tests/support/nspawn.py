@@ -224,3 +224,57 @@ class Container:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class RoomNetwork:
+    """A bridge on the host and one network namespace per room, joined by veth pairs.
+
+    The host side of the bridge is ``gateway`` (the hub and the controller use it); room
+    ``i`` is ``address(i)``. The namespaces have no default route: a room container in
+    one reaches the bridge and nothing else (no internet, like a district office LAN
+    that only sees the provincial network). Names carry the test's PID so parallel runs
+    do not clash; :meth:`close` deletes everything it made.
+    """
+
+    def __init__(self, rooms: int) -> None:
+        require("ip", "iproute2")
+        tag = os.getpid() % 10000
+        self.subnet = f"10.231.{tag % 250}"
+        self.gateway = f"{self.subnet}.1"
+        self.bridge = f"apbr{tag}"
+        self.namespaces = [f"aproom{i}-{tag}" for i in range(1, rooms + 1)]
+        self._veths = [f"apv{i}h{tag}" for i in range(1, rooms + 1)]
+        self._made: list[list[str]] = []  # undo commands, last first
+        try:
+            self._ip("link", "add", self.bridge, "type", "bridge")
+            self._made.append(["link", "del", self.bridge])
+            self._ip("addr", "add", f"{self.gateway}/24", "dev", self.bridge)
+            self._ip("link", "set", self.bridge, "up")
+            for i, (ns, veth) in enumerate(zip(self.namespaces, self._veths, strict=True), 1):
+                peer = f"apv{i}r{tag}"
+                self._ip("netns", "add", ns)
+                self._made.append(["netns", "del", ns])
+                self._ip("link", "add", veth, "type", "veth", "peer", "name", peer)
+                self._made.append(["link", "del", veth])
+                self._ip("link", "set", peer, "netns", ns)
+                self._ip("link", "set", veth, "master", self.bridge)
+                self._ip("link", "set", veth, "up")
+                self._ip("-n", ns, "addr", "add", f"{self.address(i)}/24", "dev", peer)
+                self._ip("-n", ns, "link", "set", peer, "up")
+                self._ip("-n", ns, "link", "set", "lo", "up")
+        except BaseException:
+            self.close()
+            raise
+
+    def address(self, i: int) -> str:
+        return f"{self.subnet}.{10 + i}"
+
+    @staticmethod
+    def _ip(*args: str) -> None:
+        proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
+        if proc.returncode != 0:
+            pytest.fail(f"ip {' '.join(args)}: {proc.stderr.strip()}")
+
+    def close(self) -> None:
+        while self._made:
+            subprocess.run(["ip", *self._made.pop()], capture_output=True, timeout=30)
