@@ -5,10 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
-.PHONY: test demo lint typecheck pytest system-deps venv bench clean
+.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -26,7 +28,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
@@ -35,6 +37,31 @@ bench: system-deps $(STAMP)
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+
+# The Debian packages of a room PC (the same list Ansible installs: packaging/room-packages.txt).
+room-deps:
+	@bash scripts/install-system-deps.sh packaging/room-packages.txt
+
+# Deploying (README "Deploying to the rooms"): the project's wheel and every runtime
+# dependency as wheels, pinned by packaging/constraints.txt, for rooms with no internet.
+
+lock: $(STAMP)
+	$(BIN)/python packaging/lock.py > packaging/constraints.txt
+
+# Always rebuilt (the project's wheel is built from the current source).
+wheelhouse:
+	rm -f $(WHEELHOUSE).tar
+	$(MAKE) --no-print-directory $(WHEELHOUSE).tar
+
+# The tests need the dependency wheels (tests/support/wheels.py builds its own project
+# wheels offline): made once, again when the pins change.
+$(WHEELHOUSE).tar: $(STAMP) pyproject.toml packaging/constraints.txt
+	rm -rf $(WHEELHOUSE) $(WHEELHOUSE).tar
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) \
+		--constraint packaging/constraints.txt .
+	$(BIN)/python packaging/check_wheelhouse.py $(WHEELHOUSE) packaging/constraints.txt
+	tar -C dist -cf $(WHEELHOUSE).tar $(notdir $(WHEELHOUSE))
+	@echo "$(WHEELHOUSE).tar"
 
 venv: $(STAMP)
 
@@ -45,4 +72,4 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis

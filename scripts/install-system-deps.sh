@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages listed in scripts/system-packages.txt.
+# Install the Debian packages listed in scripts/system-packages.txt (the test suite's), or
+# in the list files given as arguments (`make room-deps`: packaging/room-packages.txt).
 # As root: installs whatever is missing (quietly, nothing to do when all are present).
 # Not root: lists what is missing and how to install it; the tests that need a part fail
 # with a message naming the package.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-mapfile -t wanted < <(grep -v '^\s*#' "$here/system-packages.txt" | grep -v '^\s*$')
+lists=("$@")
+[ ${#lists[@]} -gt 0 ] || lists=("$here/system-packages.txt")
+mapfile -t wanted < <(cat "${lists[@]}" | grep -v '^\s*#' | grep -v '^\s*$')
 missing=()
 for p in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -10,6 +10,12 @@ The watchdog: systemd sets ``$WATCHDOG_USEC`` (from ``WatchdogSec=``) and
 ping runs as an asyncio task, so a blocked event loop stops the pings and systemd
 restarts the agent — which is the point.
 
+TEST HOOK (only for proving the watchdog under a real systemd, tests/systemd/): when
+``$APPLIANCE_TEST_WATCHDOG_HOLD_FILE`` names a file and that file exists, the pings of
+:func:`start_watchdog` are withheld — a hung agent on demand, without hanging it. It is
+never set in a shipped unit or config; a test sets it in a unit drop-in, then creates the
+file to make systemd's watchdog fire. A warning is logged while pings are held.
+
 Without ``$NOTIFY_SOCKET`` (run by hand, in tests, in the demo) everything is a no-op.
 A failing send is logged once and never raises: the notify socket is advisory.
 
@@ -28,6 +34,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Final
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,8 @@ log = logging.getLogger(__name__)
 NOTIFY_SOCKET_ENV: Final = "NOTIFY_SOCKET"
 WATCHDOG_USEC_ENV: Final = "WATCHDOG_USEC"
 WATCHDOG_PID_ENV: Final = "WATCHDOG_PID"
+# Test hook (module docstring): pings are withheld while the named file exists.
+TEST_HOLD_FILE_ENV: Final = "APPLIANCE_TEST_WATCHDOG_HOLD_FILE"
 WATCHDOG_FRACTION: Final = 0.5  # sd_watchdog_enabled(3): ping at half of WATCHDOG_USEC
 MAX_STATUS_CHARS: Final = 400  # one short line in `systemctl status`, well under a datagram
 
@@ -173,12 +182,26 @@ def watchdog() -> bool:
 def start_watchdog(check: Callable[[], bool] | None = None) -> asyncio.Task[None] | None:
     """The watchdog task for ``$WATCHDOG_USEC`` (None when not asked for); cancel to stop."""
     notifier = SdNotifier.from_env()
+    hold_file = os.environ.get(TEST_HOLD_FILE_ENV)
+    if hold_file and notifier.watchdog_interval_s is not None:
+        check = _held_by_file(Path(hold_file), check)
     task = notifier.start_watchdog(check)
     if task is None:
         notifier.close()
     else:
         task.add_done_callback(lambda _: notifier.close())
     return task
+
+
+def _held_by_file(path: Path, check: Callable[[], bool] | None) -> Callable[[], bool]:
+    """The test hook: unhealthy while ``path`` exists, else ``check`` (or healthy)."""
+    log.warning("%s is set: watchdog pings stop while %s exists", TEST_HOLD_FILE_ENV, path)
+
+    def held() -> bool:
+        healthy = True if check is None else check()
+        return healthy and not path.exists()
+
+    return held
 
 
 def _once(send: Callable[[SdNotifier], bool]) -> bool:

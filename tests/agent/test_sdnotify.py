@@ -186,6 +186,40 @@ async def test_watchdog_withholds_pings_while_unhealthy(server: NotifyServer) ->
         n.close()
 
 
+async def test_test_hook_hold_file_withholds_pings(
+    server: NotifyServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APPLIANCE_TEST_WATCHDOG_HOLD_FILE: the hook tests/systemd uses to hang the agent."""
+    hold = tmp_path / "hold-watchdog"
+    hold.touch()
+    monkeypatch.setenv("NOTIFY_SOCKET", server.env_value)
+    monkeypatch.setenv("WATCHDOG_USEC", "20000")
+    monkeypatch.setenv(sdnotify.TEST_HOLD_FILE_ENV, str(hold))
+    checks = 0
+    four_checks = asyncio.Event()
+
+    def check() -> bool:
+        nonlocal checks
+        checks += 1
+        if checks >= 4:
+            four_checks.set()
+        return True
+
+    task = sdnotify.start_watchdog(check)
+    assert task is not None
+    try:
+        async with asyncio.timeout(RECV_TIMEOUT_S):
+            await four_checks.wait()  # four ping rounds, all held: nothing was sent
+        assert server.pending() == []
+        hold.unlink()
+        msg, pid = await asyncio.to_thread(server.recv)
+        assert (msg, pid) == ("WATCHDOG=1", os.getpid())
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [

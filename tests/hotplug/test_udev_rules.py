@@ -242,3 +242,56 @@ def test_rule_names(device: dict[str, str], links: list[str]) -> None:
         assert "appliance" in result.tags
     else:
         assert result.group is None
+
+
+# -- /dev/appliance/camera-<n>: the per-room rules the Ansible role renders ----------------
+
+CAMERA_TEMPLATE = (
+    RULES.parents[2]
+    / "ansible"
+    / "roles"
+    / "appliance_agent"
+    / "templates"
+    / "71-appliance-cameras.rules.j2"
+)
+ROOM_CAMERAS = [
+    {"serial": "FT01CAM1", "address": 1},
+    {"url": "visca-ip://192.0.2.10:52381"},  # a network camera: no udev name, keeps n = 2
+    {"serial": "FT01CAM3", "address": 1},
+]
+
+
+def _camera_rules(cameras: list[dict[str, object]]) -> str:
+    import jinja2
+
+    # The template module's Jinja settings (trim_blocks), StrictUndefined like Ansible.
+    env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (udev rules, not HTML)
+    return env.from_string(CAMERA_TEMPLATE.read_text()).render(
+        ansible_managed="Ansible managed",
+        appliance_agent_room_id="th-tinh-uy",
+        appliance_agent_cameras=cameras,
+    )
+
+
+def test_camera_rules_parse() -> None:
+    rules = parse(_camera_rules(ROOM_CAMERAS))
+    symlinks = [t.value for r in rules for t in r if t.key == "SYMLINK"]
+    assert symlinks == ["appliance/camera-1", "appliance/camera-3"]
+
+
+@pytest.mark.parametrize(
+    ("device", "links"),
+    [
+        (_usb_tty(**{**FTDI, "ID_SERIAL_SHORT": "FT01CAM1"}), ["visca/FT01CAM1", "appliance/camera-1"]),
+        (_usb_tty("ttyUSB1", **{**FTDI, "ID_SERIAL_SHORT": "FT01CAM3"}), ["visca/FT01CAM3", "appliance/camera-3"]),
+        # an adapter of another room (or a spare): only its /dev/visca name
+        (_usb_tty(**{**FTDI, "ID_SERIAL_SHORT": "SPARE01"}), ["visca/SPARE01"]),
+        # the right serial on a chip that is not a VISCA adapter: nothing
+        (_usb_tty("ttyACM0", **{**FTDI, "ID_VENDOR_ID": "2548", "ID_SERIAL_SHORT": "FT01CAM1"}), []),
+        ({**_usb_tty(**{**FTDI, "ID_SERIAL_SHORT": "FT01CAM1"}), "ACTION": "remove"}, []),
+    ],
+)  # fmt: skip
+def test_camera_names_from_the_adapter_serial(device: dict[str, str], links: list[str]) -> None:
+    rules = parse(RULES.read_text() + "\n" + _camera_rules(ROOM_CAMERAS))
+    result = evaluate(rules, device)
+    assert result.symlinks == links
