@@ -239,3 +239,27 @@ async def test_enrol_token_is_spent_and_refused_the_second_time(hub: HubHandle) 
     assert first.status_code == 200
     assert first.json()["link_url"] == hub.link_url
     assert again.status_code == 401
+
+
+async def test_presence_is_written_to_the_database_in_batches(tmp_path: Path) -> None:
+    async with running_hub(tmp_path / "hub", presence_flush_s=0.2) as hub:
+        secrets = {r: await hub.enrol_room(r) for r in ("r1", "r2")}
+        agents = [SimAgent(r, s, hub.link_url, heartbeat_s=0.05) for r, s in secrets.items()]
+        for agent in agents:
+            agent.health = "warning"
+            await agent.start()
+        try:
+
+            async def stored_health() -> bool:
+                rooms = await hub.store.list_rooms()
+                return all(r.health == "warning" and r.last_seen_at for r in rooms)
+
+            await until(stored_health, 10)
+            row = await hub.store.get_room("r1")
+            assert row is not None
+            assert row.agent_version == "sim-1"
+            assert [d["id"] for d in row.devices] == ["cam1", "main"]
+            assert row.presets == {"cam1": ["home"]}
+        finally:
+            for agent in agents:
+                await agent.stop()
