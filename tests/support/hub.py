@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -120,9 +121,11 @@ class HubHandle:
         return await enrol(self.base_url, self.store, room_id)
 
 
-async def enrol(base_url: str, store: Store, room_id: str) -> str:
+async def enrol(
+    base_url: str, store: Store, room_id: str, *, tls: ssl.SSLContext | None = None
+) -> str:
     token = await store.issue_enrolment_token(room_id)
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=tls or True) as client:
         resp = await client.post(
             "/api/v1/enrol", json={"token": token, "room_id": room_id, "agent_version": "sim-1"}
         )
@@ -163,8 +166,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``appliance hub serve`` as a child process (killed, by PID, when the block ends)."""
+def hub_process(
+    state_dir: Path, port: int, *extra: str, tls: ssl.SSLContext | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``appliance hub serve`` as a child process (SIGTERM, then SIGKILL, by PID, when the
+    block ends). ``tls``: the client context that trusts its certificate (--tls-cert)."""
     log = (state_dir.parent / f"hub-{port}.log").open("ab")
     proc = subprocess.Popen(
         [
@@ -184,7 +190,8 @@ def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        scheme = "https" if tls is not None else "http"
+        _wait_http(f"{scheme}://127.0.0.1:{port}/healthz", proc, tls)
         yield proc
     finally:
         if proc.poll() is None:
@@ -197,13 +204,13 @@ def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.
         log.close()
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
+def _wait_http(url: str, proc: subprocess.Popen[bytes], tls: ssl.SSLContext | None) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the hub exited with {proc.returncode} during start")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1, verify=tls or True).status_code == 200:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {START_TIMEOUT_S} s")
