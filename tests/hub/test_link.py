@@ -22,7 +22,9 @@ from appliance.hub.errors import CommandError
 from appliance.hub.link_server import CLOSE_REPLACED, CLOSE_SILENT, CLOSE_WRONG_ROOM
 from appliance.hub.simagent import SimAgent
 from appliance.link.messages import Hello, decode_hub_message, encode
-from tests.support.hub import HubHandle, running_hub, until
+from tests.support.hub import HubHandle, agents, running_hub, until
+
+__all__ = ["agents"]  # the fixture, re-exported for pytest
 
 # Small on purpose (the production values are 40 s / 2 s, settings.py): the rule under
 # test is "no frame for offline_after_s → Offline", not the number.
@@ -35,14 +37,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[HubHandle]:
         tmp_path / "hub", offline_after_s=OFFLINE_AFTER_S, offline_scan_s=OFFLINE_AFTER_S / 5
     ) as handle:
         yield handle
-
-
-@pytest.fixture
-async def agents() -> AsyncIterator[list[SimAgent]]:
-    started: list[SimAgent] = []
-    yield started
-    for agent in started:
-        await agent.stop()
 
 
 async def _linked(hub: HubHandle, agents: list[SimAgent], room: str, **kw: object) -> SimAgent:

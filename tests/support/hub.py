@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from appliance.hub.db.records import Role, RoomIn
@@ -37,6 +38,7 @@ from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
 from appliance.hub.server import bound_port, make_server
 from appliance.hub.settings import HubSettings
+from appliance.hub.simagent import SimAgent
 from appliance.hub.store import Store
 
 START_TIMEOUT_S = 30.0
@@ -156,6 +158,15 @@ async def running_hub(state_dir: Path, **settings: Any) -> AsyncIterator[HubHand
         server.should_exit = True
         async with asyncio.timeout(STOP_TIMEOUT_S):
             await task
+
+
+@pytest.fixture
+async def agents() -> AsyncIterator[list[SimAgent]]:
+    """A list for the test's simulated agents; each is stopped at the end."""
+    started: list[SimAgent] = []
+    yield started
+    for agent in started:
+        await agent.stop()
 
 
 def free_port() -> int:
