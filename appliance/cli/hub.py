@@ -109,11 +109,13 @@ def serve(
     ),
 ) -> None:
     """Run the hub until SIGTERM."""
+    from appliance.hub.security import logredact
     from appliance.hub.server import run_hub
 
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    logredact.install(root)  # libraries' DEBUG lines may print request headers
     settings = _settings(
         state_dir, db, listen=listen, tls_cert=tls_cert, tls_key=tls_key, public_url=public_url
     )

@@ -36,11 +36,12 @@ def format_of(path: Path) -> Format:
 
 
 def read_rooms_file(path: Path) -> list[RoomIn]:
+    fmt = format_of(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{path}: cannot read: {exc}") from None
-    return parse_rooms(text, format_of(path))
+    return parse_rooms(text, fmt)
 
 
 def parse_rooms(text: str, fmt: Format) -> list[RoomIn]:
