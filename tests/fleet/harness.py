@@ -160,7 +160,9 @@ class FleetRoom:
         return self.directory / "room" / "state"
 
     def start_hardware(self) -> None:
-        self.sim = SimRoomThread(self.directory / "room", room_id=self.room_id, display=self.display)
+        self.sim = SimRoomThread(
+            self.directory / "room", room_id=self.room_id, display=self.display
+        )
         self.sim.__enter__()
         text = self.sim.hardware.config_text(f"127.0.0.1:{self.api_port}", self.state_dir)
         self.config.write_text(text + f'\n[hub]\nurl = "{self.hub_url}"\n', encoding="utf-8")
