@@ -289,6 +289,11 @@ def test_hub_outage_results_arrive_once_in_order(fleet: Fleet) -> None:
                 local_runs[room_id].append(run_id)
             moved = c.put("/cameras/cam2/position", json={"pan_deg": 15, "tilt_deg": 0})
             assert moved.status_code == 200  # …and local control goes on
+    # One agent is killed with its results still in the outbox, and restarted.
+    crashed = fleet.rooms[ROOMS[2]]
+    crashed.signal(signal.SIGKILL)
+    crashed.agent.proc.wait(10)  # type: ignore[union-attr]
+    crashed.start_agent()
     while (left := OUTAGE_S - (time.monotonic() - down_at)) > 0:
         time.sleep(
             min(left, 1.0)
