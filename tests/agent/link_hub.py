@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -39,8 +40,15 @@ WAIT_S = 20.0
 
 class MiniHub:
     def __init__(
-        self, secret: str, room_id: str, *, heartbeat_s: float = 0.2, clock_skew_s: float = 0.0
+        self,
+        secret: str,
+        room_id: str,
+        *,
+        heartbeat_s: float = 0.2,
+        clock_skew_s: float = 0.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        self.tls = tls
         self.secret = secret
         self.room_id = room_id
         self.heartbeat_s = heartbeat_s
@@ -59,7 +67,7 @@ class MiniHub:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def last_id(self) -> int:
@@ -67,7 +75,12 @@ class MiniHub:
 
     async def start(self) -> None:
         self._server = await serve(
-            self._handle, "127.0.0.1", self.port, process_request=self._auth, compression=None
+            self._handle,
+            "127.0.0.1",
+            self.port,
+            process_request=self._auth,
+            compression=None,
+            ssl=self.tls,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 
