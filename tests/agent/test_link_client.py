@@ -11,6 +11,7 @@ reported as such.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import ssl
 import subprocess
@@ -36,6 +37,7 @@ from appliance.agent.link.enrol import link_url, tls_context
 from appliance.agent.service import AgentService
 from appliance.agent.simulate import SimulatedHardware
 from appliance.config import AgentConfig, HubConfig, load_config
+from appliance.link import Event
 from tests.agent.conftest import free_port
 from tests.agent.link_hub import MiniHub
 
@@ -312,3 +314,38 @@ def test_device_ids_and_health_fit_the_protocol() -> None:
         "unknown",
         "error",
     ]
+
+
+async def test_check_evidence_is_fetched_by_name(room: Room) -> None:
+    """What the hub's fleet check does after a result: each evidence file by its name."""
+    async with MiniHub(SECRET, "link-room") as hub:
+        client = _client(room, hub)
+        await client.start()
+        try:
+            await hub.wait_for("welcomed", lambda: client.state == CONNECTED)
+            started = await hub.command("check.start", {"only": ["video"]})
+            run_id = started.data["run_id"]
+
+            def result() -> Event | None:
+                done = [e for e in hub.events if e.kind == "check.result"]
+                return done[-1] if done and done[-1].data["run_id"] == run_id else None
+
+            await hub.wait_for("the video check's result", lambda: result() is not None)
+            event = result()
+            assert event is not None
+            files = [
+                Path(v).name
+                for r in event.data["results"]
+                for v in r["evidence"].values()
+                if "/" in v
+            ]
+            assert files, event.data["results"]
+            got = await hub.command("check.evidence", {"run_id": run_id, "name": files[0]})
+            assert got.outcome == "ok", got.error
+            assert got.data["content_type"] == "image/jpeg"
+            assert base64.b64decode(got.data["data_base64"])[:3] == b"\xff\xd8\xff"  # JPEG SOI
+            missing = await hub.command("check.evidence", {"run_id": run_id, "name": "nope.jpg"})
+            escape = await hub.command("check.evidence", {"run_id": run_id, "name": "../x"})
+            assert [missing.error.kind, escape.error.kind] == ["not_found", "invalid"]  # type: ignore[union-attr]
+        finally:
+            await client.stop()
