@@ -12,6 +12,7 @@ reported as such.
 from __future__ import annotations
 
 import base64
+import logging
 import shutil
 import ssl
 import subprocess
@@ -349,3 +350,20 @@ async def test_check_evidence_is_fetched_by_name(room: Room) -> None:
             assert [missing.error.kind, escape.error.kind] == ["not_found", "invalid"]  # type: ignore[union-attr]
         finally:
             await client.stop()
+
+
+async def test_the_secret_is_never_logged_even_at_debug(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    """websockets logs each handshake header at DEBUG; the link's logger stays at INFO."""
+    caplog.set_level(logging.DEBUG)
+    async with MiniHub(SECRET, "link-room") as hub:
+        client = _client(room, hub)
+        await client.start()
+        try:
+            await hub.wait_for("welcomed", lambda: client.state == CONNECTED)
+            await hub.wait_for("a heartbeat", lambda: bool(hub.heartbeats))
+        finally:
+            await client.stop()
+    assert "hub link" in caplog.text  # the link did log
+    assert SECRET not in caplog.text

@@ -68,6 +68,10 @@ if TYPE_CHECKING:
     from appliance.link import Message
 
 log = logging.getLogger(__name__)
+# websockets logs every handshake header at DEBUG — the room secret too — so its logger
+# for the link never goes below INFO, even under `appliance -v`.
+_WS_LOG = logging.getLogger(__name__ + ".websocket")
+_WS_LOG.setLevel(logging.INFO)
 T = TypeVar("T")
 
 BACKOFF_FIRST_S: Final = 1.0  # docs/LINK.md §2: 1 s doubling …
@@ -291,6 +295,7 @@ class LinkClient:
             max_size=MAX_FRAME_BYTES,
             compression=None,  # small JSON frames; deflate costs CPU on a 31-room hub
             user_agent_header=f"appliance-agent/{__version__}",
+            logger=_WS_LOG,
         ) as ws:
             self._ws = ws
             sent_hello = time.time()
