@@ -235,11 +235,14 @@ def test_frozen_killed_stopped_agents_go_offline_and_come_back_as_the_same_room(
     # Its last heartbeat came at most HEARTBEAT_S before the freeze.
     assert frozen_s >= OFFLINE_AFTER_S - HEARTBEAT_S
     # SIGKILL: the kernel closes the socket, the hub sees the link end.
+    start = time.monotonic()
     killed.signal(signal.SIGKILL)
     killed.agent.proc.wait(10)  # type: ignore[union-attr]
     until(
         "killed room Offline", lambda: not _rooms(fleet.api)[killed.room_id]["online"], PRESENCE_S
     )
+    print(f"SIGKILL → Offline after {time.monotonic() - start:.1f} s")
+    start = time.monotonic()
     # SIGTERM: the agent closes the link itself (close frame) — Offline at once.
     stopped.agent.terminate()  # type: ignore[union-attr]
     room = until(
@@ -248,10 +251,13 @@ def test_frozen_killed_stopped_agents_go_offline_and_come_back_as_the_same_room(
         PRESENCE_S,
     )
     assert room["offline_reason"] == "closed by the agent", room
+    print(f"SIGTERM → Offline after {time.monotonic() - start:.1f} s (agent exit included)")
+    start = time.monotonic()
     # Restarted: Online again as the same room; still one row per room.
     killed.start_agent()
     stopped.start_agent()
     until("all rooms back Online", lambda: _online(fleet.api, *ROOMS), RECONNECT_S)
+    print(f"restart (2 agents) → Online after {time.monotonic() - start:.1f} s")
     rooms = fleet.api.get("/rooms").json()
     assert sorted(r["id"] for r in rooms) == sorted(ROOMS)
 
@@ -299,6 +305,7 @@ def test_hub_outage_results_arrive_once_in_order(fleet: Fleet) -> None:
             min(left, 1.0)
         )  # the outage itself (the scenario's length, not a wait for a signal)
     fleet.hub.start()
+    back_at = time.monotonic()
     fleet.api.close()
     fleet.api = fleet.hub.login()
 
@@ -308,6 +315,7 @@ def test_hub_outage_results_arrive_once_in_order(fleet: Fleet) -> None:
         return all((r, run) in runs for r, ids in local_runs.items() for run in ids)
 
     until("every result made during the outage in the hub database", delivered, RECONNECT_S)
+    print(f"hub back → every outage result stored after {time.monotonic() - back_at:.1f} s")
     stored = _hub_results(fleet.hub.state_dir)
     for room_id, runs in local_runs.items():
         mine = [(run, event) for room, run, event in stored if room == room_id]
