@@ -33,6 +33,7 @@ from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
 from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
+from appliance.hub.security.deps import PrincipalDep
 from appliance.hub.settings import HubSettings
 from appliance.hub.store import Store
 from appliance.i18n import normalize_lang, t
@@ -61,6 +62,7 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
         presence = Presence(bus)
         links = LinkServer(st, presence, bus, settings)
         fleet = Fleet(links, st, bus, settings)
+        links.start()
         app.state.store, app.state.bus, app.state.presence = st, bus, presence
         app.state.links, app.state.fleet = links, fleet
         flusher = asyncio.create_task(
@@ -90,8 +92,10 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
     _install_error_handlers(app)
     _include_routes(app)
 
+    # The API description needs a login like every other route (issue 8: every route
+    # refuses anonymous use; only /healthz is open).
     @app.get(OPENAPI_URL, include_in_schema=False, name="openapi")
-    async def openapi() -> JSONResponse:
+    async def openapi(_: PrincipalDep) -> JSONResponse:
         return JSONResponse(_openapi(app))
 
     return app

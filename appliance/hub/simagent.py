@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -95,6 +96,7 @@ class SimAgent:
         ping_interval_s: float | None = 20.0,
         reconnect: bool = True,
         on_message: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.room_id = room_id
         self.secret = secret
@@ -106,6 +108,7 @@ class SimAgent:
         self.ping_interval_s = ping_interval_s
         self.reconnect = reconnect
         self.on_message = on_message
+        self.tls = tls  # wss:// with a private CA (the agent's hub.ca_file)
         self.health: Health = "healthy"
         self.cameras = {cam: SimCamera(presets={1: ("home", 0.0, 0.0)}) for cam in cameras}
         self.displays: dict[str, dict[str, Any]] = {
@@ -204,6 +207,7 @@ class SimAgent:
                     max_size=2 * MAX_FRAME_BYTES,
                     ping_interval=self.ping_interval_s,
                     open_timeout=10,
+                    ssl=self.tls,
                 ) as ws:
                     self._ws = ws
                     delay = RECONNECT_MIN_S

@@ -265,3 +265,22 @@ async def test_sse_streams_presence_filtered_by_scope(fleet: Fleet) -> None:
     anonymous = httpx.AsyncClient(base_url=fleet.hub.base_url)
     async with anonymous:
         assert (await anonymous.get("/api/v1/events")).status_code == 401
+
+
+async def test_fleet_check_wait_gives_the_state_when_rooms_are_slower(fleet: Fleet) -> None:
+    fleet.agents["r2"].check_item_s = 0.5  # four items: 2 s, longer than the wait below
+    resp = await fleet.admin.post(
+        "/api/v1/checks", json={"room_ids": ["r1", "r2"], "wait": True, "wait_s": 0.3}
+    )
+    run = resp.json()
+    assert run["finished_at"] is None
+    states = {r["room_id"]: r["state"] for r in run["rooms"]}
+    assert states["r2"] == "running"
+
+    async def finished() -> bool:
+        again = (await fleet.admin.get(f"/api/v1/checks/{run['id']}")).json()
+        return again["finished_at"] is not None
+
+    await until(finished, 20)
+    done = (await fleet.admin.get(f"/api/v1/checks/{run['id']}")).json()
+    assert [r["state"] for r in done["rooms"]] == ["done", "done"]

@@ -22,7 +22,9 @@ from appliance.hub.errors import CommandError
 from appliance.hub.link_server import CLOSE_REPLACED, CLOSE_SILENT, CLOSE_WRONG_ROOM
 from appliance.hub.simagent import SimAgent
 from appliance.link.messages import Hello, decode_hub_message, encode
-from tests.support.hub import HubHandle, running_hub, until
+from tests.support.hub import HubHandle, agents, running_hub, until
+
+__all__ = ["agents"]  # the fixture, re-exported for pytest
 
 # Small on purpose (the production values are 40 s / 2 s, settings.py): the rule under
 # test is "no frame for offline_after_s → Offline", not the number.
@@ -31,16 +33,10 @@ OFFLINE_AFTER_S = 1.0
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[HubHandle]:
-    async with running_hub(tmp_path / "hub", offline_after_s=OFFLINE_AFTER_S) as handle:
+    async with running_hub(
+        tmp_path / "hub", offline_after_s=OFFLINE_AFTER_S, offline_scan_s=OFFLINE_AFTER_S / 5
+    ) as handle:
         yield handle
-
-
-@pytest.fixture
-async def agents() -> AsyncIterator[list[SimAgent]]:
-    started: list[SimAgent] = []
-    yield started
-    for agent in started:
-        await agent.stop()
 
 
 async def _linked(hub: HubHandle, agents: list[SimAgent], room: str, **kw: object) -> SimAgent:
@@ -237,3 +233,27 @@ async def test_enrol_token_is_spent_and_refused_the_second_time(hub: HubHandle) 
     assert first.status_code == 200
     assert first.json()["link_url"] == hub.link_url
     assert again.status_code == 401
+
+
+async def test_presence_is_written_to_the_database_in_batches(tmp_path: Path) -> None:
+    async with running_hub(tmp_path / "hub", presence_flush_s=0.2) as hub:
+        secrets = {r: await hub.enrol_room(r) for r in ("r1", "r2")}
+        agents = [SimAgent(r, s, hub.link_url, heartbeat_s=0.05) for r, s in secrets.items()]
+        for agent in agents:
+            agent.health = "warning"
+            await agent.start()
+        try:
+
+            async def stored_health() -> bool:
+                rooms = await hub.store.list_rooms()
+                return all(r.health == "warning" and r.last_seen_at for r in rooms)
+
+            await until(stored_health, 10)
+            row = await hub.store.get_room("r1")
+            assert row is not None
+            assert row.agent_version == "sim-1"
+            assert [d["id"] for d in row.devices] == ["cam1", "main"]
+            assert row.presets == {"cam1": ["home"]}
+        finally:
+            for agent in agents:
+                await agent.stop()

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from appliance.hub.db.records import RoomIn
 from appliance.hub.settings import DB_FILE
 from appliance.hub.simagent import SimAgent
 from appliance.hub.store import Store
-from tests.support.hub import enrol, free_port, hub_process, until
+from tests.support.hub import agents, enrol, free_port, hub_process, until
+
+__all__ = ["agents"]  # the fixture, re-exported for pytest
 
 ROOMS = ("r1", "r2", "r3")
 RESULTS_PER_ROOM = 400
@@ -37,14 +36,6 @@ def _rows(db: Path) -> tuple[dict[str, list[int]], dict[str, list[str]], str]:
     finally:
         con.close()
     return events, runs, integrity
-
-
-@pytest.fixture
-async def agents() -> AsyncIterator[list[SimAgent]]:
-    started: list[SimAgent] = []
-    yield started
-    for agent in started:
-        await agent.stop()
 
 
 async def _burst(agent: SimAgent) -> None:

@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from appliance.hub.db.records import Role, RoomIn
@@ -36,6 +38,7 @@ from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
 from appliance.hub.server import bound_port, make_server
 from appliance.hub.settings import HubSettings
+from appliance.hub.simagent import SimAgent
 from appliance.hub.store import Store
 
 START_TIMEOUT_S = 30.0
@@ -120,9 +123,11 @@ class HubHandle:
         return await enrol(self.base_url, self.store, room_id)
 
 
-async def enrol(base_url: str, store: Store, room_id: str) -> str:
+async def enrol(
+    base_url: str, store: Store, room_id: str, *, tls: ssl.SSLContext | None = None
+) -> str:
     token = await store.issue_enrolment_token(room_id)
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=tls or True) as client:
         resp = await client.post(
             "/api/v1/enrol", json={"token": token, "room_id": room_id, "agent_version": "sim-1"}
         )
@@ -155,6 +160,15 @@ async def running_hub(state_dir: Path, **settings: Any) -> AsyncIterator[HubHand
             await task
 
 
+@pytest.fixture
+async def agents() -> AsyncIterator[list[SimAgent]]:
+    """A list for the test's simulated agents; each is stopped at the end."""
+    started: list[SimAgent] = []
+    yield started
+    for agent in started:
+        await agent.stop()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -163,8 +177,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``appliance hub serve`` as a child process (killed, by PID, when the block ends)."""
+def hub_process(
+    state_dir: Path, port: int, *extra: str, tls: ssl.SSLContext | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``appliance hub serve`` as a child process (SIGTERM, then SIGKILL, by PID, when the
+    block ends). ``tls``: the client context that trusts its certificate (--tls-cert)."""
     log = (state_dir.parent / f"hub-{port}.log").open("ab")
     proc = subprocess.Popen(
         [
@@ -184,7 +201,8 @@ def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        scheme = "https" if tls is not None else "http"
+        _wait_http(f"{scheme}://127.0.0.1:{port}/healthz", proc, tls)
         yield proc
     finally:
         if proc.poll() is None:
@@ -197,13 +215,13 @@ def hub_process(state_dir: Path, port: int, *extra: str) -> Iterator[subprocess.
         log.close()
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
+def _wait_http(url: str, proc: subprocess.Popen[bytes], tls: ssl.SSLContext | None) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the hub exited with {proc.returncode} during start")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1, verify=tls or True).status_code == 200:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {START_TIMEOUT_S} s")

@@ -9,6 +9,7 @@ GET  /rooms/{room}/checks/{run}/evidence/{name}   the picture fetched from the r
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
@@ -86,7 +87,10 @@ async def checks_start(
         raise InvalidInputError(t("hub.rooms.none_chosen", lang))
     run = fleet.start_check(who.who, [r.id for r in rooms], body.only)
     if body.wait:
-        await fleet.wait_check(run, body.wait_s)
+        # Past wait_s the answer is the run as it stands (finished_at null): the rooms
+        # still running go on, and GET /checks/{id} or the SSE stream follow them.
+        with contextlib.suppress(TimeoutError):
+            await fleet.wait_check(run, body.wait_s)
     return FleetCheckOut.model_validate(run.public())
 
 

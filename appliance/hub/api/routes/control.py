@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from appliance.hub.api.access import chosen_rooms, visible_room
 from appliance.hub.api.deps import FleetDep, StoreDep
 from appliance.hub.errors import CommandError
+from appliance.hub.fleet import Outcome
 from appliance.hub.security.deps import CommanderDep, PrincipalDep
 from appliance.hub.security.roles import Principal
 
@@ -105,16 +106,6 @@ class CommandOut(BaseModel):
     room_id: str
     op: str
     data: Any = None
-    duration_s: float
-
-
-class OutcomeOut(BaseModel):
-    room_id: str
-    ok: bool
-    camera: str | None = None
-    preset: str | None = None
-    data: Any = None
-    error: dict[str, str] | None = None
     duration_s: float
 
 
@@ -271,12 +262,11 @@ async def display_stop(
 @router.post("/rooms/power", name="rooms_power")
 async def rooms_power(
     body: FleetPowerIn, who: CommanderDep, fleet: FleetDep, store: StoreDep
-) -> list[OutcomeOut]:
+) -> list[Outcome]:
     """Cameras and displays on (with the "room ready" slate) or off, in every chosen room
     at once; one outcome per room (a room that fails does not stop the others)."""
     rooms = await chosen_rooms(store, who, body.room_ids, body.district, body.all)
-    outcomes = await fleet.power(who.who, [r.id for r in rooms], on=body.on)
-    return [OutcomeOut(**vars(o)) for o in outcomes]
+    return await fleet.power(who.who, [r.id for r in rooms], on=body.on)
 
 
 @router.post("/rooms/{room_id}/power", name="room_power")

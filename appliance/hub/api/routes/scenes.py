@@ -17,9 +17,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from appliance.hub.api.deps import FleetDep, LangDep, StoreDep
-from appliance.hub.api.routes.control import OutcomeOut
 from appliance.hub.db.errors import NotFoundError
 from appliance.hub.db.records import SceneIn, SceneRecord
+from appliance.hub.fleet import Outcome
 from appliance.hub.security.deps import CommanderDep, OperatorDep, PrincipalDep
 from appliance.hub.security.roles import Principal
 from appliance.hub.store import Store
@@ -48,7 +48,7 @@ class RecallOut(BaseModel):
     name: str
     ok: int
     failed: int
-    outcomes: list[OutcomeOut]
+    outcomes: list[Outcome]
 
 
 def _out(scene: SceneRecord) -> SceneOut:
@@ -128,5 +128,5 @@ async def scenes_recall(
         name=scene.name,
         ok=ok,
         failed=len(outcomes) - ok,
-        outcomes=[OutcomeOut(**vars(o)) for o in outcomes],
+        outcomes=outcomes,
     )
