@@ -244,14 +244,16 @@ def test_frozen_killed_stopped_agents_go_offline_and_come_back_as_the_same_room(
     print(f"SIGKILL → Offline after {time.monotonic() - start:.1f} s")
     start = time.monotonic()
     # SIGTERM: the agent closes the link itself (close frame) — Offline at once.
-    stopped.agent.terminate()  # type: ignore[union-attr]
+    stopped.signal(signal.SIGTERM)
     room = until(
         "stopped room Offline",
         lambda: (r := _rooms(fleet.api)[stopped.room_id])["online"] is False and r,
         PRESENCE_S,
     )
     assert room["offline_reason"] == "closed by the agent", room
-    print(f"SIGTERM → Offline after {time.monotonic() - start:.1f} s (agent exit included)")
+    print(f"SIGTERM → Offline after {time.monotonic() - start:.1f} s")
+    stopped.agent.terminate()  # type: ignore[union-attr]  # waits for the exit (by PID)
+    assert stopped.agent.proc.returncode == 0, stopped.agent.log()  # type: ignore[union-attr]
     start = time.monotonic()
     # Restarted: Online again as the same room; still one row per room.
     killed.start_agent()
