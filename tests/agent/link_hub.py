@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -35,12 +37,23 @@ from appliance.link import (
 )
 
 WAIT_S = 20.0
+# The test hub's own websockets logger stays at INFO: at DEBUG it logs the headers it
+# receives, and the secret-not-logged test is about the agent's logs.
+_LOG = logging.getLogger("tests.link_hub")
+_LOG.setLevel(logging.INFO)
 
 
 class MiniHub:
     def __init__(
-        self, secret: str, room_id: str, *, heartbeat_s: float = 0.2, clock_skew_s: float = 0.0
+        self,
+        secret: str,
+        room_id: str,
+        *,
+        heartbeat_s: float = 0.2,
+        clock_skew_s: float = 0.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        self.tls = tls
         self.secret = secret
         self.room_id = room_id
         self.heartbeat_s = heartbeat_s
@@ -59,7 +72,7 @@ class MiniHub:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def last_id(self) -> int:
@@ -67,7 +80,13 @@ class MiniHub:
 
     async def start(self) -> None:
         self._server = await serve(
-            self._handle, "127.0.0.1", self.port, process_request=self._auth, compression=None
+            self._handle,
+            "127.0.0.1",
+            self.port,
+            process_request=self._auth,
+            compression=None,
+            ssl=self.tls,
+            logger=_LOG,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 

@@ -11,6 +11,11 @@ reported as such.
 
 from __future__ import annotations
 
+import base64
+import logging
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +24,21 @@ import pytest
 
 from appliance.agent import operations
 from appliance.agent.checks import CheckEngine, install
-from appliance.agent.link.client import CONNECTED, NOT_ENROLLED, LinkClient
-from appliance.agent.link.enrol import link_url
+from appliance.agent.link.client import (
+    BACKOFF_CAP_S,
+    BACKOFF_JITTER,
+    CONNECTED,
+    NOT_ENROLLED,
+    LinkClient,
+    backoff_delay,
+    link_device_id,
+    link_health,
+)
+from appliance.agent.link.enrol import link_url, tls_context
 from appliance.agent.service import AgentService
 from appliance.agent.simulate import SimulatedHardware
 from appliance.config import AgentConfig, HubConfig, load_config
+from appliance.link import Event
 from tests.agent.conftest import free_port
 from tests.agent.link_hub import MiniHub
 
@@ -240,3 +255,120 @@ async def test_not_enrolled_then_enrolled_and_a_refused_secret(room: Room) -> No
             await hub.wait_for("linked", lambda: client.state == CONNECTED)
         finally:
             await client.stop()
+
+
+def _private_ca(directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """A CA and a hub certificate for 127.0.0.1 (openssl CLI); (CA file, server context)."""
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is missing: install the Debian package 'openssl'")
+    ca_key, ca, key, csr, cert = (
+        directory / n for n in ("ca.key", "ca.pem", "hub.key", "hub.csr", "hub.pem")
+    )
+    ext = directory / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1\n", encoding="ascii")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for command in (
+        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=Test hub CA"],
+        ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", ext],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return ca, server
+
+
+async def test_wss_with_the_hub_ca_file_and_refused_without_it(room: Room, tmp_path: Path) -> None:
+    ca_file, server = _private_ca(tmp_path)
+    async with MiniHub(SECRET, "link-room", tls=server) as hub:
+        assert link_url(hub.url).startswith("wss://127.0.0.1:")
+        untrusted = _client(room, hub, ssl_context=tls_context(None))  # system CAs only
+        await untrusted.start()
+        try:
+            await hub.wait_for(
+                "certificate refused",
+                lambda: "CERTIFICATE_VERIFY_FAILED" in (untrusted.last_error or ""),
+            )
+            assert untrusted.state != CONNECTED
+        finally:
+            await untrusted.stop()
+        trusted = _client(room, hub, ssl_context=tls_context(ca_file))  # hub.ca_file
+        await trusted.start()
+        try:
+            await hub.wait_for("linked over TLS", lambda: trusted.state == CONNECTED)
+            assert hub.hellos[-1].room_id == "link-room"
+        finally:
+            await trusted.stop()
+
+
+def test_reconnect_backoff_doubles_with_jitter_and_stops_at_60_s() -> None:
+    for attempt, step in enumerate([1, 2, 4, 8, 16, 32, 60, 60, 60]):
+        delays = [backoff_delay(attempt) for _ in range(200)]
+        assert all(step * (1 - BACKOFF_JITTER) <= d <= step for d in delays), (attempt, delays)
+        assert len(set(delays)) > 1  # jittered: rooms do not all come back at once
+    assert backoff_delay(10_000) <= BACKOFF_CAP_S
+
+
+def test_device_ids_and_health_fit_the_protocol() -> None:
+    assert link_device_id("visca:/dev/ttyUSB0") == "visca_dev_ttyUSB0"
+    assert link_device_id("cam1") == "cam1"
+    assert link_device_id("///") == "device"
+    assert [link_health(h) for h in ("healthy", "maintenance", "offline", "error")] == [
+        "healthy",
+        "unknown",
+        "unknown",
+        "error",
+    ]
+
+
+async def test_check_evidence_is_fetched_by_name(room: Room) -> None:
+    """What the hub's fleet check does after a result: each evidence file by its name."""
+    async with MiniHub(SECRET, "link-room") as hub:
+        client = _client(room, hub)
+        await client.start()
+        try:
+            await hub.wait_for("welcomed", lambda: client.state == CONNECTED)
+            started = await hub.command("check.start", {"only": ["video"]})
+            run_id = started.data["run_id"]
+
+            def result() -> Event | None:
+                done = [e for e in hub.events if e.kind == "check.result"]
+                return done[-1] if done and done[-1].data["run_id"] == run_id else None
+
+            await hub.wait_for("the video check's result", lambda: result() is not None)
+            event = result()
+            assert event is not None
+            files = [
+                Path(v).name
+                for r in event.data["results"]
+                for v in r["evidence"].values()
+                if "/" in v
+            ]
+            assert files, event.data["results"]
+            got = await hub.command("check.evidence", {"run_id": run_id, "name": files[0]})
+            assert got.outcome == "ok", got.error
+            assert got.data["content_type"] == "image/jpeg"
+            assert base64.b64decode(got.data["data_base64"])[:3] == b"\xff\xd8\xff"  # JPEG SOI
+            missing = await hub.command("check.evidence", {"run_id": run_id, "name": "nope.jpg"})
+            escape = await hub.command("check.evidence", {"run_id": run_id, "name": "../x"})
+            assert [missing.error.kind, escape.error.kind] == ["not_found", "invalid"]  # type: ignore[union-attr]
+        finally:
+            await client.stop()
+
+
+async def test_the_secret_is_never_logged_even_at_debug(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    """websockets logs each handshake header at DEBUG; the link's logger stays at INFO."""
+    caplog.set_level(logging.DEBUG)
+    async with MiniHub(SECRET, "link-room") as hub:
+        client = _client(room, hub)
+        await client.start()
+        try:
+            await hub.wait_for("welcomed", lambda: client.state == CONNECTED)
+            await hub.wait_for("a heartbeat", lambda: bool(hub.heartbeats))
+        finally:
+            await client.stop()
+    assert "hub link" in caplog.text  # the link did log
+    assert SECRET not in caplog.text

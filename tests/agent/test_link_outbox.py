@@ -107,3 +107,15 @@ def test_kill_9_loses_no_committed_event(tmp_path: Path) -> None:
     assert stored[: len(reported)] == reported  # everything reported, in order
     assert stored == list(range(1, len(stored) + 1))  # nothing twice, nothing skipped
     box.close()
+
+
+def test_a_full_outbox_drops_progress_device_and_health_never_results(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite", max_events=20)
+    kinds = ["check.progress", "device", "check.result", "health"] * 10
+    for i, kind in enumerate(kinds):
+        box.append(kind, {"n": i})
+    kept = box.after(0, limit=1000)
+    assert len(kept) <= 20
+    assert sum(e.kind == "check.result" for e in kept) == kinds.count("check.result")
+    assert [e.id for e in kept] == sorted(e.id for e in kept)
+    box.close()

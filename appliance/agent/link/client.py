@@ -68,6 +68,10 @@ if TYPE_CHECKING:
     from appliance.link import Message
 
 log = logging.getLogger(__name__)
+# websockets logs every handshake header at DEBUG — the room secret too — so its logger
+# for the link never goes below INFO, even under `appliance -v`.
+_WS_LOG = logging.getLogger(__name__ + ".websocket")
+_WS_LOG.setLevel(logging.INFO)
 T = TypeVar("T")
 
 BACKOFF_FIRST_S: Final = 1.0  # docs/LINK.md §2: 1 s doubling …
@@ -77,7 +81,7 @@ PING_INTERVAL_S: Final = 20.0  # WebSocket pings keep NAT mappings and catch a d
 PING_TIMEOUT_S: Final = 20.0
 OPEN_TIMEOUT_S: Final = 10.0  # TCP + TLS + upgrade
 WELCOME_TIMEOUT_S: Final = 10.0  # hello → welcome
-CLOSE_TIMEOUT_S: Final = 2.0  # our close frame at SIGTERM (the 5 s stop budget)
+CLOSE_TIMEOUT_S: Final = 1.0  # our close frame at SIGTERM (inside the agent's 5 s stop budget)
 ENROL_POLL_S: Final = 2.0  # not enrolled: how often the secret file is looked for
 WATCH_INTERVAL_S: Final = 1.0  # device / health changes become events within this
 SEND_BATCH: Final = 200  # outbox rows read per query
@@ -291,6 +295,7 @@ class LinkClient:
             max_size=MAX_FRAME_BYTES,
             compression=None,  # small JSON frames; deflate costs CPU on a 31-room hub
             user_agent_header=f"appliance-agent/{__version__}",
+            logger=_WS_LOG,
         ) as ws:
             self._ws = ws
             sent_hello = time.time()

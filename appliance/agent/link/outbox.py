@@ -30,9 +30,11 @@ from typing import Any, Final
 from appliance.link import Event
 
 SCHEMA_VERSION: Final = 1
-# An outbox never grows without bound on a room PC whose hub is gone for weeks: past
-# this many events, the oldest check.progress rows go first (results are kept).
+# An outbox never grows without bound on a room PC whose hub is gone for weeks (or that
+# was never enrolled): past this many events, the oldest progress, device and health
+# rows go first — check results are always kept (docs/LINK.md §3).
 MAX_EVENTS: Final = 50_000
+TRIM_EVERY: Final = 1000  # appends between two looks at the size
 BUSY_TIMEOUT_S: Final = 5.0
 
 
@@ -49,9 +51,11 @@ class StoredEvent:
 
 
 class Outbox:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_events: int = MAX_EVENTS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.max_events = max_events
+        self._trim_every = max(1, min(TRIM_EVERY, max_events))
         self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -73,7 +77,7 @@ class Outbox:
                 "INSERT INTO events (at, kind, data) VALUES (?, ?, ?)", (at, kind, text)
             )
             event_id = cur.lastrowid
-            if event_id is not None and event_id % 1000 == 0:
+            if event_id is not None and event_id % self._trim_every == 0:
                 self._trim()
         if event_id is None:  # sqlite3 always sets it after an INSERT
             raise RuntimeError("outbox: INSERT gave no row id")
@@ -124,11 +128,11 @@ class Outbox:
 
     def _trim(self) -> None:
         count = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        if count > MAX_EVENTS:
+        if count > self.max_events:
             self._db.execute(
-                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE kind = "
-                "'check.progress' ORDER BY id LIMIT ?)",
-                (count - MAX_EVENTS,),
+                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE kind != "
+                "'check.result' ORDER BY id LIMIT ?)",
+                (count - self.max_events,),
             )
 
 
