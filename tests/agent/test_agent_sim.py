@@ -202,6 +202,36 @@ def test_a_command_to_a_camera_in_standby_says_so(agent: AgentProcess, sim: SimR
             _wait_power(sim, 2, on=True)
 
 
+def test_a_move_cut_short_by_a_stop_is_not_a_success(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    answers: list[httpx.Response] = []
+
+    def put() -> None:
+        with _client(agent) as c:  # a slow pan across most of the range
+            answers.append(
+                c.put("/cameras/cam2/position", json={"pan_deg": 150, "tilt_deg": 0, "speed": 1})
+            )
+
+    with _client(agent) as c:
+        assert c.put("/cameras/cam2/position", json={"pan_deg": -10, "tilt_deg": 0}).is_success
+        mover = threading.Thread(target=put)
+        mover.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not sim.call(lambda: sim.hardware.visca.state(2).moving):
+                assert time.monotonic() < deadline, "the camera never started moving"
+                time.sleep(0.01)
+            assert c.post("/cameras/cam2/stop").status_code == 204
+        finally:
+            mover.join(60)
+    (answer,) = answers
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "interrupted"
+    assert "dừng trước khi đến vị trí yêu cầu" in answer.json()["message"]
+    assert sim.call(lambda: sim.hardware.visca.state(2).pan_deg) < 140
+
+
 def test_errors_map_to_status_codes(agent: AgentProcess) -> None:
     with _client(agent) as c:
         r = c.get("/cameras/nope/position")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
@@ -30,13 +31,16 @@ from appliance.agent.api.models import (
     ZoomOut,
 )
 from appliance.agent.devices import CameraHandle
-from appliance.agent.errors import InvalidRequestError
+from appliance.agent.errors import InvalidRequestError, MoveInterruptedError
 from appliance.i18n import t
 
 if TYPE_CHECKING:
     from drivers.visca.camera import Position
 
 log = logging.getLogger(__name__)
+# How close to the target a finished absolute move must be; cameras land on the exact
+# units (the simulator too), so this only absorbs rounding of degree conversions.
+ARRIVAL_TOLERANCE_DEG = 0.5
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
@@ -95,14 +99,40 @@ async def camera_position_get(camera_id: str, service: ServiceDep) -> PositionOu
     return _position(await service.camera(camera_id).position())
 
 
-@router.put("/{camera_id}/position", name="camera_position_set")
+@router.put(
+    "/{camera_id}/position",
+    name="camera_position_set",
+    responses={409: {"model": ErrorOut, "description": "refused, or stopped before arriving"}},
+)
 async def camera_position_set(camera_id: str, body: PositionIn, service: ServiceDep) -> PositionOut:
+    """Move to the position and answer once the camera is there. A move that ended
+    elsewhere (a stop or another move overtook it) is a 409 naming where it stopped."""
     cam = service.camera(camera_id)
     if body.pan is not None and body.tilt is not None:
+        target = (body.pan, body.tilt)
         await cam.goto(body.pan, body.tilt, body.speed)
     elif body.pan_deg is not None and body.tilt_deg is not None:
+        target = (
+            cam.profile.pan_from_degrees(body.pan_deg),
+            cam.profile.tilt_from_degrees(body.tilt_deg),
+        )
         await cam.goto_degrees(body.pan_deg, body.tilt_deg, body.speed)
-    return _position(await cam.position())
+    pos = await cam.position()
+    tolerance = (
+        math.ceil(ARRIVAL_TOLERANCE_DEG * cam.profile.units_per_degree_pan),
+        math.ceil(ARRIVAL_TOLERANCE_DEG * cam.profile.units_per_degree_tilt),
+    )
+    if abs(pos.pan - target[0]) > tolerance[0] or abs(pos.tilt - target[1]) > tolerance[1]:
+        raise MoveInterruptedError(cam.id, "position_set", target=_position_text(cam, *target))
+    return _position(pos)
+
+
+def _position_text(cam: CameraHandle, pan: int, tilt: int) -> str:
+    profile = cam.profile
+    return (
+        f"pan {pan / profile.units_per_degree_pan:+.1f}°, "
+        f"tilt {tilt / profile.units_per_degree_tilt:+.1f}°"
+    )
 
 
 @router.get("/{camera_id}/zoom", name="camera_zoom_get")
