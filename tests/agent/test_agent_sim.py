@@ -57,6 +57,20 @@ def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentP
             proc.terminate()
 
 
+def test_unused_video_sources_are_idle_in_status_and_metrics(agent: AgentProcess) -> None:
+    """First in this module: no snapshot has opened a video source yet."""
+    devices = _devices(agent)
+    assert devices["video:cam1"]["state"] == "idle", devices["video:cam1"]
+    assert devices["video:cam1"]["last_error"] is None
+    with _client(agent) as c:
+        status = c.get("/status").json()
+        metrics = httpx.get(agent.base_url + "/metrics", headers=agent.headers(), timeout=10).text
+    assert status["devices"].get("disconnected", 0) == 0, status
+    assert status["devices"]["idle"] >= 2  # both cameras' video
+    assert 'appliance_device_up{device="video:cam1",kind="video"} 1.0' in metrics
+    assert 'appliance_device_state{device="video:cam1",kind="video",state="idle"} 1.0' in metrics
+
+
 def test_daisy_chain_is_one_link_two_cameras(agent: AgentProcess) -> None:
     devices = _devices(agent)
     links = [d for d in devices.values() if d["kind"] == "camera_port"]
