@@ -176,6 +176,10 @@ def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
             assert r.status_code == 422, (bad, r.text)
             assert r.json()["error"] == "invalid_input"
         assert c.get("/cameras/cam1/presets").json() == before  # nothing was taken over
+        out_of_range = c.post("/cameras/cam1/presets", json={"number": 300})
+        assert out_of_range.status_code == 422
+        assert "number: phải nhỏ hơn hoặc bằng 255" in out_of_range.json()["message"]
+        assert "Input should" not in out_of_range.json()["message"]  # no English tail
 
         stored = c.post("/cameras/cam1/presets/ban-chu-toa/reference")
         assert stored.status_code == 201, stored.text

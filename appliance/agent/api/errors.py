@@ -28,6 +28,7 @@ from appliance.agent.errors import (
     UnknownDeviceError,
 )
 from appliance.i18n import normalize_lang, t
+from appliance.i18n.validation import translate_validation
 from drivers.errors import (
     CommandRejectedError,
     DeviceError,
@@ -109,16 +110,16 @@ async def _unknown_run(request: Request, exc: UnknownCheckRunError) -> JSONRespo
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    lang = request_lang(request)
     problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        problems.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
+        msg = translate_validation(str(err.get("msg", "invalid")), lang)  # no English tail
+        problems.append(f"{loc}: {msg}" if loc else msg)
     detail = "; ".join(problems) or "invalid request"
     device = next((str(v) for k, v in request.path_params.items() if k.endswith("_id")), None)
     operation = operation_of(request)
-    message = t(
-        "agent.error.invalid_input", request_lang(request), operation=operation, detail=detail
-    )
+    message = t("agent.error.invalid_input", lang, operation=operation, detail=detail)
     body = error_body("invalid_input", message, device=device, operation=operation)
     return JSONResponse(body, status_code=422)
 
