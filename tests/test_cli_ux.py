@@ -131,3 +131,21 @@ def test_usage_errors_in_vietnamese_by_default(
         code, _, err = _run([argv[0], "--lang", "en", *argv[1:]], capsys)
         assert code == 2
         assert en in " ".join(err.split()), err
+
+
+def test_driver_details_inside_vietnamese_sentences_are_vietnamese() -> None:
+    from appliance.i18n import t
+    from drivers.audio.devices import no_devices_message
+
+    silent = "camera 2 (CAM_VersionInq): no answer to 3 tries, 0.50 s each"
+    vi = t("checks.camera.link.silent", "vi", device="cam2", error=silent)
+    assert vi == (
+        "Camera cam2 không trả lời lệnh VISCA (camera 2 (CAM_VersionInq): "
+        "không trả lời sau 3 lần thử, mỗi lần 0.50 giây)"
+    )
+    assert "no answer to 3 tries" in t("checks.camera.link.silent", "en", device="c", error=silent)
+    audio = t("agent.error.device_unavailable", "vi", device="mic1", operation="find",
+              detail=no_devices_message())  # fmt: skip
+    for english in ("no sound devices", "not running", "start PulseAudio", "are installed"):
+        assert english not in audio, audio
+    assert "không có thiết bị âm thanh nào" in audio

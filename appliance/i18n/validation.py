@@ -10,6 +10,7 @@ lost). English callers get the text unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 # (pattern on the whole message, Vietnamese with \1… groups); first match wins.
@@ -53,3 +54,59 @@ def translate_validation(message: str, lang: str | None) -> str:
         if match is not None:
             return match.expand(replacement)
     return message
+
+
+# Phrases of the drivers' error details (English, one place each in drivers/) that end up
+# inside Vietnamese sentences: (phrase pattern, Vietnamese). Replaced where they occur; the
+# rest of a detail (paths, device names, hex bytes) is kept as it is.
+_Replacement = str | Callable[[re.Match[str]], str]
+_DETAILS_VI: Final[tuple[tuple[re.Pattern[str], _Replacement], ...]] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (r"no answer to (\d+) tries, ([\d.]+) s each", r"không trả lời sau \1 lần thử, mỗi lần \2 giây"),
+        (r"camera does not answer \((\d+) messages without a reply\)",
+         r"camera không trả lời (\1 lệnh không có hồi âm)"),
+        (r"no camera answers", "không camera nào trả lời"),
+        (r"no answer to RESET from (\S+) \((\d+) tries, ([\d.]+) s each\)",
+         r"\1 không trả lời lệnh RESET (\2 lần thử, mỗi lần \3 giây)"),
+        (r"not ready after ([\d.]+) s", r"chưa sẵn sàng sau \1 giây"),
+        (r"not connected within ([\d.]+) s", r"không kết nối được trong \1 giây"),
+        (r"no TCP connection within ([\d.]+) s", r"không có kết nối TCP trong \1 giây"),
+        (r"(\S+) took longer than ([\d.]+) s", r"\1 mất quá \2 giây"),
+        (r"device no longer exists \(unplugged\?\)", "thiết bị không còn (đã bị rút ra?)"),
+        (r"device is busy \(another program holds it\)", "thiết bị đang bị chương trình khác giữ"),
+        (r"no such device", "không có thiết bị"),
+        (r"port not open", "cổng chưa mở"),
+        (r"port closed", "cổng đã đóng"),
+        (r"unexpected answer", "câu trả lời không đúng"),
+        (r"no signal: no frame within ([\d.]+) s", r"mất tín hiệu: không có hình trong \1 giây"),
+        (r"no new frame within ([\d.]+) s", r"không có hình mới trong \1 giây"),
+        (r"stalled: last frame ([\d.]+) s ago", r"đứng hình: hình cuối cách đây \1 giây"),
+        (r"no sound devices at all", "không có thiết bị âm thanh nào"),
+        (r"the sound server is not running or not reachable",
+         "máy chủ âm thanh không chạy hoặc không kết nối được"),
+        (r"start PulseAudio \(or the room's audio service\)",
+         "hãy khởi động PulseAudio (hoặc dịch vụ âm thanh của phòng)"),
+        (r"and check that the Debian packages (.+) are installed",
+         r"và kiểm tra đã cài các gói Debian \1"),
+        (r"no (microphone|speaker) \((input|output)\) device matches",
+         lambda m: "không có " + ("micro" if m[1] == "microphone" else "loa")
+         + " nào khớp tên"),
+        (r"(microphone|speaker) \((input|output)\) devices:",
+         lambda m: ("các micro" if m[1] == "microphone" else "các loa") + ":"),
+        (r"other devices:", "thiết bị khác:"),
+        (r"install the Debian packages? ", "cài gói Debian "),
+        (r"is not usable: no X server answers on", "không dùng được: không có máy chủ X trả lời ở"),
+        (r": missing\)", ": không có)"),
+    )
+)  # fmt: skip
+
+
+def translate_detail(detail: str, lang: str | None) -> str:
+    """A driver's English error detail with its known phrases in ``lang`` (Vietnamese
+    unless ``en``); unknown parts stay as they are."""
+    if (lang or "vi")[:2].lower() == "en":
+        return detail
+    for pattern, replacement in _DETAILS_VI:
+        detail = pattern.sub(replacement, detail)
+    return detail
