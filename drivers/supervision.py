@@ -60,6 +60,9 @@ class DeviceState(enum.StrEnum):
     CONNECTING = "connecting"
     READY = "ready"
     FAILED = "failed"
+    # Opened on use and closed now with nothing wrong (a video source after its idle
+    # close, a display showing nothing): not a fault, so not "disconnected".
+    IDLE = "idle"
 
 
 @dataclass

@@ -69,3 +69,83 @@ def test_every_sim_switch_the_readme_names_exists() -> None:
     assert result.exit_code == 0
     missing = {switch for switch in named if switch not in result.output}
     assert not missing, missing
+
+
+def test_every_help_text_has_its_vietnamese() -> None:
+    from appliance.cli.language import missing_help
+
+    assert missing_help(app) == []
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from appliance.cli.language import run
+
+    code = run(app, argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_is_vietnamese_by_default_and_english_on_request(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = _run(["camera", "--help"], capsys)
+    assert code == 0
+    for text in ("Cách dùng:", "Tùy chọn", "Lệnh", "Đường dẫn cổng nối tiếp hoặc URL VISCA.",
+                 "Hiện hướng dẫn này rồi thoát.", "[bắt buộc]", "Quay camera theo một hướng."):  # fmt: skip
+        assert text in out, text
+    for text in ("Usage:", "Options", "Serial path", "Show this message"):
+        assert text not in out, text
+    code, out, _ = _run(["camera", "--lang", "en", "--help"], capsys)
+    assert code == 0
+    assert "Usage:" in out
+    assert "Serial path or VISCA URL." in out
+    assert "Tùy chọn" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "vi", "en"),
+    [
+        (["camera", "--port", "x", "--address", "9", "info"],
+         "Lỗi: giá trị không hợp lệ cho '--address' / '-a': phải nhỏ hơn hoặc bằng 7",
+         "Input should be less than or equal to"),
+        (["camera", "info"], "Lỗi: thiếu tùy chọn '--port' / '-p'", "Missing option"),
+        (["camera", "--port", "x", "--bogus", "info"],
+         "Lỗi: không có tùy chọn --bogus (ý bạn là: --baud)", "No such option: --bogus"),
+        (["camera", "--port", "x", "move"], "Lỗi: thiếu tham số 'direction'", "Missing argument"),
+        (["camera", "--port", "x", "move", "left", "more"], "Lỗi: thừa tham số: more",
+         "unexpected extra argument"),
+        (["check", "--timeout", "abc"], "'--timeout': phải là một số", "valid number"),
+        (["camera", "--port", "x", "nosuch"], "Lỗi: không có lệnh 'nosuch'", "No such command"),
+        (["camera", "--port"], "Lỗi: tùy chọn '--port' cần một giá trị", None),
+    ],
+)  # fmt: skip
+def test_usage_errors_in_vietnamese_by_default(
+    argv: list[str], vi: str, en: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    assert vi in err
+    assert "Input should" not in err
+    if en is not None:  # the same mistake with --lang en (given to the command group)
+        code, _, err = _run([argv[0], "--lang", "en", *argv[1:]], capsys)
+        assert code == 2
+        assert en in " ".join(err.split()), err
+
+
+def test_driver_details_inside_vietnamese_sentences_are_vietnamese() -> None:
+    from appliance.i18n import t
+    from drivers.audio.devices import no_devices_message
+
+    silent = "camera 2 (CAM_VersionInq): no answer to 3 tries, 0.50 s each"
+    vi = t("checks.camera.link.silent", "vi", device="cam2", error=silent)
+    assert vi == (
+        "Camera cam2 không trả lời lệnh VISCA (camera 2 (CAM_VersionInq): "
+        "không trả lời sau 3 lần thử, mỗi lần 0.50 giây)"
+    )
+    assert "no answer to 3 tries" in t("checks.camera.link.silent", "en", device="c", error=silent)
+    audio = t("agent.error.device_unavailable", "vi", device="mic1", operation="find",
+              detail=no_devices_message())  # fmt: skip
+    for english in ("no sound devices", "not running", "start PulseAudio", "are installed"):
+        assert english not in audio, audio
+    assert "không có thiết bị âm thanh nào" in audio

@@ -4,7 +4,8 @@ DeviceError
  ├── UnknownDeviceError              no configured device with that id      → 404
  ├── PresetNameTakenError            the name already names another preset  → 409
  ├── CommandRejectedError
- │    └── CameraInStandbyError         refused because the camera is off      → 409
+ │    ├── CameraInStandbyError         refused because the camera is off      → 409
+ │    └── MoveInterruptedError         a move ended before its target (stop)  → 409
  └── DeviceUnavailableError
       ├── CheckEngineUnavailableError  the readiness-check engine is not there → 503
       └── CheckRunCancelledError       the run was cancelled (the agent stops)  → 503
@@ -53,6 +54,19 @@ class CameraInStandbyError(CommandRejectedError):
             device_id,
             "the camera is in standby: switch it on first",
             code=0x41,
+            operation=operation,
+        )
+
+
+class MoveInterruptedError(CommandRejectedError):
+    """An absolute move ended away from its target: a stop or another move overtook it.
+    Answering 200 with the position would report an unfinished move as done."""
+
+    def __init__(self, device_id: str, operation: str, *, target: str) -> None:
+        self.target = target
+        super().__init__(
+            device_id,
+            f"the move to {target} was interrupted (a stop or another move) before it arrived",
             operation=operation,
         )
 

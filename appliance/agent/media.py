@@ -66,7 +66,7 @@ class DisplayHandle:
         self._observe = observe
         self._vlc: VlcDisplay | None = None
         self._cec: CecDisplay | None = None
-        self.state = DeviceState.DISCONNECTED
+        self.state = DeviceState.IDLE  # opens on the first show
         self.last_error: str | None = None
         self.showing: str | None = None
         self.last_power: str | None = None
@@ -106,6 +106,7 @@ class DisplayHandle:
         X server is reported at once as the display's error."""
         problem = await x_server_problem(self.config.x_display, self.x_probe_timeout_s)
         if problem is not None:
+            self.state = DeviceState.DISCONNECTED
             self.last_error = problem
             log.warning("display %s: %s", self.id, problem)
 
@@ -158,7 +159,7 @@ class DisplayHandle:
             if vlc is not None:
                 await vlc.close()
             self.showing = None
-            self.state = DeviceState.DISCONNECTED
+            self.state = DeviceState.IDLE
 
     async def _display(self) -> VlcDisplay:
         if self._vlc is None:
@@ -245,7 +246,7 @@ class VideoHandle:
         self._source: VideoSource | None = None
         self._closer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
-        self.state = DeviceState.DISCONNECTED
+        self.state = DeviceState.IDLE  # opened on first use, closed again when idle
         self.last_error: str | None = None
 
     def status(self) -> DeviceStatus:
@@ -295,13 +296,15 @@ class VideoHandle:
         start = time.perf_counter()
         try:
             source = await self.source()
-            return await source.snapshot_jpeg()
+            jpeg = await source.snapshot_jpeg()
         except DeviceError as exc:
             self.last_error = str(exc)
             raise
         finally:
             if observe is not None:
                 observe(self.camera_id, "snapshot", time.perf_counter() - start)
+        self.last_error = None
+        return jpeg
 
     async def stop(self) -> None:
         if self._closer is not None:
@@ -311,7 +314,9 @@ class VideoHandle:
             source, self._source = self._source, None
             if source is not None:
                 await source.stop()
-            self.state = DeviceState.DISCONNECTED
+            # Closed on purpose: idle, unless the last use failed (then it stays
+            # disconnected with that error until a use succeeds).
+            self.state = DeviceState.IDLE if self.last_error is None else DeviceState.DISCONNECTED
 
     def _schedule_close(self) -> None:
         if self._closer is not None:

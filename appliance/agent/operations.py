@@ -11,6 +11,7 @@ kinds (``link/commands.py``).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Awaitable
@@ -38,18 +39,23 @@ from appliance.agent.api.models import (
 from appliance.agent.errors import (
     CheckEngineUnavailableError,
     InvalidRequestError,
+    MoveInterruptedError,
     UnknownCheckRunError,
 )
 from appliance.i18n import t
 from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
+    from appliance.agent.devices import CameraHandle
     from appliance.agent.media import DisplayHandle
     from appliance.agent.service import AgentService, CheckRunner
     from drivers.audio.results import LevelReading
     from drivers.visca.camera import FocusAction, Position, ZoomAction
 
 log = logging.getLogger(__name__)
+# How close to the target a finished absolute move must be; cameras land on the exact
+# units (the simulator too), so this only absorbs rounding of degree conversions.
+ARRIVAL_TOLERANCE_DEG = 0.5
 
 # The hub's "rooms on" shows this on every display once it is on (DESIGN.md: "room ready").
 ROOM_READY_SHOW: Literal["slate"] = "slate"
@@ -124,17 +130,36 @@ async def camera_goto(
     tilt_deg: float | None = None,
     speed: int | None = None,
 ) -> PositionOut:
-    """Move to camera units or degrees and read the position back."""
+    """Move to camera units or degrees and read the position back. A move that ended
+    elsewhere (a stop or another move overtook it) raises MoveInterruptedError (409)
+    naming the target: never a success for a camera that is not there."""
     cam = service.camera(camera)
     if pan is not None and tilt is not None:
+        target = (pan, tilt)
         await cam.goto(pan, tilt, speed)
     elif pan_deg is not None and tilt_deg is not None:
+        target = (cam.profile.pan_from_degrees(pan_deg), cam.profile.tilt_from_degrees(tilt_deg))
         await cam.goto_degrees(pan_deg, tilt_deg, speed)
     else:
         raise InvalidRequestError(
             camera, "give pan and tilt or pan_deg and tilt_deg", operation="goto"
         )
-    return position_out(await cam.position())
+    pos = await cam.position()
+    tolerance = (
+        math.ceil(ARRIVAL_TOLERANCE_DEG * cam.profile.units_per_degree_pan),
+        math.ceil(ARRIVAL_TOLERANCE_DEG * cam.profile.units_per_degree_tilt),
+    )
+    if abs(pos.pan - target[0]) > tolerance[0] or abs(pos.tilt - target[1]) > tolerance[1]:
+        raise MoveInterruptedError(cam.id, "position_set", target=_position_text(cam, *target))
+    return position_out(pos)
+
+
+def _position_text(cam: CameraHandle, pan: int, tilt: int) -> str:
+    profile = cam.profile
+    return (
+        f"pan {pan / profile.units_per_degree_pan:+.1f}°, "
+        f"tilt {tilt / profile.units_per_degree_tilt:+.1f}°"
+    )
 
 
 async def camera_zoom(

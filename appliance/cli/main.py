@@ -65,8 +65,11 @@ _register_groups()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: help texts and usage errors in the language of
+    ``--lang`` (Vietnamese by default), see :mod:`appliance.cli.language`."""
+    from appliance.cli.language import run
+
+    sys.exit(run(app))
 
 
 if __name__ == "__main__":

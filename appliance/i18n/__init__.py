@@ -16,6 +16,8 @@ import importlib
 from collections.abc import Mapping
 from typing import Final, Literal
 
+from appliance.i18n.validation import translate_detail
+
 Lang = Literal["vi", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("vi", "en")
 DEFAULT_LANG: Final[Lang] = "vi"
@@ -79,7 +81,11 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
     texts = _catalog.get(key)
     if texts is None:
         return key
-    template = texts[normalize_lang(lang)]
+    language = normalize_lang(lang)
+    template = texts[language]
+    if language != "en":  # a driver's English detail inside a Vietnamese sentence
+        params = {k: translate_detail(v, language) if isinstance(v, str) else v
+                  for k, v in params.items()}  # fmt: skip
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

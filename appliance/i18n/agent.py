@@ -115,6 +115,12 @@ register(
             "en": "Camera {device} is in standby (off), so it did not do {operation}: "
             'switch it on first (PUT /api/v1/cameras/{device}/power {{"on": true}})',
         },
+        "agent.error.interrupted": {
+            "vi": "Camera {device} dừng trước khi đến vị trí yêu cầu ({operation}): lệnh dừng "
+            "hoặc lệnh di chuyển khác đã cắt ngang; đọc vị trí hiện tại rồi gửi lại nếu cần",
+            "en": "Camera {device} stopped before reaching the requested position ({operation}): "
+            "a stop or another move cut in; read the position and send it again if needed",
+        },
         "agent.error.conflict": {
             "vi": "Xung đột ở thiết bị {device} ({operation}): {detail}",
             "en": "Conflict on device {device} ({operation}): {detail}",

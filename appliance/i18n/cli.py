@@ -12,5 +12,6 @@ _LANG_UNSUPPORTED = (
 register(
     {
         "cli.lang.unsupported": {"vi": _LANG_UNSUPPORTED, "en": _LANG_UNSUPPORTED},
+        "cli.aborted": {"vi": "Đã hủy.", "en": "Aborted."},
     }
 )

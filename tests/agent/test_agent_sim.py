@@ -57,6 +57,20 @@ def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentP
             proc.terminate()
 
 
+def test_unused_video_sources_are_idle_in_status_and_metrics(agent: AgentProcess) -> None:
+    """First in this module: no snapshot has opened a video source yet."""
+    devices = _devices(agent)
+    assert devices["video:cam1"]["state"] == "idle", devices["video:cam1"]
+    assert devices["video:cam1"]["last_error"] is None
+    with _client(agent) as c:
+        status = c.get("/status").json()
+        metrics = httpx.get(agent.base_url + "/metrics", headers=agent.headers(), timeout=10).text
+    assert status["devices"].get("disconnected", 0) == 0, status
+    assert status["devices"]["idle"] >= 2  # both cameras' video
+    assert 'appliance_device_up{device="video:cam1",kind="video"} 1.0' in metrics
+    assert 'appliance_device_state{device="video:cam1",kind="video",state="idle"} 1.0' in metrics
+
+
 def test_daisy_chain_is_one_link_two_cameras(agent: AgentProcess) -> None:
     devices = _devices(agent)
     links = [d for d in devices.values() if d["kind"] == "camera_port"]
@@ -162,6 +176,10 @@ def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
             assert r.status_code == 422, (bad, r.text)
             assert r.json()["error"] == "invalid_input"
         assert c.get("/cameras/cam1/presets").json() == before  # nothing was taken over
+        out_of_range = c.post("/cameras/cam1/presets", json={"number": 300})
+        assert out_of_range.status_code == 422
+        assert "number: phải nhỏ hơn hoặc bằng 255" in out_of_range.json()["message"]
+        assert "Input should" not in out_of_range.json()["message"]  # no English tail
 
         stored = c.post("/cameras/cam1/presets/ban-chu-toa/reference")
         assert stored.status_code == 201, stored.text
@@ -200,6 +218,36 @@ def test_a_command_to_a_camera_in_standby_says_so(agent: AgentProcess, sim: SimR
         finally:
             assert c.put("/cameras/cam2/power", json={"on": True}).status_code == 200
             _wait_power(sim, 2, on=True)
+
+
+def test_a_move_cut_short_by_a_stop_is_not_a_success(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    answers: list[httpx.Response] = []
+
+    def put() -> None:
+        with _client(agent) as c:  # a slow pan across most of the range
+            answers.append(
+                c.put("/cameras/cam2/position", json={"pan_deg": 150, "tilt_deg": 0, "speed": 1})
+            )
+
+    with _client(agent) as c:
+        assert c.put("/cameras/cam2/position", json={"pan_deg": -10, "tilt_deg": 0}).is_success
+        mover = threading.Thread(target=put)
+        mover.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not sim.call(lambda: sim.hardware.visca.state(2).moving):
+                assert time.monotonic() < deadline, "the camera never started moving"
+                time.sleep(0.01)
+            assert c.post("/cameras/cam2/stop").status_code == 204
+        finally:
+            mover.join(60)
+    (answer,) = answers
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "interrupted"
+    assert "dừng trước khi đến vị trí yêu cầu" in answer.json()["message"]
+    assert sim.call(lambda: sim.hardware.visca.state(2).pan_deg) < 140
 
 
 def test_errors_map_to_status_codes(agent: AgentProcess) -> None:

@@ -7,6 +7,7 @@ connections and the port, ``STALLED`` keeps the sockets open and sends nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -71,5 +72,28 @@ async def test_stalled_stream_is_reopened(camera: VideoSimulator) -> None:
         frame = await second.next_frame()
         assert frame.image.shape == (180, 320, 3)
         assert handle.reopened == 1
+    finally:
+        await handle.stop()
+
+
+async def test_an_unused_source_is_idle_not_disconnected(camera: VideoSimulator) -> None:
+    handle = VideoHandle("cam1", camera.url, idle_close_s=0.2)
+    try:
+        assert handle.state is DeviceState.IDLE  # never opened: nothing is wrong with it
+        assert (await handle.snapshot_jpeg())[:2] == b"\xff\xd8"
+        assert handle.state is DeviceState.READY
+        deadline = asyncio.get_running_loop().time() + LOST_WAIT_S
+        while handle.state is DeviceState.READY:  # until the idle close has finished
+            assert asyncio.get_running_loop().time() < deadline, "never closed when idle"
+            await asyncio.sleep(0.02)
+        assert handle.state is DeviceState.IDLE
+        assert handle.last_error is None
+        assert handle.status().details["open"] is False
+        await camera.set_fault(Fault.NO_SIGNAL)  # a use that fails is a real disconnection
+        with pytest.raises(DeviceUnavailableError):
+            await handle.source()
+        await handle.stop()
+        assert handle.state is DeviceState.DISCONNECTED
+        assert handle.last_error is not None
     finally:
         await handle.stop()

@@ -34,11 +34,13 @@ from appliance.agent.errors import (
     CheckEngineUnavailableError,
     DiskFullError,
     InvalidRequestError,
+    MoveInterruptedError,
     PresetNameTakenError,
     UnknownCheckRunError,
     UnknownDeviceError,
 )
 from appliance.i18n import normalize_lang, t
+from appliance.i18n.validation import translate_validation
 from drivers.errors import (
     CommandRejectedError,
     CommandSupersededError,
@@ -63,6 +65,7 @@ _DEVICE_ERRORS: Final[tuple[tuple[type[DeviceError], int, str], ...]] = (
     (DeviceTimeoutError, 504, "device_timeout"),
     (CameraInStandbyError, 409, "camera_standby"),
     (CommandSupersededError, 409, "superseded"),
+    (MoveInterruptedError, 409, "interrupted"),
     (CommandRejectedError, 409, "command_rejected"),
     (NotSupportedError, 409, "not_supported"),
     (LineNoiseError, 502, "line_noise"),
@@ -139,11 +142,14 @@ async def _unknown_run(request: Request, exc: UnknownCheckRunError) -> JSONRespo
     )
 
 
-def _problems(exc: RequestValidationError | WebSocketRequestValidationError) -> str:
+def _problems(
+    exc: RequestValidationError | WebSocketRequestValidationError, lang: str = "vi"
+) -> str:
     problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        problems.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
+        msg = translate_validation(str(err.get("msg", "invalid")), lang)  # no English tail
+        problems.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(problems) or "invalid request"
 
 
@@ -158,7 +164,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         message = t("agent.error.malformed_json", lang, operation=operation, detail=detail)
         body = error_body("malformed_json", message, device=device, operation=operation)
         return JSONResponse(body, status_code=400)
-    message = t("agent.error.invalid_input", lang, operation=operation, detail=_problems(exc))
+    message = t("agent.error.invalid_input", lang, operation=operation, detail=_problems(exc, lang))
     body = error_body("invalid_input", message, device=device, operation=operation)
     return JSONResponse(body, status_code=422)
 

@@ -28,6 +28,9 @@ LATENCY_BUCKETS_S: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 
 router = APIRouter(tags=["metrics"])
 
 
+_UP_STATES: Final = frozenset({DeviceState.READY, DeviceState.IDLE})
+
+
 class _ServiceCollector(Collector):
     def __init__(self, service: AgentService) -> None:
         self._service = service
@@ -37,11 +40,20 @@ class _ServiceCollector(Collector):
 
     def _metrics(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
-            "appliance_device_up", "1 when the device is ready", labels=["device", "kind"]
+            "appliance_device_up",
+            "1 when the device is ready, or idle (opened on use, closed now, no error)",
+            labels=["device", "kind"],
+        )
+        state = GaugeMetricFamily(
+            "appliance_device_state",
+            "1 for the state each device is in",
+            labels=["device", "kind", "state"],
         )
         for d in self._service.devices():
-            up.add_metric([d.id, d.kind], 1.0 if d.state is DeviceState.READY else 0.0)
+            up.add_metric([d.id, d.kind], 1.0 if d.state in _UP_STATES else 0.0)
+            state.add_metric([d.id, d.kind, d.state.value], 1.0)
         yield up
+        yield state
         engine = self._service.checks
         if engine is None:
             return

@@ -4,6 +4,7 @@ reference pictures for the readiness check), snapshot."""
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from fastapi import APIRouter, Request, Response
 
@@ -37,6 +38,7 @@ from appliance.agent.errors import (
 )
 from drivers.errors import ConfigError
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
@@ -90,8 +92,14 @@ async def camera_position_get(camera_id: str, service: ServiceDep) -> PositionOu
     return ops.position_out(await service.camera(camera_id).position())
 
 
-@router.put("/{camera_id}/position", name="camera_position_set")
+@router.put(
+    "/{camera_id}/position",
+    name="camera_position_set",
+    responses={409: {"model": ErrorOut, "description": "refused, or stopped before arriving"}},
+)
 async def camera_position_set(camera_id: str, body: PositionIn, service: ServiceDep) -> PositionOut:
+    """Move to the position and answer once the camera is there. A move that ended
+    elsewhere (a stop or another move overtook it) is a 409 naming where it stopped."""
     return await ops.camera_goto(
         service,
         camera_id,
