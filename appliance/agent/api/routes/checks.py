@@ -7,12 +7,17 @@ made-up result.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Query
 
 from appliance.agent.api.deps import ServiceDep
 from appliance.agent.api.models import CheckRunOut, CheckStartIn, CheckStartOut
 from appliance.agent.errors import CheckEngineUnavailableError, UnknownCheckRunError
 from appliance.agent.service import AgentService, CheckRunner
+
+if TYPE_CHECKING:
+    from appliance.agent.checks.model import CheckRun
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 
@@ -23,8 +28,8 @@ def _engine(service: AgentService, operation: str) -> CheckRunner:
     return service.checks
 
 
-def _run(obj: object) -> CheckRunOut:
-    return CheckRunOut.model_validate(obj, from_attributes=True)
+def _run(run: CheckRun) -> CheckRunOut:
+    return CheckRunOut.model_validate(run, from_attributes=True)
 
 
 @router.post("", status_code=202, name="checks_start")
