@@ -428,6 +428,12 @@ class CameraHandle:
             )
         return await self.video.snapshot_jpeg(self._observe)
 
+    async def inquire(self, operation: str, ask: Callable[[ViscaCamera], Awaitable[T]]) -> T:
+        """Any driver inquiry the handle has no method for (the check's version and power
+        state), through the same path as the handle's own operations: the link's ready
+        port, the camera's one driver object, the timing reported to /metrics."""
+        return await self._call(operation, ask)
+
     # -- internals ----------------------------------------------------------------------
 
     def _preset_number(self, ref: str) -> int:

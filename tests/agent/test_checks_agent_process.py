@@ -133,6 +133,9 @@ def test_check_over_http_on_a_healthy_room(agent: AgentProcess) -> None:
     assert (
         'appliance_check_result{device="cam1",item="camera.cam1.link",status="pass"} 1.0' in metrics
     )
+    # The check's own inquiries go through the camera handle: their timings are there too.
+    for operation in ("version", "power_inquiry"):
+        assert f'device="cam1",operation="{operation}"' in metrics, operation
 
 
 def test_unplugged_camera_over_http_and_the_agent_stays_up(

@@ -112,7 +112,7 @@ async def test_a_crash_a_device_error_and_a_timeout_stay_in_their_items(
     assert "RS-232 (/dev/ttyUSB9)" in by_id["device"].remediation["vi"]
     assert by_id["hang"].status is CheckStatus.FAIL
     assert by_id["hang"].message["en"] == "Did not finish within 0.2 s"
-    assert 0.15 < by_id["hang"].duration_s < 2
+    assert by_id["hang"].duration_s >= 0.15  # it ran until its timeout (speed: bench/check.py)
     assert by_id["fine"].status is CheckStatus.PASS
     assert by_id["blocked"].status is CheckStatus.SKIP
     assert by_id["blocked"].message["en"] == "Not checked: crash did not pass"

@@ -17,15 +17,14 @@ References live in ``<state.dir>/preset-references/<camera>/preset-NNN.{jpg,json
 goes back to the pan/tilt/zoom it had before the first recall.
 
 Commands go through the service's ``CameraHandle`` (its port, its lock); the version and
-the power *state* (standby vs. fault) are asked through the driver's ``ViscaCamera`` on the
-service's open port, since the handle offers only the boolean power inquiry.
+the power *state* (standby vs. fault) are asked through ``CameraHandle.inquire`` (the
+handle's own driver object and port; the timings reach /metrics like every operation's).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
     from appliance.agent.service import AgentService
     from appliance.config import AgentConfig
     from drivers.video.presets import PresetReference, PresetStore
-    from drivers.visca.camera import ViscaCamera
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +131,7 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
                 hint,
             )
     try:
-        version = await _ask(cam, "version", lambda c: c.version())
+        version = await cam.inquire("version", lambda c: c.version())
     except DeviceTimeoutError as exc:
         return failed(text("checks.camera.link.silent", device=cam.id, error=exc.detail), hint)
     except LineNoiseError as exc:  # it answers, but garbage: baud rate or cable (item 8)
@@ -177,7 +175,7 @@ async def _link(cam: CameraHandle, ctx: ItemContext) -> Outcome:
 async def _power(cam: CameraHandle, ctx: ItemContext) -> Outcome:
     from drivers.visca.messages import PowerState
 
-    state = await _ask(cam, "power_inquiry", lambda c: c.power_state())
+    state = await cam.inquire("power_inquiry", lambda c: c.power_state())
     if state is PowerState.ON:
         return passed(text("checks.camera.power.on", device=cam.id), power="on")
     if state is PowerState.STANDBY:
@@ -348,17 +346,6 @@ def _skip_item(ident: str, device: str, why: Text, how: Text | None = None) -> C
         return skipped(why, how)
 
     return CheckItem(ident, "camera.preset", "camera", device, run)
-
-
-async def _ask(cam: CameraHandle, operation: str, ask: Callable[[ViscaCamera], Awaitable[T]]) -> T:
-    """An inquiry through the driver on the service's open port (what ``CameraHandle`` does
-    for its own operations, including telling the link the camera answered)."""
-    from drivers.visca.camera import ViscaCamera
-
-    port = cam.link.port(cam.id, operation)
-    result = await ask(ViscaCamera(port, cam.config.address, cam.profile, cam.id))
-    cam.link.answered(cam.config.address)
-    return result
 
 
 def _remember_view(cam: CameraHandle, ctx: ItemContext) -> None:
