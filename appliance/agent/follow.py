@@ -46,6 +46,15 @@ RETRY_INITIAL_S: Final = 1.0  # input lost → try again after this, doubling �
 RETRY_MAX_S: Final = 10.0  # … up to this
 LEVEL_DECAY_DB_PER_S: Final = 20.0  # live meters fall back this fast (like a PPM)
 STATS_WINDOW_S: Final = 10.0  # per-seat statistics kept for the readiness check
+# A seat channel that is digital silence this long after the input opened: the device has
+# fewer channels than configured (a PulseAudio device maps what it has and pads with
+# silence) or the channel is dead — said once in last_error and a follow.error event.
+SILENT_CHANNEL_S: Final = 2.0
+SILENT_DB: Final = -119.0
+# Every channel digital silence this long: the device is gone. PulseAudio moves a stream
+# whose source disappeared to another input (measured: the 8 channels then read −240 dB),
+# so an unplugged interface need not stop the audio — it silences it.
+DEVICE_SILENT_S: Final = 1.0
 STOP_TIMEOUT_S: Final = 2.0
 OVERVIEW_NAME: Final = "overview"
 
@@ -135,10 +144,12 @@ class VoiceFollow:
         self._stats: collections.deque[tuple[float, list[float], list[bool]]] = collections.deque()
         self._task: asyncio.Task[None] | None = None
         self._actuator: asyncio.Task[None] | None = None
-        self._pending: Decision | None = None
+        self._pending: tuple[Decision, int | None] | None = None
         self._wake = asyncio.Event()
         self._started = False
         self._input_ok = asyncio.Event()
+        self._loudest: list[float] = []
+        self._opened_at: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -210,7 +221,7 @@ class VoiceFollow:
             ):
                 return i
         known = ", ".join(self.seat_names)
-        raise UnknownDeviceError("follow", f"no seat {ref!r} (seats: {known})", operation="pin")
+        raise UnknownDeviceError(ref, f"no such seat (seats: {known})", operation="follow_pin")
 
     # -- reading -------------------------------------------------------------------------
 
@@ -300,6 +311,7 @@ class VoiceFollow:
                     self.config.channels, self.config.samplerate, self._vad_params()
                 )
                 self.policy.reset(self.policy.on_air)
+                silent_since: float | None = None
                 try:
                     async with MultichannelInput(
                         self.config.device,
@@ -312,8 +324,11 @@ class VoiceFollow:
                                 self._input_ok.set()
                                 self._recovered()
                                 delay = self._retry_initial_s
+                                self._loudest = [-120.0] * len(self.config.seats)
+                                self._opened_at = block.t_end
                             for frame in vad.feed(block.samples, block.t_end):
                                 self._on_frame(frame)
+                                silent_since = self._device_silence(frame, silent_since)
                 except DeviceError as exc:
                     self._input_ok.clear()
                     self._fail(f"{exc}")
@@ -328,15 +343,54 @@ class VoiceFollow:
         while self._stats and self._stats[0][0] < frame.t - STATS_WINDOW_S:
             self._stats.popleft()
         self._levels, self._speaking, self._level_t = values[1], values[2], time.monotonic()
+        self._watch_silent_channels(frame.t, values[1])
         dominant = None
         if frame.dominant is not None and frame.dominant in self._channel_of:
             dominant = self._channel_of.index(frame.dominant)
         if self.pinned is not None:
             return
+        before = self.policy.on_air
         decision = self.policy.update(frame.t, dominant)
         if decision is not None:
-            self._pending = decision  # only the latest counts if a move is still running
+            # Only the latest counts if a move is still running; ``before`` is what the
+            # policy goes back to if the camera refuses.
+            self._pending = (decision, before if self._pending is None else self._pending[1])
             self._wake.set()
+
+    def _device_silence(self, frame: VadFrame, since: float | None) -> float | None:
+        """Raise when every channel has been digital silence for DEVICE_SILENT_S."""
+        if float(frame.energy_db.max()) > SILENT_DB:
+            return None
+        since = frame.t if since is None else since
+        if frame.t - since >= DEVICE_SILENT_S:
+            raise DeviceUnavailableError(
+                self.config.device,
+                f"all {self.config.channels} channels digitally silent for {DEVICE_SILENT_S:.0f} s: "
+                "the device was disconnected (or the sound server moved its stream elsewhere)",
+                operation="follow",
+            )
+        return since
+
+    def _watch_silent_channels(self, t: float, levels: list[float]) -> None:
+        if self._opened_at is None:
+            return
+        self._loudest = [max(a, b) for a, b in zip(self._loudest, levels, strict=True)]
+        if t - self._opened_at < SILENT_CHANNEL_S:
+            return
+        self._opened_at = None  # once per opening of the input
+        silent = [
+            seat.channel
+            for seat, loudest in zip(self.config.seats, self._loudest, strict=True)
+            if loudest <= SILENT_DB
+        ]
+        if silent:
+            channels = ", ".join(str(c) for c in silent)
+            self._fail(
+                f"{self.config.device}: channel(s) {channels} deliver digital silence for "
+                f"{SILENT_CHANNEL_S:.0f} s — the device has fewer channels than follow.channels = "
+                f"{self.config.channels}, or those microphones are dead",
+                state_error=False,
+            )
 
     def _seat_values(self, frame: VadFrame) -> tuple[float, list[float], list[bool]]:
         levels = [float(frame.energy_db[c]) for c in self._channel_of]
@@ -364,12 +418,12 @@ class VoiceFollow:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            decision, self._pending = self._pending, None
-            if decision is None:
+            pending, self._pending = self._pending, None
+            if pending is None:
                 continue
+            decision, previous = pending
             if self.pinned is not None or not self.enabled:
                 continue  # an operator's lock or off came in meanwhile
-            previous = self.policy.on_air
             ok = await self._switch(
                 decision.target, decision.onset, decision.reason, raise_errors=False
             )
@@ -425,11 +479,12 @@ class VoiceFollow:
                 return shot
         return shots[0]
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, *, state_error: bool = True) -> None:
         self.errors += 1
         first = message != self.last_error
         self.last_error = message
-        self.state = STATE_ERROR
+        if state_error:
+            self.state = STATE_ERROR
         if first:
             log.warning("voice follow: %s", message)
             self.service.events.publish(

@@ -473,12 +473,15 @@ class MeetingAudioSimulator(RoomAudioSimulator):
             f"channel_map={alsa_channel_map(self.seats)}", "format=float32le",
         )  # fmt: skip
         self._meeting_module = int(out.strip())
-        self._feeder = _Feeder(self.fifo, self.seats, self.samplerate)
-        self._feeder.start()
+        if self._feeder is None:
+            self._feeder = _Feeder(self.fifo, self.seats, self.samplerate)
+            self._feeder.start()
+        self._feeder.attach()
 
     def unplug(self) -> None:
         """The multichannel device disappears (its source is unloaded); a playback ends."""
-        self._stop_feeder()
+        if self._feeder is not None:
+            self._feeder.detach()
         module, self._meeting_module = self._meeting_module, None
         if module is not None:
             self._run("unload-module", str(module))
@@ -490,7 +493,7 @@ class MeetingAudioSimulator(RoomAudioSimulator):
                 f"script has {renderer.script.seats} seats at {renderer.samplerate} Hz, the "
                 f"simulator {self.seats} at {self.samplerate} Hz"
             )
-        if self._feeder is None:
+        if self._feeder is None or not self.plugged:
             raise DeviceUnavailableError(SIM_ID, "the meeting microphones are unplugged")
         playback = Playback(renderer, start_s=start_s)
         self._feeder.play(playback)
@@ -584,7 +587,10 @@ class Playback:
 
 
 class _Feeder:
-    """The device's clock: writes a block every ``BLOCK_S`` — the meeting, or room noise."""
+    """The device's clock: writes a block every ``BLOCK_S`` — the meeting, or room noise.
+
+    One thread for the simulator's life; while detached (unplugged) it writes nothing.
+    """
 
     def __init__(self, fifo: Path, seats: int, samplerate: int) -> None:
         self.fifo = fifo
@@ -595,10 +601,26 @@ class _Feeder:
         self._playback: Playback | None = None
         self._rng = np.random.default_rng(0)
         self._stop = threading.Event()
+        self._attached = threading.Event()
+        self._detached = threading.Event()
+        self._detached.set()
         self._thread = threading.Thread(target=self._run, name="meeting-feeder", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def attach(self) -> None:
+        self._detached.clear()
+        self._attached.set()
+
+    def detach(self) -> None:
+        """Stop writing (and close the FIFO) before the source goes; a playback ends."""
+        self._attached.clear()
+        self._detached.wait(5.0)
+        playback, self._playback = self._playback, None
+        if playback is not None:
+            playback.error = "the meeting microphones were unplugged"
+            playback.stop()
 
     def play(self, playback: Playback) -> None:
         previous, self._playback = self._playback, playback
@@ -607,20 +629,33 @@ class _Feeder:
 
     def stop(self) -> None:
         self._stop.set()
+        self._attached.set()  # wake it
         self._thread.join(5.0)
         if self._playback is not None:
-            self._playback.error = "the meeting microphones were unplugged"
             self._playback.stop()
 
     def _run(self) -> None:
-        fd = -1
+        while not self._stop.is_set():
+            self._attached.wait()
+            if self._stop.is_set():
+                break
+            try:
+                self._feed()
+            except OSError as exc:
+                if self._attached.is_set() and not self._stop.is_set():
+                    log.warning("meeting microphones: feeding failed: %s", exc)
+                    self._stop.wait(0.5)
+            finally:
+                self._detached.set()
+
+    def _feed(self) -> None:
+        # The pipe source holds the FIFO open for reading, so this open does not block.
+        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
         try:
-            # The pipe source holds the FIFO open for reading, so this open does not block.
-            fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
             os.set_blocking(fd, True)
             base = time.monotonic()
             k = 0
-            while not self._stop.is_set():
+            while self._attached.is_set() and not self._stop.is_set():
                 due = base + k * self.block / self.samplerate
                 wait = due - time.monotonic()
                 if wait > 0 and self._stop.wait(wait):
@@ -639,12 +674,8 @@ class _Feeder:
                     data = self._idle()
                 os.write(fd, data.astype(np.float32, copy=False).tobytes())
                 k += 1
-        except OSError as exc:
-            if not self._stop.is_set():
-                log.warning("meeting microphones: feeding failed: %s", exc)
         finally:
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
 
     def _idle(self) -> npt.NDArray[np.float32]:
         noise = self._rng.normal(0.0, 10.0 ** (SELF_NOISE_DBFS / 20.0), (self.block, self.seats))

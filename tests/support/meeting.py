@@ -129,21 +129,31 @@ class MeetingRun:
 class MeetingRoom:
     """A VISCA simulator on a pty, the agent's service with the follow, presets stored."""
 
-    def __init__(self, audio: MeetingAudioSimulator, directory: Path, **follow: Any) -> None:
+    def __init__(
+        self,
+        audio: MeetingAudioSimulator,
+        directory: Path,
+        *,
+        seats: int | None = None,
+        **follow: Any,
+    ) -> None:
         self.audio = audio
         self.directory = directory
+        self.seats = seats or audio.seats  # more than the device has: a channel-count mismatch
         self.follow_options = follow
         self.visca = PtySimulator(1, link=str(directory / "visca-follow"), model=MODEL)
         self.service: AgentService | None = None
         self.events: list[dict[str, Any]] = []
-        self.poses = seat_poses(audio.seats)
+        self.poses = seat_poses(self.seats)
+        self.config: AgentConfig | None = None
 
     async def __aenter__(self) -> MeetingRoom:
         await self.visca.start()
         try:
             config = follow_config(
-                self.audio.seats, self.visca.path, self.directory / "state", **self.follow_options
+                self.seats, self.visca.path, self.directory / "state", **self.follow_options
             )
+            self.config = config
             service = AgentService(config, hotplug=False)
             self.service = service
             follow = follow_module.install(service)
