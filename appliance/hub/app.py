@@ -91,6 +91,9 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     _install_error_handlers(app)
     _include_routes(app)
+    from appliance.hub.web import install as install_dashboard
+
+    install_dashboard(app)
 
     # The API description needs a login like every other route (issue 8: every route
     # refuses anonymous use; only /healthz is open).

@@ -31,6 +31,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "display",
     "demo",
     "demo_province",
+    "web",
     "link",
     "hub_accounts",
     "hub_fleet",

@@ -1,0 +1,142 @@
+"""The dashboard's page routes (see the package docstring).
+
+A page needs a login: without a valid session it redirects to ``/login``. What a user
+may do is decided by the API (every command is checked there); the pages only leave out
+the controls a role cannot use (a viewer sees no buttons), so nothing is offered that
+would be refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from appliance import __version__
+from appliance.hub.security.deps import current_principal
+from appliance.hub.security.roles import COMMAND_ROLE, Principal
+from appliance.i18n import normalize_lang, t
+
+HERE: Final = Path(__file__).resolve().parent
+LANG_COOKIE: Final = "hub_lang"
+LANGS: Final = ("vi", "en")
+# Texts the pages' scripts need (the rest is rendered on the server).
+SCRIPT_TEXTS: Final = (
+    "web.status.healthy", "web.status.warning", "web.status.error", "web.status.offline",
+    "web.status.maintenance", "web.status.in_meeting", "web.status.unknown",
+    "web.check.never", "web.check.result.pass", "web.check.result.warn",
+    "web.check.result.fail", "web.check.result.skip", "web.check.result.none",
+    "web.check.running", "web.check.done", "web.check.failed_room", "web.preset.recalled",
+    "web.preset.stored", "web.error", "web.offline_since", "web.no_rooms", "web.saved",
+    "web.fleet.count", "web.check.items", "web.check.hint", "web.check.evidence",
+    "web.check.overall", "web.level.db", "web.room.not_online", "web.csv.room",
+    "web.csv.item", "web.csv.status", "web.csv.message", "web.csv.hint", "web.display.on",
+    "web.display.off", "web.display.pattern", "web.display.slate",
+)  # fmt: skip
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def page_lang(request: Request) -> str:
+    """The cookie's language, else the browser's (Vietnamese when it names neither)."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGS:
+        return chosen
+    return normalize_lang(request.headers.get("accept-language"))
+
+
+async def _principal(request: Request) -> Principal | None:
+    store = request.app.state.store
+    try:
+        return await current_principal(request, store)
+    except HTTPException:
+        return None
+
+
+def _render(request: Request, template: str, who: Principal | None, **context: Any) -> HTMLResponse:
+    lang = page_lang(request)
+
+    def text(key: str, **params: object) -> str:
+        return t(key, lang, **params)
+
+    html = _env.get_template(template).render(
+        _=text,
+        lang=lang,
+        other_lang="en" if lang == "vi" else "vi",
+        who=who,
+        can_command=who is not None and who.at_least(COMMAND_ROLE),
+        is_admin=who is not None and who.at_least("admin"),
+        path=request.url.path,
+        version=__version__,
+        script_texts=json.dumps({k: t(k, lang) for k in SCRIPT_TEXTS}, ensure_ascii=False),
+        **context,
+    )
+    return HTMLResponse(
+        html,
+        headers={
+            "Cache-Control": "no-store",
+            # Only the hub itself: scripts, styles, pictures, the event stream (no CDN).
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+            "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+@router.get("/login", name="page_login")
+async def login_page(request: Request) -> Response:
+    return _render(request, "login.html", await _principal(request))
+
+
+@router.get("/", name="page_fleet")
+async def fleet_page(request: Request) -> Response:
+    who = await _principal(request)
+    if who is None:
+        return _to_login(request)
+    return _render(request, "fleet.html", who)
+
+
+@router.get("/rooms/{room_id}", name="page_room")
+async def room_page(request: Request, room_id: str) -> Response:
+    who = await _principal(request)
+    if who is None:
+        return _to_login(request)
+    return _render(request, "room.html", who, room_id=room_id)
+
+
+@router.get("/checks", name="page_checks")
+async def checks_page(request: Request) -> Response:
+    who = await _principal(request)
+    if who is None:
+        return _to_login(request)
+    return _render(request, "checks.html", who)
+
+
+@router.get("/lang/{code}", name="page_lang")
+async def set_lang(request: Request, code: str, next: str = "/") -> Response:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in LANGS:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="strict")
+    return response

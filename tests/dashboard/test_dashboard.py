@@ -1,0 +1,309 @@
+"""The operators' dashboard in a real Chromium (Playwright, Debian's chromium) against a
+real hub and real agents on simulated hardware (the demo province with 4 rooms: the
+last three carry planted faults). Issue 12's acceptance, one test per promise.
+
+Screenshots of the fleet grid, the room page and the fleet check page at 1366×768 go to
+``$DASHBOARD_ARTIFACTS`` (default: the test's temp dir), never into git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from appliance.cli.demo_province import ROOMS, Province
+from tests.support.browser import (
+    AXE_PATH,
+    Browser,
+    BrowserContext,
+    Page,
+    expect,
+    launch_chromium,
+    outside_requests,
+)
+from tests.support.polling import until
+
+pytestmark = pytest.mark.timeout(600)  # the module starts a hub and 4 agents (~1 min loaded)
+
+VIEWPORT = {"width": 1366, "height": 768}
+N_ROOMS = 4
+VIEWER = ("xem", "mat-khau-nguoi-xem-1")
+# Vietnamese letters that English UI text never contains (room names are taken out first).
+VIETNAMESE = re.compile(
+    r"[ăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]"
+)
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
+    directory = tmp_path_factory.mktemp("province")
+    prov = Province(directory=directory, rooms=list(ROOMS[:N_ROOMS]), lang="en", say=lambda _: None)
+    try:
+        prov.start()
+        with httpx.Client(base_url=prov.hub_url, timeout=30) as client:
+            login = client.post(
+                "/api/v1/auth/login", json={"username": "admin", "password": prov.admin_password}
+            )
+            assert login.status_code == 200, login.text
+            client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+            made = client.post(
+                "/api/v1/users",
+                json={"username": VIEWER[0], "password": VIEWER[1], "role": "viewer"},
+            )
+            assert made.status_code == 201, made.text
+        yield prov
+    finally:
+        prov.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("DASHBOARD_ARTIFACTS", str(tmp_path)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _context(browser: Browser, province: Province, *, lang: str = "vi") -> BrowserContext:
+    # bypass_csp: the test injects axe-core into the page; the hub's own pages load only
+    # their own scripts (checked by outside_requests and by the CSP header test below).
+    return browser.new_context(
+        viewport=VIEWPORT, base_url=province.hub_url, locale=lang, bypass_csp=True
+    )
+
+
+def _login(page: Page, user: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    expect(page.locator("#user")).to_have_text(user)
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE_PATH))
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def _agent(province: Province, room_id: str) -> tuple[str, str]:
+    """The room agent's own control API (URL, token): ground truth for the camera."""
+    room_dir = province.directory / "rooms" / room_id
+    config = tomllib.loads((room_dir / "appliance.toml").read_text(encoding="utf-8"))
+    token = (Path(config["state"]["dir"]) / "api-token").read_text(encoding="utf-8").strip()
+    return f"http://{config['api']['listen']}/api/v1", token
+
+
+def _position(province: Province, room_id: str, camera: str = "cam1") -> tuple[float, float]:
+    url, token = _agent(province, room_id)
+    answer = httpx.get(
+        f"{url}/cameras/{camera}/position", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    return round(body["pan_deg"], 1), round(body["tilt_deg"], 1)
+
+
+def test_login_see_every_room_accessible_and_self_contained(
+    browser: Browser, province: Province, artifacts: Path
+) -> None:
+    context = _context(browser, province)
+    page = context.new_page()
+    outside = outside_requests(page, province.hub_url)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+    _login(page, "admin", province.admin_password)
+    expect(page.locator(".tile")).to_have_count(N_ROOMS)
+    for room_id, name, _ in ROOMS[:N_ROOMS]:
+        expect(page.locator(f"#room-{room_id} h3")).to_have_text(name)
+        expect(page.locator(f"#room-{room_id} .status")).not_to_have_text("Mất kết nối")
+    expect(page.locator("#role")).to_have_text("quản trị")
+    expect(page.locator(".tile .preset").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "fleet-grid.png"))
+    assert _axe(page) == []
+    assert outside == [], outside
+    context.close()
+
+
+def test_pages_send_a_strict_content_security_policy(province: Province) -> None:
+    answer = httpx.get(f"{province.hub_url}/login", timeout=10)
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+
+
+def test_preset_click_moves_the_camera_and_the_picture(
+    browser: Browser, province: Province
+) -> None:
+    room = ROOMS[0][0]  # healthy room: both cameras on the chain
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, "admin", province.admin_password)
+    thumb = page.locator(f"#room-{room} .thumb")
+    expect(thumb).to_have_attribute("data-loaded", re.compile(r"\d+"))
+    before_pic = thumb.get_attribute("data-loaded")
+    # Away from the preset first, through the agent, so the recall must move the head.
+    url, token = _agent(province, room)
+    moved = httpx.put(
+        f"{url}/cameras/cam1/position",
+        json={"pan_deg": -40.0, "tilt_deg": 10.0},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert moved.status_code == 200, moved.text
+    assert _position(province, room) == (-40.0, 10.0)
+    page.click(f"#room-{room} .preset[data-camera=cam1][data-preset=toan-canh]")
+    expect(page.locator("#toast")).to_contain_text("toan-canh")
+    # toan-canh is preset 2 of the simulated room: pan 20°, tilt 0° (appliance/agent/simulate.py)
+    until(lambda: _position(province, room) != (-40.0, 10.0), timeout_s=20, what="camera moved")
+    expect(thumb).not_to_have_attribute("data-loaded", before_pic or "")
+    context.close()
+
+
+def test_ptz_press_and_hold_moves_and_release_stops(
+    browser: Browser, province: Province, artifacts: Path
+) -> None:
+    room = ROOMS[0][0]
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, "admin", province.admin_password)
+    page.goto(f"/rooms/{room}")
+    expect(page.locator("#presets .preset").first).to_be_visible()
+    start = _position(province, room)
+    button = page.locator("#ptz [data-pan=right][data-tilt=stop]")
+    button.hover()
+    page.mouse.down()
+    until(lambda: _position(province, room)[0] > start[0] + 1, timeout_s=20, what="pan moves")
+    page.mouse.up()
+
+    def settled() -> bool:
+        first = _position(province, room)
+        return _position(province, room) == first
+
+    until(settled, timeout_s=20, what="the head stops")
+    stopped = _position(province, room)
+    assert stopped[0] > start[0]
+    expect(page.locator("#snapshot")).to_have_attribute("data-loaded", re.compile(r"\d+"))
+    page.screenshot(path=str(artifacts / "room-page.png"))
+    # Still there after the page's own stop went out: nothing keeps it moving.
+    assert _position(province, room) == stopped
+    assert _axe(page) == []
+    context.close()
+
+
+def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
+    browser: Browser, province: Province, artifacts: Path
+) -> None:
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, "admin", province.admin_password)
+    page.goto("/checks")
+    page.click("#start-check")
+    expect(page.locator("#room-progress li")).to_have_count(N_ROOMS)
+    expect(page.locator("#overall-text")).to_have_text("100 %", timeout=180_000)
+    expect(page.locator("#matrix tbody tr")).to_have_count(N_ROOMS, timeout=60_000)
+    # The last room of the demo has its camera 2 off the chain (demo_province.FAULTS).
+    faulty = ROOMS[N_ROOMS - 1][0]
+    row = page.locator(f"#matrix tbody tr[data-room={faulty}]")
+    expect(row).to_have_class(re.compile("overall-fail"))
+    cell = row.locator(".cell-button[data-item='camera.cam2.link']")
+    expect(cell).to_have_attribute("data-status", "fail")
+    cell.click()
+    expect(page.locator("#cell-detail .hint")).to_contain_text("RS-232")
+    # The planted fault is that room's alone: the first room's camera 2 is on its chain.
+    healthy = page.locator(f"#matrix tbody tr[data-room={ROOMS[0][0]}]")
+    expect(healthy.locator(".cell-button[data-item='camera.cam2.link']")).to_have_attribute(
+        "data-status", "pass"
+    )
+    page.screenshot(path=str(artifacts / "fleet-check.png"), full_page=True)
+    assert _axe(page) == []
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read Vietnamese right
+    assert "camera.cam2.link" in data.decode("utf-8")
+    context.close()
+
+
+def test_viewer_sees_no_controls_and_cannot_command(browser: Browser, province: Province) -> None:
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, *VIEWER)
+    expect(page.locator(".tile")).to_have_count(N_ROOMS)
+    expect(page.locator(".tile .preset")).to_have_count(0)
+    page.goto(f"/rooms/{ROOMS[0][0]}")
+    expect(page.locator("#room-name")).to_have_text(ROOMS[0][1])
+    assert page.locator("#ptz").count() == 0
+    assert page.locator("#run-check").count() == 0
+    status = page.evaluate(
+        """async (room) => {
+            const csrf = decodeURIComponent((document.cookie.match(/hub_csrf=([^;]*)/) || [])[1] || "");
+            const r = await fetch(`/api/v1/rooms/${room}/cameras/cam1/presets/toan-canh/recall`,
+                {method: "POST", headers: {"X-CSRF-Token": csrf}, credentials: "same-origin"});
+            return r.status;
+        }""",
+        ROOMS[0][0],
+    )
+    assert status == 403
+    context.close()
+
+
+def test_language_switch_leaves_no_untranslated_text(browser: Browser, province: Province) -> None:
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, "admin", province.admin_password)
+    page.click("#lang-switch")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".tile")).to_have_count(N_ROOMS)
+    expect(page.locator(".tile .last-check").first).not_to_have_text("")
+    names = [n for _, n, d in ROOMS[:N_ROOMS]] + [d for _, _, d in ROOMS[:N_ROOMS]]
+    for path in ("/", f"/rooms/{ROOMS[0][0]}", "/checks"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        text = page.evaluate("document.body.innerText")
+        for name in sorted(names, key=len, reverse=True):
+            text = text.replace(name, "")
+        assert "web." not in text, text
+        assert not VIETNAMESE.search(text.replace("Tiếng Việt", "")), (path, text)
+    context.close()
+
+
+def test_killed_agent_turns_its_tile_offline_without_reload(
+    browser: Browser, province: Province
+) -> None:
+    room = ROOMS[1][0]
+    context = _context(browser, province)
+    page = context.new_page()
+    _login(page, "admin", province.admin_password)
+    tile = page.locator(f"#room-{room}")
+    expect(tile).not_to_have_class(re.compile("status-offline"))
+    page.evaluate("window.__marker = 'same page'")
+    province.processes[room].send_signal(signal.SIGTERM)  # closed link: Offline at once
+    expect(tile).to_have_class(re.compile("status-offline"), timeout=45_000)
+    expect(tile.locator(".status")).to_have_text("Mất kết nối")
+    assert page.evaluate("window.__marker") == "same page"  # no reload happened
+    context.close()
+
+
+def test_pages_need_a_login(province: Province) -> None:
+    for path in ("/", "/checks", f"/rooms/{ROOMS[0][0]}"):
+        answer = httpx.get(f"{province.hub_url}{path}", timeout=10, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/login")
+    assert json.loads(httpx.get(f"{province.hub_url}/api/v1/rooms", timeout=10).text)["error"]
