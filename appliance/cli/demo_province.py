@@ -110,6 +110,7 @@ class Province:
     rooms: list[tuple[str, str, str]]
     lang: str = "vi"
     faults: bool = True
+    first_check: bool = False  # a fleet check once all are Online: the tiles get colours
     say: Callable[[str], None] = typer.echo
     hub_url: str = ""
     admin_password: str = ""
@@ -139,6 +140,8 @@ class Province:
         self._wait_online(started)
         if self.faults:
             self._plant_faults()
+        if self.first_check:
+            self._start_first_check()
 
     def _start_shared(self) -> tuple[str | None, str | None]:
         """The shared sound server and screen; a missing part is named, rooms go on."""
@@ -294,6 +297,17 @@ class Province:
             else:
                 self.say(t(what, self.lang, room=name))
 
+    def _start_first_check(self) -> None:
+        """The morning routine: a readiness check of every room (the planted faults show
+        red with their hints on the dashboard). Not waited for; it runs on in the hub."""
+        client = self._admin()
+        with contextlib.closing(client):
+            answer = client.post("/api/v1/checks", json={"all": True})
+        if answer.status_code == 202:
+            self.say(t("demo.province.first_check", self.lang, count=len(self.rooms)))
+        else:
+            self.say(t("demo.province.first_check_failed", self.lang, status=answer.status_code))
+
     # -- stop ----------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -403,6 +417,7 @@ def run_province(
         rooms=list(ROOMS[:rooms]),
         lang=lang,
         faults=faults,
+        first_check=True,
         say=typer.echo,
     )
 

@@ -86,6 +86,14 @@ register(
             "vi": "Số điểm cầu phải từ 1 đến {max}",
             "en": "The number of rooms must be 1 to {max}",
         },
+        "demo.province.first_check": {
+            "vi": "Đã bắt đầu kiểm tra sẵn sàng {count} điểm cầu (xem trên bảng điều khiển)",
+            "en": "A readiness check of the {count} rooms has started (see the dashboard)",
+        },
+        "demo.province.first_check_failed": {
+            "vi": "Không bắt đầu được lượt kiểm tra đầu tiên (HTTP {status})",
+            "en": "Could not start the first check (HTTP {status})",
+        },
         "demo.province.stopping": {
             "vi": "Đang dừng các điểm cầu, trung tâm và phần cứng mô phỏng…",
             "en": "Stopping the rooms, the hub and the simulated hardware…",

@@ -2,7 +2,20 @@
 "use strict";
 
 const THUMB_EVERY_MS = 30000;
-const rooms = new Map(); // id → {room, detail, tile}
+const rooms = new Map(); // id → {room, detail, tile, visible, loaded}
+// Details, presets and pictures only for the tiles on screen: a province's 31 rooms load
+// at once, a country's thousands as the operator scrolls (no request storm at load).
+const onScreen = new IntersectionObserver((seen) => {
+  for (const item of seen) {
+    const entry = rooms.get(item.target.dataset.room);
+    if (!entry) continue;
+    entry.visible = item.isIntersecting;
+    if (entry.visible && !entry.loaded) {
+      entry.loaded = true;
+      loadDetail(entry);
+    }
+  }
+}, { rootMargin: "200px" });
 
 function tileFor(room) {
   const status = roomStatus(room);
@@ -115,14 +128,14 @@ async function load() {
     const grid = el("div", { class: "tiles" });
     fleet.append(el("section", { class: "district", "aria-label": district }, el("h2", {}, district), grid));
     for (const room of list.filter((r) => r.district === district)) {
-      const entry = { room, detail: null, tile: tileFor(room) };
+      const entry = { room, detail: null, tile: tileFor(room), visible: false, loaded: false };
       rooms.set(room.id, entry);
       grid.append(entry.tile);
+      onScreen.observe(entry.tile);
     }
   }
   fleet.setAttribute("aria-busy", "false");
   applyFilters();
-  await Promise.all([...rooms.values()].map(loadDetail));
 }
 
 function onPresence(event) {
@@ -132,7 +145,7 @@ function onPresence(event) {
   entry.room.status = event.online ? (event.health || entry.room.health || "unknown") : "offline";
   if (event.health) entry.room.health = event.health;
   setStatus(entry);
-  if (event.online && !entry.detail) loadDetail(entry);
+  if (event.online && !entry.detail && entry.visible) loadDetail(entry);
 }
 
 function onHealth(event) {
@@ -158,5 +171,7 @@ document.addEventListener("DOMContentLoaded", () => {
     "check.result": onCheckResult,
     resync: () => location.reload(),
   });
-  setInterval(() => { for (const entry of rooms.values()) refreshThumb(entry); }, THUMB_EVERY_MS);
+  setInterval(() => {
+    for (const entry of rooms.values()) if (entry.visible) refreshThumb(entry);
+  }, THUMB_EVERY_MS);
 });
