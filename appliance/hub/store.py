@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
@@ -95,6 +96,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
 
 ENROL_TOKEN_TTL_S: Final = 24 * 3600.0  # docs/LINK.md §1
 SESSION_TTL_S: Final = 12 * 3600.0  # one working day; a login per day is acceptable
@@ -697,17 +699,7 @@ class Store:
         if kind is not None:
             q = q.where(EventRow.kind == kind)
         with self._sessions() as s:
-            return [
-                EventRecord(
-                    room_id=e.room_id,
-                    event_id=e.event_id,
-                    at=e.at,
-                    received_at=e.received_at,
-                    kind=e.kind,
-                    data=e.data,
-                )
-                for e in s.scalars(q).all()
-            ]
+            return [_record(EventRecord, e) for e in s.scalars(q).all()]
 
     def _list_check_results(self, room_id: str, limit: int) -> list[CheckResultRecord]:
         with self._sessions() as s:
@@ -1078,20 +1070,7 @@ class Store:
         if before_id is not None:
             q = q.where(AuditRow.id < before_id)
         with self._sessions() as s:
-            return [
-                AuditRecord(
-                    id=r.id,
-                    at=r.at,
-                    who=r.who,
-                    room_id=r.room_id,
-                    action=r.action,
-                    args=r.args,
-                    outcome=r.outcome,
-                    error=r.error,
-                    duration_s=r.duration_s,
-                )
-                for r in s.scalars(q).all()
-            ]
+            return [_record(AuditRecord, r) for r in s.scalars(q).all()]
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -1160,93 +1139,49 @@ def _user_or_404(s: Session, user_id: int) -> User:
     return row
 
 
+def _record(cls: type[R], row: Any, **overrides: Any) -> R:
+    """A record dataclass from a row whose columns carry the record's field names."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in overrides}  # type: ignore[arg-type]
+    return cls(**values, **overrides)
+
+
 def _room_record(row: Any, *, enrolled: bool) -> RoomRecord:
     """From an ORM row or a Core row with the same column names."""
-    return RoomRecord(
-        id=row.id,
-        name=row.name,
-        district=row.district,
-        maintenance=row.maintenance,
+    return _record(
+        RoomRecord,
+        row,
         enrolled=enrolled,
-        created_at=row.created_at,
-        last_event_id=row.last_event_id,
-        last_seen_at=row.last_seen_at,
-        health=row.health,
         devices=list(row.devices or []),
         presets=dict(row.presets or {}),
-        agent_version=row.agent_version,
-        boot_id=row.boot_id,
-        clock_offset_s=row.clock_offset_s,
     )
 
 
 def _user_record(row: User) -> UserRecord:
-    return UserRecord(
-        id=row.id,
-        username=row.username,
-        role=_role(row.role),
-        districts=[str(d) for d in row.districts or []],
-        lang=row.lang,
-        disabled=row.disabled,
-        locked_until=row.locked_until,
-        failed_logins=row.failed_logins,
-        created_at=row.created_at,
+    return _record(
+        UserRecord, row, role=_role(row.role), districts=[str(d) for d in row.districts or []]
     )
 
 
 def _token_record(row: ApiToken) -> ApiTokenRecord:
-    return ApiTokenRecord(
-        id=row.id,
-        user_id=row.user_id,
-        name=row.name,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        last_used_at=row.last_used_at,
-        revoked=row.revoked,
-    )
+    return _record(ApiTokenRecord, row)
 
 
 def _evidence_record(row: EvidenceRow) -> EvidenceRecord:
-    return EvidenceRecord(
-        id=row.id,
-        item_id=row.item_id,
-        name=row.name,
-        content_type=row.content_type,
-        path=row.path,
-        size=row.size,
-        sha256=row.sha256,
-    )
+    return _record(EvidenceRecord, row)
 
 
 def _result_record(s: Session, row: CheckResultRow) -> CheckResultRecord:
     evidence = s.scalars(
         select(EvidenceRow).where(EvidenceRow.result_id == row.id).order_by(EvidenceRow.id)
     ).all()
-    return CheckResultRecord(
-        id=row.id,
-        room_id=row.room_id,
-        event_id=row.event_id,
-        run_id=row.run_id,
-        status=row.status,
-        overall=row.overall,
-        at=row.at,
-        data=row.data,
-        evidence=[_evidence_record(e) for e in evidence],
-    )
+    return _record(CheckResultRecord, row, evidence=[_evidence_record(e) for e in evidence])
 
 
 def _scene_record(s: Session, row: Scene) -> SceneRecord:
     items = s.scalars(
         select(SceneItem).where(SceneItem.scene_id == row.id).order_by(SceneItem.position)
     ).all()
-    return SceneRecord(
-        id=row.id,
-        name=row.name,
-        items=[SceneItemRecord(room_id=i.room_id, camera=i.camera, preset=i.preset) for i in items],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        created_by=row.created_by,
-    )
+    return _record(SceneRecord, row, items=[_record(SceneItemRecord, i) for i in items])
 
 
 def _add_check_result(s: Session, room_id: str, ev: Event) -> None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from appliance.hub.api.deps import StoreDep
-from appliance.hub.db.records import AuditRecord
 from appliance.hub.security.deps import CommanderDep
 
 router = APIRouter(tags=["audit"])
 
 
 class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     at: float
     who: str
@@ -28,20 +29,6 @@ class AuditOut(BaseModel):
     outcome: str
     error: str | None
     duration_s: float
-
-    @classmethod
-    def of(cls, r: AuditRecord) -> AuditOut:
-        return cls(
-            id=r.id,
-            at=r.at,
-            who=r.who,
-            room_id=r.room_id,
-            action=r.action,
-            args=r.args,
-            outcome=r.outcome,
-            error=r.error,
-            duration_s=r.duration_s,
-        )
 
 
 @router.get("/audit", name="list_audit")
@@ -68,4 +55,4 @@ async def list_audit(
         before_id=before_id,
         limit=limit,
     )
-    return [AuditOut.of(r) for r in rows]
+    return [AuditOut.model_validate(r) for r in rows]

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.hub.api.deps import SettingsDep, StoreDep
 from appliance.hub.db.errors import InvalidInputError, NotFoundError
-from appliance.hub.db.records import RoomIn, RoomRecord
+from appliance.hub.db.records import RoomIn
 from appliance.hub.db.rooms_file import parse_rooms
 from appliance.hub.security.audit import audited
 from appliance.hub.security.deps import AdminDep, CommanderDep
@@ -34,23 +34,14 @@ MAX_IMPORT_BYTES: Final = 4 * 1024 * 1024
 
 
 class RoomAdminOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str
     district: str
     maintenance: bool
     enrolled: bool
     created_at: float
-
-    @classmethod
-    def of(cls, r: RoomRecord) -> RoomAdminOut:
-        return cls(
-            id=r.id,
-            name=r.name,
-            district=r.district,
-            maintenance=r.maintenance,
-            enrolled=r.enrolled,
-            created_at=r.created_at,
-        )
 
 
 class ImportIn(BaseModel):
@@ -88,7 +79,7 @@ async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomAdminOut
     args = body.model_dump()
     async with audited(store, who.who, "room.add", args, room=body.id):
         room = await store.add_room(body)
-    return RoomAdminOut.of(room)
+    return RoomAdminOut.model_validate(room)
 
 
 @router.post(
@@ -154,7 +145,7 @@ async def set_maintenance(
         raise NotFoundError(f"room {room_id} does not exist")
     async with audited(store, who.who, "room.maintenance", {"on": body.on}, room=room_id):
         room = await store.set_maintenance(room_id, body.on)
-    return RoomAdminOut.of(room)
+    return RoomAdminOut.model_validate(room)
 
 
 @router.delete("/{room_id}", name="delete_room", status_code=204)

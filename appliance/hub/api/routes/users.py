@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.hub.api.deps import StoreDep
 from appliance.hub.api.routes.auth import UserOut
 from appliance.hub.db.errors import ConflictError, NotFoundError
-from appliance.hub.db.records import ApiTokenRecord, Role, Username
+from appliance.hub.db.records import Role, Username
 from appliance.hub.security.audit import audited
 from appliance.hub.security.deps import AdminDep, PrincipalDep
 from appliance.hub.security.passwords import MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, WeakPasswordError
@@ -68,6 +68,8 @@ class TokenIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     name: str
@@ -75,18 +77,6 @@ class TokenOut(BaseModel):
     expires_at: float | None
     last_used_at: float | None
     revoked: bool
-
-    @classmethod
-    def of(cls, r: ApiTokenRecord) -> TokenOut:
-        return cls(
-            id=r.id,
-            user_id=r.user_id,
-            name=r.name,
-            created_at=r.created_at,
-            expires_at=r.expires_at,
-            last_used_at=r.last_used_at,
-            revoked=r.revoked,
-        )
 
 
 class NewTokenOut(TokenOut):
@@ -166,7 +156,7 @@ async def list_tokens(
 ) -> list[TokenOut]:
     everyone = everyone and who.at_least("admin")
     tokens = await store.list_api_tokens(None if everyone else who.user_id)
-    return [TokenOut.of(r) for r in tokens]
+    return [TokenOut.model_validate(r) for r in tokens]
 
 
 @router.post("/tokens", name="create_token", status_code=201)
@@ -178,7 +168,7 @@ async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> New
         owner = body.user_id
     async with audited(store, who.who, "token.create", {"name": body.name, "user_id": owner}):
         token, record = await store.create_api_token(owner, body.name, ttl_s=body.ttl_s)
-    return NewTokenOut(token=token, **TokenOut.of(record).model_dump())
+    return NewTokenOut(token=token, **TokenOut.model_validate(record).model_dump())
 
 
 @router.delete("/tokens/{token_id}", name="revoke_token", status_code=204)
