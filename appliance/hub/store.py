@@ -10,6 +10,8 @@
 The public methods are coroutines; the SQLAlchemy work runs on the store's own worker
 threads (one for SQLite: its single writer, so no "database is locked" inside the hub;
 a few for PostgreSQL), never on the event loop. Each method is one transaction.
+The transactions of rooms, enrolment, events, checks and scenes are below; those of
+accounts (users, sessions, API tokens, audit) are in :mod:`appliance.hub.db.accounts`.
 
 Credentials (agent secrets, enrolment/API/session tokens) are stored as SHA-256 hashes
 (:mod:`appliance.hub.security.credentials`); the store hands a new credential out once,
@@ -27,15 +29,14 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from appliance.hub.db import migrate
+from appliance.hub.db import accounts, migrate
 from appliance.hub.db.engine import is_sqlite, make_engine, make_sessions, normalize_url
 from appliance.hub.db.errors import (
     ConflictError,
@@ -47,8 +48,6 @@ from appliance.hub.db.errors import (
 )
 from appliance.hub.db.models import (
     AgentSecret,
-    ApiToken,
-    AuditRow,
     CheckResultRow,
     EnrolmentToken,
     EventRow,
@@ -56,11 +55,8 @@ from appliance.hub.db.models import (
     Room,
     Scene,
     SceneItem,
-    SessionRow,
-    User,
 )
 from appliance.hub.db.records import (
-    ROLES,
     ApiTokenRecord,
     AuditRecord,
     CheckResultRecord,
@@ -76,6 +72,7 @@ from appliance.hub.db.records import (
     SceneRecord,
     SessionRecord,
     UserRecord,
+    from_row,
 )
 from appliance.hub.security.credentials import new_secret, plausible_secret, secret_hash
 from appliance.hub.security.passwords import hash_password_async
@@ -96,16 +93,11 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-R = TypeVar("R")
 
 ENROL_TOKEN_TTL_S: Final = 24 * 3600.0  # docs/LINK.md §1
 SESSION_TTL_S: Final = 12 * 3600.0  # one working day; a login per day is acceptable
-# A session's last-seen time is written at most this often (not on every request).
-SESSION_TOUCH_S: Final = 60.0
 PG_WORKERS: Final = 4
 AUDIT_PAGE_MAX: Final = 1000
-# Argument names whose values never reach the audit log.
-_REDACT: Final = re.compile(r"pass|secret|token|key|cookie|csrf", re.IGNORECASE)
 _FILE_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 # Presence fields written only when the link server has them (None: keep the stored).
 _PRESENCE_OPTIONAL: Final = ("devices", "presets", "agent_version", "boot_id", "clock_offset_s")
@@ -325,23 +317,30 @@ class Store:
     ) -> UserRecord:
         """Add an account (argon2 hash made off the event loop). WeakPasswordError
         (ValueError) for a password outside the policy."""
-        _check_role(role, districts)
+        accounts.check_role(role, districts)
         password_hash = await hash_password_async(password)
         return await self._run(
-            self._create_user, username, password_hash, role, list(districts), lang
+            accounts.create_user,
+            self._sessions,
+            self._clock(),
+            username,
+            password_hash,
+            role,
+            list(districts),
+            lang,
         )
 
     async def get_user(self, user_id: int) -> UserRecord | None:
-        return await self._run(self._get_user, user_id)
+        return await self._run(accounts.get_user, self._sessions, user_id)
 
     async def get_user_by_name(self, username: str) -> UserRecord | None:
-        return await self._run(self._get_user_by_name, username)
+        return await self._run(accounts.get_user_by_name, self._sessions, username)
 
     async def list_users(self) -> list[UserRecord]:
-        return await self._run(self._list_users)
+        return await self._run(accounts.list_users, self._sessions)
 
     async def count_users(self, *, role: Role | None = None) -> int:
-        return await self._run(self._count_users, role)
+        return await self._run(accounts.count_users, self._sessions, role)
 
     async def update_user(
         self,
@@ -354,7 +353,8 @@ class Store:
     ) -> UserRecord:
         """Change an account; disabling it or changing its role ends its sessions."""
         return await self._run(
-            self._update_user,
+            accounts.update_user,
+            self._sessions,
             user_id,
             role,
             None if districts is None else list(districts),
@@ -365,24 +365,33 @@ class Store:
     async def set_password(self, user_id: int, password: str) -> None:
         """New password; the account's sessions end and its lockout is cleared."""
         password_hash = await hash_password_async(password)
-        await self._run(self._set_password, user_id, password_hash)
+        await self._run(
+            accounts.set_password, self._sessions, self._clock(), user_id, password_hash
+        )
 
     async def delete_user(self, user_id: int) -> None:
-        await self._run(self._delete_user, user_id)
+        await self._run(accounts.delete_user, self._sessions, user_id)
 
     async def login_record(self, username: str) -> tuple[UserRecord, str] | None:
         """The account and its password hash, for the login check only."""
-        return await self._run(self._login_record, username)
+        return await self._run(accounts.login_record, self._sessions, username)
 
     async def note_login_failure(
         self, user_id: int, *, max_failures: int, lockout_s: float
     ) -> UserRecord:
         """Count a bad password; the ``max_failures``-th in a row locks the account for
         ``lockout_s``."""
-        return await self._run(self._note_login_failure, user_id, max_failures, lockout_s)
+        return await self._run(
+            accounts.note_login_failure,
+            self._sessions,
+            self._clock(),
+            user_id,
+            max_failures,
+            lockout_s,
+        )
 
     async def note_login_success(self, user_id: int) -> None:
-        await self._run(self._note_login_success, user_id)
+        await self._run(accounts.note_login_success, self._sessions, user_id)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -392,7 +401,14 @@ class Store:
         """A new session: (cookie value, CSRF token, record); both values returned once."""
         token, csrf = new_secret(), new_secret()
         record = await self._run(
-            self._create_session, user_id, secret_hash(token), secret_hash(csrf), ttl_s, client
+            accounts.create_session,
+            self._sessions,
+            self._clock(),
+            user_id,
+            secret_hash(token),
+            secret_hash(csrf),
+            ttl_s,
+            client,
         )
         return token, csrf, record
 
@@ -401,11 +417,13 @@ class Store:
         disabled or locked)."""
         if token is None or not plausible_secret(token):
             return None
-        return await self._run(self._session_for_token, secret_hash(token))
+        return await self._run(
+            accounts.session_for_token, self._sessions, self._clock(), secret_hash(token)
+        )
 
     async def delete_session(self, token: str) -> None:
         if plausible_secret(token):
-            await self._run(self._delete_session, secret_hash(token))
+            await self._run(accounts.delete_session, self._sessions, secret_hash(token))
 
     # -- API tokens ----------------------------------------------------------------------
 
@@ -416,7 +434,15 @@ class Store:
         if ttl_s is not None and ttl_s <= 0:
             raise InvalidInputError("the token's lifetime must be > 0 s")
         token = new_secret()
-        record = await self._run(self._create_api_token, user_id, name, secret_hash(token), ttl_s)
+        record = await self._run(
+            accounts.create_api_token,
+            self._sessions,
+            self._clock(),
+            user_id,
+            name,
+            secret_hash(token),
+            ttl_s,
+        )
         return token, record
 
     async def user_for_api_token(
@@ -424,14 +450,16 @@ class Store:
     ) -> tuple[UserRecord, ApiTokenRecord] | None:
         if token is None or not plausible_secret(token):
             return None
-        return await self._run(self._user_for_api_token, secret_hash(token))
+        return await self._run(
+            accounts.user_for_api_token, self._sessions, self._clock(), secret_hash(token)
+        )
 
     async def list_api_tokens(self, user_id: int | None = None) -> list[ApiTokenRecord]:
-        return await self._run(self._list_api_tokens, user_id)
+        return await self._run(accounts.list_api_tokens, self._sessions, user_id)
 
     async def revoke_api_token(self, token_id: int, *, user_id: int | None = None) -> None:
         """Revoke a token (``user_id``: only if it is that user's)."""
-        await self._run(self._revoke_api_token, token_id, user_id)
+        await self._run(accounts.revoke_api_token, self._sessions, token_id, user_id)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -448,7 +476,16 @@ class Store:
     ) -> None:
         """Write one audit row (arguments named like a credential are redacted)."""
         await self._run(
-            self._audit, who, room, action, redact(args or {}), outcome, duration_s, error
+            accounts.audit,
+            self._sessions,
+            self._clock(),
+            who,
+            room,
+            action,
+            accounts.redact(args or {}),
+            outcome,
+            duration_s,
+            error,
         )
 
     async def list_audit(
@@ -464,7 +501,8 @@ class Store:
     ) -> list[AuditRecord]:
         """Newest first; ``room_ids`` limits to a scope, ``before_id`` pages back."""
         return await self._run(
-            self._list_audit,
+            accounts.list_audit,
+            self._sessions,
             None if room_ids is None else sorted(set(room_ids)),
             room_id,
             who,
@@ -699,7 +737,7 @@ class Store:
         if kind is not None:
             q = q.where(EventRow.kind == kind)
         with self._sessions() as s:
-            return [_record(EventRecord, e) for e in s.scalars(q).all()]
+            return [from_row(EventRecord, e) for e in s.scalars(q).all()]
 
     def _list_check_results(self, room_id: str, limit: int) -> list[CheckResultRecord]:
         with self._sessions() as s:
@@ -809,302 +847,8 @@ class Store:
             s.execute(delete(SceneItem).where(SceneItem.scene_id == scene_id))
             s.delete(row)
 
-    def _create_user(
-        self, username: str, password_hash: str, role: Role, districts: list[str], lang: str
-    ) -> UserRecord:
-        now = self._clock()
-        try:
-            with self._sessions.begin() as s:
-                row = User(
-                    username=username,
-                    password_hash=password_hash,
-                    role=role,
-                    districts=districts,
-                    lang=lang,
-                    disabled=False,
-                    failed_logins=0,
-                    created_at=now,
-                    password_changed_at=now,
-                )
-                s.add(row)
-                s.flush()
-                return _user_record(row)
-        except IntegrityError:
-            raise ConflictError(f"user {username} exists already") from None
-
-    def _get_user(self, user_id: int) -> UserRecord | None:
-        with self._sessions() as s:
-            row = s.get(User, user_id)
-            return None if row is None else _user_record(row)
-
-    def _get_user_by_name(self, username: str) -> UserRecord | None:
-        with self._sessions() as s:
-            row = s.scalars(select(User).where(User.username == username)).one_or_none()
-            return None if row is None else _user_record(row)
-
-    def _list_users(self) -> list[UserRecord]:
-        with self._sessions() as s:
-            return [_user_record(r) for r in s.scalars(select(User).order_by(User.username))]
-
-    def _count_users(self, role: Role | None) -> int:
-        q = select(func.count()).select_from(User)
-        if role is not None:
-            q = q.where(User.role == role)
-        with self._sessions() as s:
-            return int(s.scalar(q) or 0)
-
-    def _update_user(
-        self,
-        user_id: int,
-        role: Role | None,
-        districts: list[str] | None,
-        lang: str | None,
-        disabled: bool | None,
-    ) -> UserRecord:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            new_role: Role = role if role is not None else _role(row.role)
-            new_districts = districts if districts is not None else list(row.districts)
-            _check_role(new_role, new_districts)
-            end_sessions = (role is not None and role != row.role) or bool(disabled)
-            row.role = new_role
-            row.districts = new_districts if new_role == "technician" else []
-            if lang is not None:
-                row.lang = lang
-            if disabled is not None:
-                row.disabled = disabled
-            if end_sessions:
-                s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-            return _user_record(row)
-
-    def _set_password(self, user_id: int, password_hash: str) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            row.password_hash = password_hash
-            row.password_changed_at = self._clock()
-            row.failed_logins = 0
-            row.locked_until = None
-            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-
-    def _delete_user(self, user_id: int) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-            s.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
-            s.delete(row)
-
-    def _login_record(self, username: str) -> tuple[UserRecord, str] | None:
-        with self._sessions() as s:
-            row = s.scalars(select(User).where(User.username == username)).one_or_none()
-            return None if row is None else (_user_record(row), row.password_hash)
-
-    def _note_login_failure(self, user_id: int, max_failures: int, lockout_s: float) -> UserRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            if row.locked_until is not None and row.locked_until <= now:
-                row.failed_logins = 0  # the last lockout has run out: a fresh count
-                row.locked_until = None
-            row.failed_logins += 1
-            if row.failed_logins >= max_failures:
-                row.locked_until = now + lockout_s
-            return _user_record(row)
-
-    def _note_login_success(self, user_id: int) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            row.failed_logins = 0
-            row.locked_until = None
-
-    def _create_session(
-        self, user_id: int, token_h: str, csrf_h: str, ttl_s: float, client: str | None
-    ) -> SessionRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            user = _user_or_404(s, user_id)
-            row = SessionRow(
-                token_hash=token_h,
-                csrf_hash=csrf_h,
-                user_id=user_id,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + ttl_s,
-                client=None if client is None else client[:200],
-            )
-            s.add(row)
-            # Housekeeping: expired sessions of this user go now.
-            s.execute(
-                delete(SessionRow).where(
-                    SessionRow.user_id == user_id, SessionRow.expires_at <= now
-                )
-            )
-            s.flush()
-            return SessionRecord(
-                id=row.id, user=_user_record(user), csrf_hash=csrf_h, expires_at=row.expires_at
-            )
-
-    def _session_for_token(self, token_h: str) -> SessionRecord | None:
-        now = self._clock()
-        with self._sessions() as s:
-            found = s.execute(
-                select(SessionRow, User)
-                .join(User, User.id == SessionRow.user_id)
-                .where(SessionRow.token_hash == token_h)
-            ).one_or_none()
-            if found is None:
-                return None
-            row, user = found
-            if row.expires_at <= now or not _user_usable(user, now):
-                return None
-            if now - row.last_seen_at >= SESSION_TOUCH_S:
-                row.last_seen_at = now
-                s.commit()
-            return SessionRecord(
-                id=row.id,
-                user=_user_record(user),
-                csrf_hash=row.csrf_hash,
-                expires_at=row.expires_at,
-            )
-
-    def _delete_session(self, token_h: str) -> None:
-        with self._sessions.begin() as s:
-            s.execute(delete(SessionRow).where(SessionRow.token_hash == token_h))
-
-    def _create_api_token(
-        self, user_id: int, name: str, token_h: str, ttl_s: float | None
-    ) -> ApiTokenRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            _user_or_404(s, user_id)
-            row = ApiToken(
-                token_hash=token_h,
-                user_id=user_id,
-                name=name[:200],
-                created_at=now,
-                expires_at=None if ttl_s is None else now + ttl_s,
-                revoked=False,
-            )
-            s.add(row)
-            s.flush()
-            return _token_record(row)
-
-    def _user_for_api_token(self, token_h: str) -> tuple[UserRecord, ApiTokenRecord] | None:
-        now = self._clock()
-        with self._sessions() as s:
-            found = s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == token_h)
-            ).one_or_none()
-            if found is None:
-                return None
-            tok, user = found
-            if tok.revoked or (tok.expires_at is not None and tok.expires_at <= now):
-                return None
-            if not _user_usable(user, now):
-                return None
-            if tok.last_used_at is None or now - tok.last_used_at >= SESSION_TOUCH_S:
-                tok.last_used_at = now
-                s.commit()
-            return _user_record(user), _token_record(tok)
-
-    def _list_api_tokens(self, user_id: int | None) -> list[ApiTokenRecord]:
-        q = select(ApiToken).order_by(ApiToken.id)
-        if user_id is not None:
-            q = q.where(ApiToken.user_id == user_id)
-        with self._sessions() as s:
-            return [_token_record(t) for t in s.scalars(q).all()]
-
-    def _revoke_api_token(self, token_id: int, user_id: int | None) -> None:
-        with self._sessions.begin() as s:
-            tok = s.get(ApiToken, token_id)
-            if tok is None or (user_id is not None and tok.user_id != user_id):
-                raise NotFoundError(f"API token {token_id} does not exist")
-            tok.revoked = True
-
-    def _audit(
-        self,
-        who: str,
-        room: str | None,
-        action: str,
-        args: dict[str, Any],
-        outcome: str,
-        duration_s: float,
-        error: str | None,
-    ) -> None:
-        with self._sessions.begin() as s:
-            s.add(
-                AuditRow(
-                    at=self._clock(),
-                    who=who[:200],
-                    room_id=None if room is None else room[:64],
-                    action=action[:64],
-                    args=args,
-                    outcome=outcome[:32],
-                    error=None if error is None else error[:4096],
-                    duration_s=max(0.0, duration_s),
-                )
-            )
-
-    def _list_audit(
-        self,
-        room_ids: list[str] | None,
-        room_id: str | None,
-        who: str | None,
-        action: str | None,
-        since: float | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[AuditRecord]:
-        q = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-        if room_ids is not None:
-            q = q.where(AuditRow.room_id.in_(room_ids))
-        if room_id is not None:
-            q = q.where(AuditRow.room_id == room_id)
-        if who is not None:
-            q = q.where(AuditRow.who == who)
-        if action is not None:
-            q = q.where(AuditRow.action == action)
-        if since is not None:
-            q = q.where(AuditRow.at >= since)
-        if before_id is not None:
-            q = q.where(AuditRow.id < before_id)
-        with self._sessions() as s:
-            return [_record(AuditRecord, r) for r in s.scalars(q).all()]
-
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def redact(args: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``args`` whose credential-like keys (password, token, secret…) read ***."""
-    out: dict[str, Any] = {}
-    for key, value in args.items():
-        if _REDACT.search(str(key)):
-            out[key] = "***"
-        elif isinstance(value, dict):
-            out[key] = redact(value)
-        else:
-            out[key] = value
-    return out
-
-
-def _check_role(role: str, districts: Sequence[str]) -> None:
-    if role not in ROLES:
-        raise InvalidInputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
-    if role == "technician" and not districts:
-        raise InvalidInputError("a technician needs at least one district")
-
-
-def _role(value: str) -> Role:
-    for r in ROLES:
-        if r == value:
-            return r
-    raise StoreError(f"stored role {value!r} is not a role")
-
-
-def _user_usable(user: User, now: float) -> bool:
-    return not user.disabled and (user.locked_until is None or user.locked_until <= now)
 
 
 def _rowcount(result: Any) -> int:
@@ -1132,22 +876,9 @@ def _room_or_404(s: Session, room_id: str) -> Room:
     return row
 
 
-def _user_or_404(s: Session, user_id: int) -> User:
-    row = s.get(User, user_id)
-    if row is None:
-        raise NotFoundError(f"user {user_id} does not exist")
-    return row
-
-
-def _record(cls: type[R], row: Any, **overrides: Any) -> R:
-    """A record dataclass from a row whose columns carry the record's field names."""
-    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in overrides}  # type: ignore[arg-type]
-    return cls(**values, **overrides)
-
-
 def _room_record(row: Any, *, enrolled: bool) -> RoomRecord:
     """From an ORM row or a Core row with the same column names."""
-    return _record(
+    return from_row(
         RoomRecord,
         row,
         enrolled=enrolled,
@@ -1156,32 +887,22 @@ def _room_record(row: Any, *, enrolled: bool) -> RoomRecord:
     )
 
 
-def _user_record(row: User) -> UserRecord:
-    return _record(
-        UserRecord, row, role=_role(row.role), districts=[str(d) for d in row.districts or []]
-    )
-
-
-def _token_record(row: ApiToken) -> ApiTokenRecord:
-    return _record(ApiTokenRecord, row)
-
-
 def _evidence_record(row: EvidenceRow) -> EvidenceRecord:
-    return _record(EvidenceRecord, row)
+    return from_row(EvidenceRecord, row)
 
 
 def _result_record(s: Session, row: CheckResultRow) -> CheckResultRecord:
     evidence = s.scalars(
         select(EvidenceRow).where(EvidenceRow.result_id == row.id).order_by(EvidenceRow.id)
     ).all()
-    return _record(CheckResultRecord, row, evidence=[_evidence_record(e) for e in evidence])
+    return from_row(CheckResultRecord, row, evidence=[_evidence_record(e) for e in evidence])
 
 
 def _scene_record(s: Session, row: Scene) -> SceneRecord:
     items = s.scalars(
         select(SceneItem).where(SceneItem.scene_id == row.id).order_by(SceneItem.position)
     ).all()
-    return _record(SceneRecord, row, items=[_record(SceneItemRecord, i) for i in items])
+    return from_row(SceneRecord, row, items=[from_row(SceneItemRecord, i) for i in items])
 
 
 def _add_check_result(s: Session, room_id: str, ev: Event) -> None:
