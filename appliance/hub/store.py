@@ -169,7 +169,11 @@ class Store:
         ids = [r.id for r in rows]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise InvalidInputError(f"room id listed twice: {', '.join(dupes)}")
+            raise InvalidInputError(
+                f"room id listed twice: {', '.join(dupes)}",
+                key="hub.store.rooms_twice",
+                rooms=", ".join(dupes),
+            )
         return await self._run(self._import_rooms, list(rows))
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
@@ -212,7 +216,7 @@ class Store:
     ) -> str:
         """A new one-time token for ``room_id`` (returned once; stored hashed)."""
         if ttl_s <= 0:
-            raise InvalidInputError("the token's lifetime must be > 0 s")
+            raise InvalidInputError("the token's lifetime must be > 0 s", key="hub.store.bad_ttl")
         token = new_secret()
         await self._run(self._issue_enrolment_token, room_id, secret_hash(token), ttl_s, by)
         return token
@@ -225,7 +229,9 @@ class Store:
         stays unused then: the technician typed the wrong room id).
         """
         if not plausible_secret(token):
-            raise EnrolmentRefused("enrolment token unknown, used or expired")
+            raise EnrolmentRefused(
+                "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+            )
         secret = new_secret()
         await self._run(
             self._enrol, secret_hash(token), room_id, agent_version[:64], secret_hash(secret)
@@ -432,7 +438,7 @@ class Store:
     ) -> tuple[str, ApiTokenRecord]:
         """A new Bearer token acting as the user (returned once; stored hashed)."""
         if ttl_s is not None and ttl_s <= 0:
-            raise InvalidInputError("the token's lifetime must be > 0 s")
+            raise InvalidInputError("the token's lifetime must be > 0 s", key="hub.store.bad_ttl")
         token = new_secret()
         record = await self._run(
             accounts.create_api_token,
@@ -524,7 +530,9 @@ class Store:
                 s.flush()
                 return _room_record(row, enrolled=False)
         except IntegrityError:
-            raise ConflictError(f"room {room.id} exists already") from None
+            raise ConflictError(
+                f"room {room.id} exists already", key="hub.store.room_exists", room=room.id
+            ) from None
 
     def _import_rooms(self, rows: list[RoomIn]) -> ImportReport:
         added: list[str] = []
@@ -649,10 +657,14 @@ class Store:
                 select(EnrolmentToken).where(EnrolmentToken.token_hash == token_hash)
             ).one_or_none()
             if tok is None or tok.used_at is not None or tok.expires_at <= now:
-                raise EnrolmentRefused("enrolment token unknown, used or expired")
+                raise EnrolmentRefused(
+                    "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+                )
             if tok.room_id != room_id:
                 raise EnrolmentRoomMismatch(
-                    f"this enrolment token was issued for another room, not {room_id}"
+                    f"this enrolment token was issued for another room, not {room_id}",
+                    key="hub.store.enrol_other_room",
+                    room=room_id,
                 )
             # Spend the token with a guarded UPDATE: of two concurrent enrolments with
             # the same token, exactly one changes the row (PostgreSQL row lock).
@@ -662,7 +674,9 @@ class Store:
                 .values(used_at=now)
             )
             if _rowcount(spent) != 1:
-                raise EnrolmentRefused("enrolment token unknown, used or expired")
+                raise EnrolmentRefused(
+                    "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+                )
             current = s.get(AgentSecret, room_id)
             if current is None:
                 s.add(
@@ -691,7 +705,11 @@ class Store:
                 with self._sessions.begin() as s:
                     room = s.get(Room, room_id, with_for_update=True)
                     if room is None:
-                        raise NotFoundError(f"room {room_id} does not exist")
+                        raise NotFoundError(
+                            f"room {room_id} does not exist",
+                            key="hub.store.room_not_found",
+                            room=room_id,
+                        )
                     last = room.last_event_id
                     for ev in sorted(events, key=lambda e: e.id):
                         if ev.id <= last:
@@ -722,7 +740,9 @@ class Store:
         with self._sessions() as s:
             last = s.scalars(select(Room.last_event_id).where(Room.id == room_id)).one_or_none()
             if last is None:
-                raise NotFoundError(f"room {room_id} does not exist")
+                raise NotFoundError(
+                    f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
+                )
             return last
 
     def _list_events(
@@ -777,7 +797,12 @@ class Store:
                 .limit(1)
             ).one_or_none()
             if result is None:
-                raise NotFoundError(f"no check result {run_id} of room {room_id}")
+                raise NotFoundError(
+                    f"no check result {run_id} of room {room_id}",
+                    key="hub.store.no_result",
+                    run=run_id,
+                    room=room_id,
+                )
             ev = s.scalars(
                 select(EvidenceRow).where(
                     EvidenceRow.result_id == result.id, EvidenceRow.name == name
@@ -802,7 +827,11 @@ class Store:
                 found = set(s.scalars(select(Room.id).where(Room.id.in_(wanted))).all())
                 missing = sorted(wanted - found)
                 if missing:
-                    raise InvalidInputError(f"unknown room(s) in scene: {', '.join(missing)}")
+                    raise InvalidInputError(
+                        f"unknown room(s) in scene: {', '.join(missing)}",
+                        key="hub.store.scene_unknown_rooms",
+                        rooms=", ".join(missing),
+                    )
                 if scene_id is None:
                     row = Scene(name=scene.name, created_at=now, updated_at=now, created_by=by)
                     s.add(row)
@@ -810,7 +839,11 @@ class Store:
                 else:
                     found_row = s.get(Scene, scene_id)
                     if found_row is None:
-                        raise NotFoundError(f"scene {scene_id} does not exist")
+                        raise NotFoundError(
+                            f"scene {scene_id} does not exist",
+                            key="hub.store.scene_not_found",
+                            scene=scene_id,
+                        )
                     row = found_row
                     row.name = scene.name
                     row.updated_at = now
@@ -828,7 +861,11 @@ class Store:
                 s.flush()
                 return _scene_record(s, row)
         except IntegrityError:
-            raise ConflictError(f"a scene named {scene.name!r} exists already") from None
+            raise ConflictError(
+                f"a scene named {scene.name!r} exists already",
+                key="hub.store.scene_exists",
+                name=scene.name,
+            ) from None
 
     def _get_scene(self, scene_id: int) -> SceneRecord | None:
         with self._sessions() as s:
@@ -843,7 +880,11 @@ class Store:
         with self._sessions.begin() as s:
             row = s.get(Scene, scene_id)
             if row is None:
-                raise NotFoundError(f"scene {scene_id} does not exist")
+                raise NotFoundError(
+                    f"scene {scene_id} does not exist",
+                    key="hub.store.scene_not_found",
+                    scene=scene_id,
+                )
             s.execute(delete(SceneItem).where(SceneItem.scene_id == scene_id))
             s.delete(row)
 
@@ -872,7 +913,9 @@ def _new_room(room: RoomIn, now: float) -> Room:
 def _room_or_404(s: Session, room_id: str) -> Room:
     row = s.get(Room, room_id)
     if row is None:
-        raise NotFoundError(f"room {room_id} does not exist")
+        raise NotFoundError(
+            f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
+        )
     return row
 
 

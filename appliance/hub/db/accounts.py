@@ -60,7 +60,9 @@ def create_user(
             s.flush()
             return _user_record(row)
     except IntegrityError:
-        raise ConflictError(f"user {username} exists already") from None
+        raise ConflictError(
+            f"user {username} exists already", key="hub.store.user_exists", user=username
+        ) from None
 
 
 def get_user(sessions: sessionmaker[Session], user_id: int) -> UserRecord | None:
@@ -278,7 +280,11 @@ def revoke_api_token(sessions: sessionmaker[Session], token_id: int, user_id: in
     with sessions.begin() as s:
         tok = s.get(ApiToken, token_id)
         if tok is None or (user_id is not None and tok.user_id != user_id):
-            raise NotFoundError(f"API token {token_id} does not exist")
+            raise NotFoundError(
+                f"API token {token_id} does not exist",
+                key="hub.store.token_not_found",
+                token=token_id,
+            )
         tok.revoked = True
 
 
@@ -353,9 +359,16 @@ def redact(args: dict[str, Any]) -> dict[str, Any]:
 
 def check_role(role: str, districts: Sequence[str]) -> None:
     if role not in ROLES:
-        raise InvalidInputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        raise InvalidInputError(
+            f"unknown role {role!r} (one of {', '.join(ROLES)})",
+            key="hub.store.unknown_role",
+            role=role,
+            roles=", ".join(ROLES),
+        )
     if role == "technician" and not districts:
-        raise InvalidInputError("a technician needs at least one district")
+        raise InvalidInputError(
+            "a technician needs at least one district", key="hub.store.technician_district"
+        )
 
 
 def _role(value: str) -> Role:
@@ -372,7 +385,9 @@ def _user_usable(user: User, now: float) -> bool:
 def _user_or_404(s: Session, user_id: int) -> User:
     row = s.get(User, user_id)
     if row is None:
-        raise NotFoundError(f"user {user_id} does not exist")
+        raise NotFoundError(
+            f"user {user_id} does not exist", key="hub.store.user_not_found", user=user_id
+        )
     return row
 
 

@@ -110,14 +110,19 @@ async def create_user(body: UserIn, request: Request, who: AdminDep, store: Stor
 async def get_user(user_id: int, who: AdminDep, store: StoreDep) -> UserOut:
     user = await store.get_user(user_id)
     if user is None:
-        raise NotFoundError(f"user {user_id} does not exist")
+        raise NotFoundError(
+            f"user {user_id} does not exist", key="hub.store.user_not_found", user=user_id
+        )
     return UserOut.of(user)
 
 
 @router.patch("/users/{user_id}", name="update_user")
 async def update_user(user_id: int, body: UserPatch, who: AdminDep, store: StoreDep) -> UserOut:
     if user_id == who.user_id and (body.disabled or (body.role and body.role != "admin")):
-        raise ConflictError("an administrator cannot disable or demote their own account")
+        raise ConflictError(
+            "an administrator cannot disable or demote their own account",
+            key="hub.users.self_change",
+        )
     async with audited(
         store, who.who, "user.update", {"user_id": user_id, **body.model_dump(exclude_none=True)}
     ):
@@ -145,7 +150,9 @@ async def set_user_password(
 @router.delete("/users/{user_id}", name="delete_user", status_code=204)
 async def delete_user(user_id: int, who: AdminDep, store: StoreDep) -> None:
     if user_id == who.user_id:
-        raise ConflictError("an administrator cannot delete their own account")
+        raise ConflictError(
+            "an administrator cannot delete their own account", key="hub.users.self_change"
+        )
     async with audited(store, who.who, "user.delete", {"user_id": user_id}):
         await store.delete_user(user_id)
 
@@ -164,7 +171,11 @@ async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> New
     owner = who.user_id
     if body.user_id is not None and body.user_id != who.user_id:
         if not who.at_least("admin"):
-            raise NotFoundError(f"user {body.user_id} does not exist")
+            raise NotFoundError(
+                f"user {body.user_id} does not exist",
+                key="hub.store.user_not_found",
+                user=body.user_id,
+            )
         owner = body.user_id
     async with audited(store, who.who, "token.create", {"name": body.name, "user_id": owner}):
         token, record = await store.create_api_token(owner, body.name, ttl_s=body.ttl_s)
