@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -703,31 +703,42 @@ class Store:
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as s:
-                    room = s.get(Room, room_id, with_for_update=True)
-                    if room is None:
+                    # Only the counter is read (row-locked on PostgreSQL), not the room's
+                    # JSON columns; the events go in as one multi-row INSERT.
+                    found = s.execute(
+                        select(Room.last_event_id).where(Room.id == room_id).with_for_update()
+                    ).one_or_none()
+                    if found is None:
                         raise NotFoundError(
                             f"room {room_id} does not exist",
                             key="hub.store.room_not_found",
                             room=room_id,
                         )
-                    last = room.last_event_id
+                    last = first = found[0]
+                    rows: list[dict[str, Any]] = []
+                    results: list[Event] = []
                     for ev in sorted(events, key=lambda e: e.id):
                         if ev.id <= last:
                             continue
-                        s.add(
-                            EventRow(
-                                room_id=room_id,
-                                event_id=ev.id,
-                                at=ev.at,
-                                received_at=now,
-                                kind=ev.kind,
-                                data=ev.data,
-                            )
+                        rows.append(
+                            {
+                                "room_id": room_id,
+                                "event_id": ev.id,
+                                "at": ev.at,
+                                "received_at": now,
+                                "kind": ev.kind,
+                                "data": ev.data,
+                            }
                         )
                         if ev.kind == "check.result":
-                            _add_check_result(s, room_id, ev)
+                            results.append(ev)
                         last = ev.id
-                    room.last_event_id = last
+                    if rows:
+                        s.execute(insert(EventRow), rows)
+                    for ev in results:
+                        _add_check_result(s, room_id, ev)
+                    if last != first:
+                        s.execute(update(Room).where(Room.id == room_id).values(last_event_id=last))
                     return last
             except IntegrityError:
                 # Only reachable when another writer stored the same event between our
