@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.hub.api.deps import SettingsDep, StoreDep
 from appliance.hub.db.errors import NotFoundError
-from appliance.hub.db.records import RoomIn
+from appliance.hub.db.records import RoomIn, RoomRecord
 from appliance.hub.db.rooms_file import bad_rooms_file, parse_rooms
 from appliance.hub.security.audit import audited
 from appliance.hub.security.deps import AdminDep, CommanderDep
@@ -31,17 +31,6 @@ from appliance.hub.security.roles import can_see_room
 router = APIRouter(prefix="/rooms", tags=["rooms admin"])
 
 MAX_IMPORT_BYTES: Final = 4 * 1024 * 1024
-
-
-class RoomAdminOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    name: str
-    district: str
-    maintenance: bool
-    enrolled: bool
-    created_at: float
 
 
 class ImportIn(BaseModel):
@@ -75,11 +64,10 @@ class MaintenanceIn(BaseModel):
 
 
 @router.post("", name="add_room", status_code=201)
-async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomAdminOut:
+async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomRecord:
     args = body.model_dump()
     async with audited(store, who.who, "room.add", args, room=body.id):
-        room = await store.add_room(body)
-    return RoomAdminOut.model_validate(room)
+        return await store.add_room(body)
 
 
 @router.post(
@@ -139,15 +127,14 @@ async def issue_enrolment_token(
 @router.put("/{room_id}/maintenance", name="set_maintenance")
 async def set_maintenance(
     room_id: str, body: MaintenanceIn, who: CommanderDep, store: StoreDep
-) -> RoomAdminOut:
+) -> RoomRecord:
     room = await store.get_room(room_id)
     if room is None or not can_see_room(who, room):
         raise NotFoundError(
             f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
         )
     async with audited(store, who.who, "room.maintenance", {"on": body.on}, room=room_id):
-        room = await store.set_maintenance(room_id, body.on)
-    return RoomAdminOut.model_validate(room)
+        return await store.set_maintenance(room_id, body.on)
 
 
 @router.delete("/{room_id}", name="delete_room", status_code=204)

@@ -15,6 +15,7 @@ Every change is written to the audit log; passwords and tokens never are.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.hub.api.deps import StoreDep
 from appliance.hub.api.routes.auth import UserOut
 from appliance.hub.db.errors import ConflictError, NotFoundError
-from appliance.hub.db.records import Role, Username
+from appliance.hub.db.records import ApiTokenRecord, Role, Username
 from appliance.hub.security.audit import audited
 from appliance.hub.security.deps import AdminDep, PrincipalDep
 from appliance.hub.security.passwords import MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, WeakPasswordError
@@ -67,20 +68,9 @@ class TokenIn(BaseModel):
     user_id: int | None = None  # admins may make a token for another account
 
 
-class TokenOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    user_id: int
-    name: str
-    created_at: float
-    expires_at: float | None
-    last_used_at: float | None
-    revoked: bool
-
-
-class NewTokenOut(TokenOut):
-    token: str  # shown once
+@dataclass(frozen=True)
+class NewApiToken(ApiTokenRecord):
+    token: str  # shown once; the hub keeps only its hash
 
 
 def _weak(request: Request) -> HTTPException:
@@ -160,14 +150,13 @@ async def delete_user(user_id: int, who: AdminDep, store: StoreDep) -> None:
 @router.get("/tokens", name="list_tokens")
 async def list_tokens(
     who: PrincipalDep, store: StoreDep, everyone: Annotated[bool, Query(alias="all")] = False
-) -> list[TokenOut]:
+) -> list[ApiTokenRecord]:
     everyone = everyone and who.at_least("admin")
-    tokens = await store.list_api_tokens(None if everyone else who.user_id)
-    return [TokenOut.model_validate(r) for r in tokens]
+    return await store.list_api_tokens(None if everyone else who.user_id)
 
 
 @router.post("/tokens", name="create_token", status_code=201)
-async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> NewTokenOut:
+async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> NewApiToken:
     owner = who.user_id
     if body.user_id is not None and body.user_id != who.user_id:
         if not who.at_least("admin"):
@@ -179,7 +168,7 @@ async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> New
         owner = body.user_id
     async with audited(store, who.who, "token.create", {"name": body.name, "user_id": owner}):
         token, record = await store.create_api_token(owner, body.name, ttl_s=body.ttl_s)
-    return NewTokenOut(token=token, **TokenOut.model_validate(record).model_dump())
+    return NewApiToken(**asdict(record), token=token)
 
 
 @router.delete("/tokens/{token_id}", name="revoke_token", status_code=204)
