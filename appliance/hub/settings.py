@@ -27,8 +27,9 @@ PRESENCE_SEEN_FLUSH_S: Final = 60.0
 # How often the half-open-link watchdog looks for silent links: a room goes Offline at
 # most OFFLINE_AFTER_S + this after its last frame (40 + 2 ≤ 45 s, DESIGN.md §7).
 OFFLINE_SCAN_S: Final = 2.0
-# A hello must arrive this soon after the upgrade, or the link is closed.
-HELLO_TIMEOUT_S: Final = 10.0
+# A hello must arrive this soon after the upgrade, or the link is closed (generous: a hub
+# taking thousands of links at once after a restart reads each hello late).
+HELLO_TIMEOUT_S: Final = 30.0
 # The hub waits this much longer than a command's own timeout_s for its result (the agent
 # answers "timeout" itself at timeout_s; the margin covers the trip back).
 COMMAND_GRACE_S: Final = 2.0

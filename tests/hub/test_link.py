@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +22,12 @@ from websockets.exceptions import InvalidStatus
 
 from appliance.hub.errors import CommandError
 from appliance.hub.events import EventBus
-from appliance.hub.link_server import CLOSE_REPLACED, CLOSE_SILENT, CLOSE_WRONG_ROOM
+from appliance.hub.link_server import (
+    CLOSE_BAD_HELLO,
+    CLOSE_REPLACED,
+    CLOSE_SILENT,
+    CLOSE_WRONG_ROOM,
+)
 from appliance.hub.presence import Presence
 from appliance.hub.simagent import SimAgent
 from appliance.link.messages import DeviceInfo, Heartbeat, Hello, decode_hub_message, encode
@@ -283,3 +289,15 @@ def test_a_heartbeat_that_changes_nothing_is_flushed_only_with_the_seen_batch() 
     assert (changed.health, changed.devices) == ("error", [failed.model_dump()])
     presence.put_back([changed])
     assert presence.take_dirty(seen=False)[0].devices == [failed.model_dump()]
+
+
+async def test_no_hello_closes_the_link(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with running_hub(tmp_path / "hub", hello_timeout_s=0.5) as hub:
+        secret = await hub.enrol_room("r1")
+        headers = {"Authorization": f"Bearer {secret}"}
+        async with connect(hub.link_url, additional_headers=headers, open_timeout=5) as quiet:
+            await asyncio.wait_for(quiet.wait_closed(), 10)
+        assert quiet.close_code == CLOSE_BAD_HELLO
+        assert hub.links.link_count == 0
+        assert not hub.presence.is_online("r1")
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
