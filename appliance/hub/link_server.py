@@ -230,9 +230,19 @@ class LinkServer:
     async def _watch(self) -> None:
         """Every ``offline_scan_s``: a link without a frame for ``offline_after_s`` is
         closed (4408) and its room marked Offline by its reader (≤ 40 + 2 s, §7: ≤ 45 s)."""
-        limit = self._settings.offline_after_s
+        limit, period = self._settings.offline_after_s, self._settings.offline_scan_s
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self._settings.offline_scan_s)
+            due = loop.time() + period
+            await asyncio.sleep(period)
+            if loop.time() - due > period:
+                # This loop itself was stalled (a long GC, a starved CPU): frames may be
+                # waiting unread in the sockets, so a stale last_frame is the hub's fault,
+                # not the room's. Look again next round.
+                log.warning(
+                    "link watchdog woke %.1f s late; not judging silence now", loop.time() - due
+                )
+                continue
             now = time.monotonic()
             for link in [ln for ln in self._links.values() if now - ln.last_frame > limit]:
                 log.warning("room %s: no frame for %.0f s, closing the link", link.room_id, limit)
@@ -278,7 +288,9 @@ class LinkServer:
                         return None
                     return msg
         except TimeoutError:
-            await websocket.close(CLOSE_BAD_HELLO, "no hello")
+            # The agent may be gone already (uvicorn's ClientDisconnected is an OSError).
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await websocket.close(CLOSE_BAD_HELLO, "no hello")
             return None
         except (WebSocketDisconnect, RuntimeError, OSError):
             return None

@@ -290,9 +290,12 @@ class SimAgent:
 
     async def _beat(self, hub_heartbeat_s: float) -> None:
         interval = self.heartbeat_s or hub_heartbeat_s
+        # The first beat at a random point of the interval: rooms that linked together
+        # (a hub restart, a bench) do not all beat in the same instant.
+        await asyncio.sleep(interval * random.random())  # noqa: S311 - spread, not crypto
         while True:
-            await asyncio.sleep(interval)
             await self.heartbeat()
+            await asyncio.sleep(interval)
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)

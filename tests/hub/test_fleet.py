@@ -257,6 +257,8 @@ async def test_sse_streams_presence_filtered_by_scope(fleet: Fleet) -> None:
         await until(lambda: len(admin_seen) == 1, 5)
         await fleet.agents["r1"].stop()
         await asyncio.wait_for(asyncio.gather(*readers), 10)
+        # A closed stream drops its subscription (no queue left filling for nobody).
+        await until(lambda: fleet.hub.bus.subscribers == subs, 10)
     assert [(k, e["room_id"], e["online"]) for k, e in admin_seen] == [
         ("presence", "r3", False),
         ("presence", "r1", False),

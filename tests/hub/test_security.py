@@ -362,9 +362,14 @@ async def test_rooms_admin_api(hub: HubHandle) -> None:
             "/api/v1/rooms", json={"id": "r3", "name": "Phòng 3", "district": "d1"}
         )
         assert added.status_code == 201, added.text
-        assert (
-            await client.post("/api/v1/rooms", json={"id": "r3", "name": "x", "district": "d"})
-        ).status_code == 409
+        again = await client.post("/api/v1/rooms", json={"id": "r3", "name": "x", "district": "d"})
+        assert (again.status_code, again.json()["message"]) == (409, "Điểm cầu r3 đã có")
+        again = await client.post(
+            "/api/v1/rooms",
+            json={"id": "r3", "name": "x", "district": "d"},
+            headers={"accept-language": "en"},
+        )
+        assert again.json()["message"] == "Room r3 exists already"
         bad = await client.post(
             "/api/v1/rooms", json={"id": "bad id", "name": "x", "district": "d"}
         )

@@ -57,7 +57,7 @@ def test_admin_rooms_and_token(tmp_path: Path) -> None:
     assert len(token.splitlines()) == 1
     assert len(token) >= 32
     code, _, err = _hub(state, "rooms", "token", "ghost")
-    assert (code, "room ghost does not exist" in err) == (1, True)
+    assert (code, "Room ghost does not exist" in err) == (1, True)
     code, out, _ = _hub(state, "rooms", "list")
     assert [line.split("\t")[0] for line in out.splitlines()] == ["r01", "r02", "r03"]
 

@@ -54,8 +54,11 @@ class _Keep(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[tuple[str, str]] = []
+        self.active = False  # only during a hub test: nothing piles up between them
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not self.active:
+            return
         try:
             text = record.getMessage()
         except Exception:  # a broken %-format: keep the raw parts
@@ -121,9 +124,14 @@ def hub_secret_guard() -> Iterator[_Keep]:
 
 @pytest.fixture(autouse=True)
 def no_secret_in_logs(hub_secret_guard: _Keep) -> Iterator[None]:
-    start = len(hub_secret_guard.lines)
-    yield
-    leaks = [(name, text) for name, text in hub_secret_guard.lines[start:] if find_secrets(text)]
+    hub_secret_guard.lines.clear()
+    hub_secret_guard.active = True
+    try:
+        yield
+    finally:
+        hub_secret_guard.active = False
+    leaks = [(name, text) for name, text in hub_secret_guard.lines if find_secrets(text)]
+    hub_secret_guard.lines.clear()
     if leaks:
         shown = "; ".join(f"{name}: {mask(text)[:300]}" for name, text in leaks[:5])
         pytest.fail(f"{len(leaks)} log line(s) contain a credential: {shown}", pytrace=False)
