@@ -36,7 +36,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -133,6 +133,7 @@ class LinkClient:
         outbox_path: Path,
         ssl_context: ssl.SSLContext | None = None,
         secret_loader: Callable[[], str | None] | None = None,
+        enroller: Callable[[], Awaitable[None]] | None = None,
         backoff_first_s: float = BACKOFF_FIRST_S,
         backoff_cap_s: float = BACKOFF_CAP_S,
         ping_interval_s: float = PING_INTERVAL_S,
@@ -142,6 +143,7 @@ class LinkClient:
         self.url = url
         self._secret = secret
         self._secret_loader = secret_loader
+        self._enroller = enroller  # not enrolled: tries hub.enrolment_token_file (runner.py)
         self._ssl = ssl_context
         self.outbox_path = outbox_path
         self.backoff_first_s = backoff_first_s
@@ -244,6 +246,9 @@ class LinkClient:
         attempt = 0
         while True:
             secret = self._current_secret()
+            if secret is None and self._enroller is not None:
+                await self._enroller()
+                secret = self._current_secret()
             if secret is None:
                 self._state = NOT_ENROLLED
                 self._last_error = "not enrolled"
