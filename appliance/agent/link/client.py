@@ -159,7 +159,7 @@ class LinkClient:
         self.connects = 0  # welcomes received (tests, metrics)
         self._outbox: Outbox | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending_writes: set[concurrent.futures.Future[Any]] = set()
+        self._stopping = False
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._commands: set[asyncio.Task[None]] = set()
@@ -194,12 +194,9 @@ class LinkClient:
         if self._pool is None or self._outbox is None:
             log.warning("hub link not started: event %s dropped", kind)
             return
-        future = self._pool.submit(self._outbox.append, kind, data)
-        self._pending_writes.add(future)
-        future.add_done_callback(self._written)
+        self._pool.submit(self._outbox.append, kind, data).add_done_callback(self._written)
 
     def _written(self, future: concurrent.futures.Future[Any]) -> None:
-        self._pending_writes.discard(future)
         exc = future.exception()
         if exc is not None:
             log.error("hub outbox: an event could not be stored: %s", exc)
@@ -225,6 +222,7 @@ class LinkClient:
         """Close the link (a close frame: the hub shows the room Offline at once), end
         the commands still running, flush and close the outbox."""
         self._state = STOPPED
+        self._stopping = True  # no new connection once our close frame is out
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
@@ -244,7 +242,7 @@ class LinkClient:
 
     async def _run(self) -> None:
         attempt = 0
-        while True:
+        while not self._stopping:
             secret = self._current_secret()
             if secret is None and self._enroller is not None:
                 await self._enroller()
@@ -272,6 +270,8 @@ class LinkClient:
                 self._ws = None
             if self.connects > before:
                 attempt = 0  # the hub was there: start again from 1 s
+            if self._stopping:
+                return
             self._state = BACKOFF
             delay = backoff_delay(attempt, self.backoff_first_s, self.backoff_cap_s)
             attempt += 1
