@@ -115,6 +115,10 @@ class SimulatedHardware:
         self.xdisplay: str | None = None
         self.output: str | None = None  # the display's RandR monitor, when there is a screen
         self.notes: list[str] = []  # what is missing, for the technician (Vietnamese keys)
+        # The hub this room links to (docs/LINK.md) and the enrolment token it uses once
+        # (the agent enrols itself from hub.enrolment_token_file).
+        self.hub_url: str | None = self.province.hub_url
+        self.hub_token_file: Path | None = self.province.enrolment_token_file
 
     async def start(self) -> None:
         from drivers.video.simulator import VideoSimulator, visca_camera_view
@@ -184,9 +188,6 @@ class SimulatedHardware:
                 f'\n[[displays]]\nid = "{SIM_DISPLAY}"\nx_display = "{xdisplay}"\n{output}'
                 f"cec = {cec}\n"
             )
-        hub = ""
-        if self.province.hub_url is not None:
-            hub = f'\n[hub]\nurl = "{self.province.hub_url}"\n'
         district = self.province.district
         return (
             f'[room]\nid = "{self.room_id}"\nname = "{self.room_name}"\ndistrict = "{district}"\n\n'
@@ -194,9 +195,15 @@ class SimulatedHardware:
             + f'\n[[microphones]]\nid = "mic1"\nname = "{SIM_MIC}"\n'
             + f'\n[[speakers]]\nid = "spk1"\nname = "{SIM_SPEAKER}"\n'
             + displays
-            + hub
             + f'\n[api]\nlisten = "{listen}"\n\n[state]\ndir = "{state_dir}"\n'
+            + self._hub_section()
         )
+
+    def _hub_section(self) -> str:
+        if self.hub_url is None:
+            return ""
+        token = f'enrolment_token_file = "{self.hub_token_file}"\n' if self.hub_token_file else ""
+        return f'\n[hub]\nurl = "{self.hub_url}"\n{token}'
 
     def write_config(self, listen: str) -> Path:
         path = self.directory / "appliance.toml"
@@ -324,22 +331,6 @@ async def run_simulated(
         await _run_locked(directory, temp, room_id, listen, lang, display, province)
 
 
-async def _enrol_once(config: AgentConfig, province: ProvinceRoom, lang: str) -> None:
-    """Province mode: trade the room's one-time token for its secret, unless enrolled.
-    A failure is logged and the room runs on locally (its link says "not enrolled")."""
-    if province.hub_url is None or province.enrolment_token_file is None:
-        return
-    from appliance.agent.link.enrol import EnrolError, enrol, load_secret
-
-    if load_secret(config) is not None:
-        return
-    try:
-        token = province.enrolment_token_file.read_text(encoding="utf-8").strip()
-        await enrol(config, province.hub_url, token)
-    except (OSError, EnrolError) as exc:
-        log.error("room %s: enrolment at %s failed: %s", config.room.id, province.hub_url, exc)
-
-
 def _lock_room(directory: Path, lang: str) -> contextlib.closing[Any]:
     """Own ``directory`` for this process: a second ``--simulate`` on it would overwrite
     the first one's config and delete its fault socket. flock ends with the process."""
@@ -402,7 +393,6 @@ async def _run_locked(
         path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
         config = load_config(path)
-        await _enrol_once(config, province, lang)
         if not stop.is_set():
             await run_agent(config, stop=stop, on_ready=lambda _: _say_how_to_reach(config, lang))
     finally:

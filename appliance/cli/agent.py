@@ -2,6 +2,7 @@
 
 appliance agent [--config F]                       the real room
 appliance agent --simulate [--rooms-dir D]         the same agent on simulated hardware
+                 [--hub URL [--hub-token-file F]]  … linked to a hub (enrols itself with F)
                  [--no-display]                    … without the simulated screen (Xvfb) and TV
 appliance agent enrol --hub URL --token T          enrol the room at the hub (agent_enrol.py)
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -57,16 +57,18 @@ def agent(
         help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
     ),
     lang: str = lang_option(),
+    hub: str | None = typer.Option(
+        None, "--hub", help="With --simulate: the hub's URL (the room links to it)."
+    ),
+    hub_token_file: str | None = typer.Option(
+        None, "--hub-token-file", help="With --simulate: an enrolment token to enrol by itself."
+    ),
     # The demo province's room processes (appliance demo province); not for technicians.
     room_name: str | None = typer.Option(None, "--room-name", hidden=True),
     district: str = typer.Option("Mô phỏng", "--district", hidden=True),
     shared_audio: str | None = typer.Option(None, "--shared-audio", hidden=True),
     shared_x: str | None = typer.Option(None, "--shared-x", hidden=True),
     x_output: str | None = typer.Option(None, "--x-output", hidden=True),
-    hub: str | None = typer.Option(None, "--hub", hidden=True),
-    enrolment_token_file: Annotated[
-        Path | None, typer.Option("--enrolment-token-file", hidden=True)
-    ] = None,
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
     if ctx.invoked_subcommand is not None:
@@ -85,7 +87,7 @@ def agent(
                 x_display=shared_x,
                 x_output=x_output,
                 hub_url=hub,
-                enrolment_token_file=enrolment_token_file,
+                enrolment_token_file=Path(hub_token_file) if hub_token_file else None,
             )
 
             if listen is not None:

@@ -246,7 +246,7 @@ class Province:
         args = [
             "agent", "--simulate", "--rooms-dir", str(rooms_dir), "--room-id", room_id,
             "--room-name", name, "--district", district, "--lang", self.lang,
-            "--hub", self.hub_url, "--enrolment-token-file", str(token_file),
+            "--hub", self.hub_url, "--hub-token-file", str(token_file),
         ]  # fmt: skip
         if audio_server is not None:
             args += ["--shared-audio", audio_server]

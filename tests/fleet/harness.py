@@ -164,8 +164,9 @@ class FleetRoom:
             self.directory / "room", room_id=self.room_id, display=self.display
         )
         self.sim.__enter__()
+        self.sim.hardware.hub_url = self.hub_url  # the [hub] section, as --simulate --hub
         text = self.sim.hardware.config_text(f"127.0.0.1:{self.api_port}", self.state_dir)
-        self.config.write_text(text + f'\n[hub]\nurl = "{self.hub_url}"\n', encoding="utf-8")
+        self.config.write_text(text, encoding="utf-8")
 
     def enrol(self, token: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

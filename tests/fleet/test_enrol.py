@@ -9,6 +9,7 @@ secret and keeps the one room row.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import stat
 import subprocess
@@ -16,13 +17,21 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from appliance.hub.db.records import RoomIn
-from tests.agent.conftest import free_port, write_config
-from tests.support.hub import HubHandle, running_hub
+from tests.agent.conftest import (
+    AgentProcess,
+    free_port,
+    open_notify_socket,
+    start_agent,
+    write_config,
+)
+from tests.support.hub import HubHandle, running_hub, until
 
 ENROL_TIMEOUT_S = 60.0
+LINK_S = 30.0
 
 
 @pytest.fixture
@@ -105,3 +114,51 @@ async def test_wrong_room_and_hub_down_are_explained(hub: HubHandle, tmp_path: P
     missing = await _enrol(_config(tmp_path, "enrol-b"), "--token", "x", "--lang", "en")
     assert missing.returncode == 1
     assert "No hub address" in missing.stderr
+
+
+@contextlib.asynccontextmanager
+async def _agent(directory: Path, hub: str, room_id: str) -> AsyncIterator[AgentProcess]:
+    """An agent process; started and stopped off the loop (the hub runs on it)."""
+    port = free_port()
+    state = directory / "state"
+    config = write_config(
+        directory / "appliance.toml", port=port, state_dir=state, hub=hub, room_id=room_id
+    )
+    with open_notify_socket(directory) as notify:
+        agent = await asyncio.to_thread(start_agent, config, state, port, notify)
+        try:
+            yield agent
+        finally:
+            await asyncio.to_thread(agent.terminate)
+
+
+async def test_the_agent_enrols_itself_from_the_token_file(hub: HubHandle, tmp_path: Path) -> None:
+    """The rollout puts a token in hub.enrolment_token_file: the agent process enrols, links
+    (Online at the hub) and deletes the used token; a refused one is logged, not retried."""
+    token_file = tmp_path / "enrol-token"
+    token_file.write_text(await hub.store.issue_enrolment_token("enrol-a"), encoding="utf-8")
+    hub_section = f'[hub]\nurl = "{hub.base_url}"\nenrolment_token_file = "{token_file}"\n'
+    directory = tmp_path / "self"
+    directory.mkdir()
+    async with _agent(directory, hub_section, "enrol-a") as agent:
+        await until(lambda: hub.presence.is_online("enrol-a"), LINK_S)
+        assert not token_file.exists()
+        assert (directory / "state" / "hub-secret").is_file()
+        status = await asyncio.to_thread(
+            httpx.get, agent.base_url + "/api/v1/status", headers=agent.headers(), timeout=10
+        )
+        assert status.json()["hub_link"] == "connected"
+    other = tmp_path / "other"
+    other.mkdir()
+    used = tmp_path / "used-token"
+    used.write_text("not-a-token-the-hub-issued", encoding="utf-8")
+    refused = f'[hub]\nurl = "{hub.base_url}"\nenrolment_token_file = "{used}"\n'
+    async with _agent(other, refused, "enrol-b") as agent:
+
+        def logged() -> bool:
+            return "refused the enrolment token" in agent.log()
+
+        await until(logged, LINK_S)
+        assert used.exists()  # kept for the technician to see
+        assert not hub.presence.is_online("enrol-b")
+        assert agent.log().count("refused the enrolment token") == 1

@@ -27,7 +27,7 @@ import pytest
 
 from tests.fleet.harness import FleetRoom, HubProcess, until
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 OFFLINE_AFTER_S = 3.0
 HEARTBEAT_S = 1.0

@@ -36,7 +36,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -133,6 +133,7 @@ class LinkClient:
         outbox_path: Path,
         ssl_context: ssl.SSLContext | None = None,
         secret_loader: Callable[[], str | None] | None = None,
+        enroller: Callable[[], Awaitable[None]] | None = None,
         backoff_first_s: float = BACKOFF_FIRST_S,
         backoff_cap_s: float = BACKOFF_CAP_S,
         ping_interval_s: float = PING_INTERVAL_S,
@@ -142,6 +143,7 @@ class LinkClient:
         self.url = url
         self._secret = secret
         self._secret_loader = secret_loader
+        self._enroller = enroller  # not enrolled: tries hub.enrolment_token_file (runner.py)
         self._ssl = ssl_context
         self.outbox_path = outbox_path
         self.backoff_first_s = backoff_first_s
@@ -157,7 +159,7 @@ class LinkClient:
         self.connects = 0  # welcomes received (tests, metrics)
         self._outbox: Outbox | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending_writes: set[concurrent.futures.Future[Any]] = set()
+        self._stopping = False
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._commands: set[asyncio.Task[None]] = set()
@@ -192,12 +194,9 @@ class LinkClient:
         if self._pool is None or self._outbox is None:
             log.warning("hub link not started: event %s dropped", kind)
             return
-        future = self._pool.submit(self._outbox.append, kind, data)
-        self._pending_writes.add(future)
-        future.add_done_callback(self._written)
+        self._pool.submit(self._outbox.append, kind, data).add_done_callback(self._written)
 
     def _written(self, future: concurrent.futures.Future[Any]) -> None:
-        self._pending_writes.discard(future)
         exc = future.exception()
         if exc is not None:
             log.error("hub outbox: an event could not be stored: %s", exc)
@@ -223,6 +222,7 @@ class LinkClient:
         """Close the link (a close frame: the hub shows the room Offline at once), end
         the commands still running, flush and close the outbox."""
         self._state = STOPPED
+        self._stopping = True  # no new connection once our close frame is out
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
@@ -242,8 +242,11 @@ class LinkClient:
 
     async def _run(self) -> None:
         attempt = 0
-        while True:
+        while not self._stopping:
             secret = self._current_secret()
+            if secret is None and self._enroller is not None:
+                await self._enroller()
+                secret = self._current_secret()
             if secret is None:
                 self._state = NOT_ENROLLED
                 self._last_error = "not enrolled"
@@ -267,6 +270,8 @@ class LinkClient:
                 self._ws = None
             if self.connects > before:
                 attempt = 0  # the hub was there: start again from 1 s
+            if self._stopping:
+                return
             self._state = BACKOFF
             delay = backoff_delay(attempt, self.backoff_first_s, self.backoff_cap_s)
             attempt += 1

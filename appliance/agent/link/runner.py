@@ -4,16 +4,21 @@
 
 Not enrolled yet (no ``<state.dir>/hub-secret``): the client still starts, says so in
 the log and in ``/api/v1/status`` (``hub_link: "not_enrolled"``) and picks the secret
-up as soon as ``appliance agent enrol`` has written it — no restart needed.
+up as soon as ``appliance agent enrol`` has written it — no restart needed. With
+``hub.enrolment_token_file`` (put there by the rollout), the agent enrols by itself
+with that token and deletes the file once the secret is stored; a token the hub
+refuses is logged once and tried again only when the file changes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Final
 
 from appliance.agent.link.client import LinkClient
-from appliance.agent.link.enrol import link_url, load_secret, tls_context
+from appliance.agent.link.enrol import EnrolError, enrol, link_url, load_secret, tls_context
+from appliance.i18n import t
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OUTBOX_NAME: Final = "hub-outbox.sqlite"
+# Enrolment errors worth another try with the same token file: the hub was not there.
+_RETRY: Final = frozenset({"agent.link.enrol.unreachable", "agent.link.enrol.timeout"})
 
 
 async def start_link(service: AgentService) -> LinkClient | None:
@@ -33,6 +40,32 @@ async def start_link(service: AgentService) -> LinkClient | None:
         found = load_secret(config)
         return found.secret if found is not None and found.room_id == config.room.id else None
 
+    async def enrol_from_file() -> None:
+        path = config.hub.enrolment_token_file
+        if path is None or config.hub.url is None:
+            return
+        try:
+            stamp = path.stat().st_mtime_ns
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return  # no token file (yet)
+        if stamp in refused or not token:
+            return
+        try:
+            await enrol(config, config.hub.url, token)
+        except EnrolError as exc:
+            if exc.key not in _RETRY:  # the hub said no: not again with the same file
+                refused.add(stamp)
+            if exc.key not in logged:  # the hub down for hours: one line, not one per poll
+                logged.add(exc.key)
+                log.warning("enrolment with %s failed: %s", path, t(exc.key, "en", **exc.params))
+            return
+        log.warning("room %s enrolled at the hub %s with %s", config.room.id, config.hub.url, path)
+        with contextlib.suppress(OSError):
+            path.unlink()  # used once; the hub would refuse it again anyway
+
+    refused: set[int] = set()
+    logged: set[str] = set()
     first = secret()
     if first is None:
         log.warning(
@@ -47,6 +80,7 @@ async def start_link(service: AgentService) -> LinkClient | None:
         url=url,
         secret=first,
         secret_loader=secret,
+        enroller=enrol_from_file,
         outbox_path=config.state.dir / OUTBOX_NAME,
         ssl_context=tls_context(config.hub.ca_file) if url.startswith("wss:") else None,
     )
