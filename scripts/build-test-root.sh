@@ -31,6 +31,14 @@ for tool in debootstrap systemd-nspawn; do
     }
 done
 mkdir -p "$cache"
+# One build at a time (two test sessions may ask at once): wait for the other's lock,
+# then reuse what it built.
+exec 9>"$cache/.build.lock"
+flock 9
+if [ -f "$root/.complete" ]; then
+    echo "$root"
+    exit 0
+fi
 tmp="$root.tmp"
 rm -rf "$tmp"
 debootstrap --variant=minbase --include="$base" "$suite" "$tmp" >&2

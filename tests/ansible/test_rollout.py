@@ -49,7 +49,7 @@ ROOMS = (  # three real rooms of ansible/inventory/province.yml
     ("th-dong-son", "huyen_dong_son", "Huyện Đông Sơn", "Điểm cầu UBND huyện Đông Sơn"),
 )
 BUSY_ROOM = "th-dong-son"  # put in maintenance at the hub before the rollout
-ADMIN, ADMIN_PASSWORD = "rollout-admin", "Rollout-admin-pass-1"  # noqa: S105 - the test hub's
+ADMIN, ADMIN_PASSWORD = "rollout-admin", "Rollout-admin-pass-1"  # the test hub's own admin
 API_LISTEN = "127.0.0.1:8470"  # each room's own loopback (own network namespace)
 HUB_START_TIMEOUT_S = 120.0
 PLAYBOOK_TIMEOUT_S = 1200.0
@@ -106,7 +106,7 @@ class Fleet:
 
     def release(self, room_id: str) -> str:
         """The release the room's venv link points at."""
-        link = os.readlink(self.containers[room_id].path("/opt/appliance/venv"))
+        link = str(self.containers[room_id].path("/opt/appliance/venv").readlink())
         m = re.fullmatch(r"releases/([^/]+)/venv", link)
         assert m, link
         return m[1]
@@ -355,7 +355,7 @@ def test_second_run_changes_nothing(fleet: Fleet) -> None:
     _assert_ok(proc)
     counters = recap(proc.stdout)
     assert set(counters) >= {r for r, *_ in ROOMS}, proc.stdout[-3000:]
-    assert {h: c["changed"] for h, c in counters.items()} == {h: 0 for h in counters}
+    assert {h: c["changed"] for h, c in counters.items()} == dict.fromkeys(counters, 0)
 
 
 def test_check_mode_of_a_new_version_changes_nothing(fleet: Fleet) -> None:
