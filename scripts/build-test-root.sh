@@ -52,8 +52,7 @@ rm -f "$tmp"/etc/systemd/system/multi-user.target.wants/ssh.service
 : > "$tmp/etc/machine-id"
 touch "$tmp/.complete"
 mv "$tmp" "$root"
-# Older roots (another package list) are of no use any more: about 700 MB each.
-for old in "$cache"/root-*; do
-    [ "$old" = "$root" ] || [ ! -f "$old/.complete" ] || rm -rf "$old"
-done
+# Older roots are NOT removed here: another test session (a checkout with another
+# package list) may be booting containers on one right now, as an overlay's lower layer.
+# About 700 MB each; `rm -rf /var/cache/appliance-test` when no test runs frees them.
 echo "$root"

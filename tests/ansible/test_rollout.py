@@ -320,6 +320,12 @@ def _online(fleet: Fleet, room_id: str) -> dict[str, Any] | None:
     return room if room["online"] else None
 
 
+def _camera_ready(fleet: Fleet, room_id: str) -> bool | None:
+    devices = fleet.room(room_id).get("devices", [])
+    cams = [d for d in devices if d["kind"] == "camera"]
+    return (bool(cams) and all(d["state"] == "ready" for d in cams)) or None
+
+
 def _agent_running(ct: Container) -> bool:
     s = ct.show("appliance-agent.service", "ActiveState", "SubState", "User")
     return (s["ActiveState"], s["SubState"], s["User"]) == ("active", "running", "appliance")
@@ -338,7 +344,10 @@ def test_site_installs_from_the_wheelhouse_enrols_and_every_room_is_online(fleet
         assert _agent_running(ct)
         room = wait_for(f"{room_id} Online at the hub", lambda r=room_id: _online(fleet, r), 60)
         assert room["enrolled"] is True
-        # The agent speaks to its simulated camera (the camera device is up).
+        # The agent speaks to its simulated camera, and the hub knows it (hello/heartbeat).
+        wait_for(
+            f"{room_id}'s camera ready at the hub", lambda r=room_id: _camera_ready(fleet, r), 60
+        )
         # The enrolment token is gone from the room PC; the secret is the agent's, 0600.
         assert not ct.path("/etc/appliance/enrolment-token").exists()
         secret = ct.path("/var/lib/appliance/hub-secret")
