@@ -104,8 +104,9 @@ class ApiConfig(_Model):
 
 
 class HubConfig(_Model):
-    url: str | None = None
+    url: str | None = None  # the hub's base URL (docs/LINK.md §1): https://hub… / ws://…
     enrolment_token_file: Path | None = None
+    ca_file: Path | None = None  # CA bundle of a private CA for https:// / wss://
 
     @field_validator("url")
     @classmethod

@@ -32,6 +32,8 @@ import uvicorn
 from appliance.agent import sdnotify
 from appliance.agent.api import create_app
 from appliance.agent.api.auth import load_or_create_token
+from appliance.agent.link.client import LinkClient
+from appliance.agent.link.runner import start_link
 from appliance.agent.service import AgentService
 from appliance.config import AgentConfig, parse_listen
 from drivers.supervision import cancel_and_wait
@@ -100,9 +102,12 @@ async def run_agent(
             installed.append(sig)
     serve = asyncio.create_task(_serve(server), name="uvicorn")
     watchdog: asyncio.Task[None] | None = None
+    link: LinkClient | None = None
     try:
         await _wait_started(server, serve)
         if not serve.done():
+            # The hub link (docs/LINK.md) after the API is up: the service is started.
+            link = await start_link(service)
             sdnotify.ready(f"room {config.room.id}: API on {config.api.listen}")
             log.info("agent %s ready, API on %s", config.room.id, config.api.listen)
             watchdog = sdnotify.start_watchdog()
@@ -115,6 +120,9 @@ async def run_agent(
                 await cancel_and_wait(stopper, what="agent stop wait")
         sdnotify.stopping()
         deadline = loop.time() + STOP_TIMEOUT_S
+        if link is not None:  # first: its close frame shows the room Offline at the hub at once
+            await link.stop()
+            link = None
         # A check run ends first: a request waiting for its result gets a 503 at once
         # instead of being cancelled by uvicorn after GRACEFUL_S.
         await service.close_checks()
@@ -141,6 +149,8 @@ async def run_agent(
             tasks.append(watchdog)
         try:
             await cancel_and_wait(*tasks, timeout_s=FORCE_STOP_S)
+            if link is not None:  # a startup failure or a cancel of run_agent
+                await link.stop()
         finally:
             await service.stop()  # idempotent; covers a failed lifespan start
 

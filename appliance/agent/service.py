@@ -66,6 +66,24 @@ class CheckRunner(Protocol):
     async def close(self) -> None: ...
 
 
+class HubLink(Protocol):
+    """The agent's link to the hub as the service sees it (``appliance.agent.link``)."""
+
+    @property
+    def state(self) -> str: ...  # not_enrolled / connecting / connected / backoff
+
+    @property
+    def last_error(self) -> str | None: ...
+
+    @property
+    def clock_offset_s(self) -> float | None: ...  # our clock − the hub's, at the last welcome
+
+    @property
+    def connected_for_s(self) -> float | None: ...  # since the last welcome; None when down
+
+    def emit(self, kind: str, data: dict[str, object]) -> None: ...  # an event for the hub
+
+
 class AgentService:
     """See the module docstring."""
 
@@ -80,6 +98,7 @@ class AgentService:
     ) -> None:
         self.config = config
         self.checks: CheckRunner | None = None
+        self.hub_link: HubLink | None = None  # set by run_agent when hub.url is configured
         self.started_monotonic = time.monotonic()
         self.stop_timeout_s = stop_timeout_s
         self.checks_close_timeout_s = checks_close_timeout_s

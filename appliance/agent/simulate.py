@@ -90,6 +90,9 @@ class SimulatedHardware:
         self.tv: CecClientSimulator | None = None
         self.xdisplay: str | None = None
         self.notes: list[str] = []  # what is missing, for the technician (Vietnamese keys)
+        # The hub this room links to (docs/LINK.md) and the rollout's enrolment token file.
+        self.hub_url: str | None = None
+        self.hub_token_file: Path | None = None
 
     async def start(self) -> None:
         from drivers.video.simulator import VideoSimulator, visca_camera_view
@@ -166,7 +169,14 @@ class SimulatedHardware:
             + f'\n[[speakers]]\nid = "spk1"\nname = "{SIM_SPEAKER}"\n'
             + displays
             + f'\n[api]\nlisten = "{listen}"\n\n[state]\ndir = "{state_dir}"\n'
+            + self._hub_section()
         )
+
+    def _hub_section(self) -> str:
+        if self.hub_url is None:
+            return ""
+        token = f'enrolment_token_file = "{self.hub_token_file}"\n' if self.hub_token_file else ""
+        return f'\n[hub]\nurl = "{self.hub_url}"\n{token}'
 
     def write_config(self, listen: str) -> Path:
         path = self.directory / "appliance.toml"
@@ -245,6 +255,8 @@ async def run_simulated(
     listen: str | None,
     lang: str,
     display: bool = True,
+    hub_url: str | None = None,
+    hub_token_file: Path | None = None,
 ) -> None:
     """Start the simulated room, write its config, run the agent on it until SIGTERM."""
     from appliance.agent.server import run_agent
@@ -254,6 +266,7 @@ async def run_simulated(
     temp = None if rooms_dir else tempfile.mkdtemp(prefix="appliance-sim-")
     directory = Path(rooms_dir or temp or ".") / room_id
     hardware = SimulatedHardware(directory, room_id=room_id, display=display, lang=lang)
+    hardware.hub_url, hardware.hub_token_file = hub_url, hub_token_file
     audio = None
     control = None
     # SIGTERM while the simulators start must not kill the process outright (its Xvfb

@@ -2,16 +2,20 @@
 
 appliance agent [--config F]                       the real room
 appliance agent --simulate [--rooms-dir D]         the same agent on simulated hardware
+                 [--hub URL [--hub-token-file F]]  … linked to a hub (enrols itself with F)
                  [--no-display]                    … without the simulated screen (Xvfb) and TV
+appliance agent enrol --hub URL --token T          enrol the room at the hub (agent_enrol.py)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import typer
 
+from appliance.cli.agent_enrol import enrol
 from appliance.i18n import t
 from drivers.errors import ConfigError
 
@@ -20,8 +24,12 @@ app = typer.Typer(
 )
 
 
+app.command("enrol")(enrol)
+
+
 @app.callback()
 def agent(
+    ctx: typer.Context,
     config: str | None = typer.Option(
         None,
         "--config",
@@ -48,8 +56,16 @@ def agent(
         help="With --simulate: a simulated screen (Xvfb) and TV (HDMI-CEC) for the display.",
     ),
     lang: str = typer.Option("vi", "--lang", help="vi (default) or en."),
+    hub: str | None = typer.Option(
+        None, "--hub", help="With --simulate: the hub's URL (the room links to it)."
+    ),
+    hub_token_file: str | None = typer.Option(
+        None, "--hub-token-file", help="With --simulate: an enrolment token to enrol by itself."
+    ),
 ) -> None:
     """Run the agent in the foreground (systemd: Type=notify)."""
+    if ctx.invoked_subcommand is not None:
+        return
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
@@ -64,6 +80,8 @@ def agent(
                     listen=listen,
                     lang=lang,
                     display=display,
+                    hub_url=hub,
+                    hub_token_file=Path(hub_token_file) if hub_token_file else None,
                 )
             )
         else:

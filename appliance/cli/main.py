@@ -23,6 +23,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("config", "appliance.cli.config_cmd"),
     ("agent", "appliance.cli.agent"),
     ("check", "appliance.cli.check"),
+    ("hub", "appliance.cli.hub"),
 ]
 
 app = typer.Typer(

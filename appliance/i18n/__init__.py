@@ -28,6 +28,9 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "agent",
     "display",
     "demo",
+    "link",
+    "hub_accounts",
+    "hub_fleet",
 )
 
 _catalog: dict[str, dict[str, str]] = {}

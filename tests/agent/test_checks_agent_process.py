@@ -250,40 +250,47 @@ def test_reference_stored_through_the_running_agent(
 
 
 def test_unreachable_hub_is_a_clear_result_and_never_blocks_the_agent(tmp_path: Path) -> None:
-    """hub.url set, the hub down (refused) or silent (accepts, never answers): the agent
-    starts without it, answers while the check waits, and the check says what failed."""
+    """hub.url set, the room enrolled, the hub silent (accepts TCP, never answers the
+    upgrade): the agent starts without it and answers while its link waits; hub.link
+    (the real link, docs/LINK.md) says what failed. Not enrolled: hub.link says so and
+    how to enrol."""
+    from appliance.agent.link.enrol import RoomSecret, write_secret
+
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # the kernel completes handshakes; nobody ever answers
-        silent_url = f"ws://127.0.0.1:{silent.getsockname()[1]}/api/v1/agent"
+        silent_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        link_url = silent_url.replace("http:", "ws:") + "/api/v1/link"
+        secret = RoomSecret("test-room", "a-room-secret", silent_url, link_url)
+        write_secret(tmp_path / "state" / "hub-secret", secret)
         with running_agent(tmp_path, hub=f'[hub]\nurl = "{silent_url}"\n') as agent:
             with _client(agent) as c:
-                run_id = c.post("/checks", json={"only": ["hub"]}).json()["run_id"]
-                answered_while_running = 0
-                while (progress := c.get(f"/checks/{run_id}").json())["status"] != "done":
-                    assert httpx.get(agent.base_url + "/healthz", timeout=2).status_code == 200
-                    assert c.get("/status").json()["room_id"] == "test-room"
-                    answered_while_running += 1
-                    time.sleep(0.1)
-            assert answered_while_running > 0  # the API answered while the hub was awaited
-            results = {r["id"]: r for r in progress["results"]}
+                assert c.get("/status").json()["hub_link"] == "connecting"  # still dialling
+                assert httpx.get(agent.base_url + "/healthz", timeout=2).status_code == 200
+                run = _run_hub_check(agent)
+            results = {r["id"]: r for r in run["results"]}
             link = results["hub.link"]
             assert link["status"] == "fail"
-            assert link["message"]["en"].startswith(f"Cannot reach the central hub {silent_url}")
-            assert "no answer within 3 s" in link["message"]["en"]
-            assert link["message"]["vi"].startswith("Không kết nối được máy chủ trung tâm")
+            assert link["message"]["en"].startswith(f"No link to the central hub {silent_url}")
+            assert "Results are kept and sent once the link is back" in link["message"]["en"]
+            assert link["message"]["vi"].startswith("Mất kết nối máy chủ trung tâm")
             assert "hub.url" in link["remediation"]["vi"]
             assert results["hub.clock"]["status"] == "skip"
             assert results["hub.clock"]["message"]["en"] == (
                 "Clock not compared: the central hub did not answer"
             )
+            assert "a-room-secret" not in agent.log()
     refused_url = f"http://127.0.0.1:{free_port()}/"
     (tmp_path / "refused").mkdir()
     with running_agent(tmp_path / "refused", hub=f'[hub]\nurl = "{refused_url}"\n') as agent:
+        with _client(agent) as c:
+            assert c.get("/status").json()["hub_link"] == "not_enrolled"
         run = _run_hub_check(agent)
+        assert "is not enrolled at the hub" in agent.log()
     link = next(r for r in run["results"] if r["id"] == "hub.link")
     assert link["status"] == "fail"
-    assert "Cannot reach the central hub" in link["message"]["en"]
+    assert link["message"]["en"] == f"The room is not enrolled at the central hub {refused_url}"
+    assert "appliance agent enrol --hub" in link["remediation"]["vi"]
     assert run["overall"] == "fail"
 
 

@@ -75,12 +75,19 @@ def operation_of(request: Request) -> str:
     return str(name) if name else f"{request.method} {request.url.path}"
 
 
-async def _device_error(request: Request, exc: DeviceError) -> JSONResponse:
-    status, code = 500, "device_error"
+def classify(exc: DeviceError | UnknownCheckRunError) -> tuple[int, str]:
+    """(HTTP status, error code) of an error of the tree; the hub link maps the same
+    statuses to its error kinds (appliance/agent/link/commands.py)."""
+    if isinstance(exc, UnknownCheckRunError):
+        return 404, "not_found"
     for cls, cls_status, cls_code in _DEVICE_ERRORS:
         if isinstance(exc, cls):
-            status, code = cls_status, cls_code
-            break
+            return cls_status, cls_code
+    return 500, "device_error"
+
+
+async def _device_error(request: Request, exc: DeviceError) -> JSONResponse:
+    status, code = classify(exc)
     operation = exc.operation or operation_of(request)
     key = f"agent.error.{code}"
     message = t(

@@ -38,6 +38,9 @@ class StatusOut(BaseModel):
     health: str
     devices: dict[str, int]  # state → count
     checks_available: bool
+    # The link to the hub: not_configured / not_enrolled / connecting / connected / backoff
+    # (docs/LINK.md; "not_enrolled": hub.url is set but `appliance agent enrol` never ran).
+    hub_link: str = "not_configured"
 
 
 class HealthOut(BaseModel):

@@ -29,7 +29,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from appliance.agent.checks import items as families
 from appliance.agent.checks.history import HistoryStore
@@ -61,6 +61,7 @@ MAINTENANCE_FLAG: Final = "maintenance"  # <state.dir>/maintenance: the room is 
 _RECENT_RUNS: Final = 20  # finished runs also kept in memory for progress(run_id)
 
 Planner = Callable[["AgentService", CheckSettings], list[CheckItem]]
+Listener = Callable[[str, dict[str, Any]], None]
 
 
 class CheckEngine:
@@ -83,6 +84,20 @@ class CheckEngine:
         self._tasks: dict[str, asyncio.Task[CheckRun]] = {}
         self._run_lock = asyncio.Lock()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        """``listener("check.progress", {...})`` after each item, ``("check.result",
+        run)`` when a run is done (the hub link's events, docs/LINK.md §3). Called on the
+        loop; it must not block and its error is logged, never the run's."""
+        self._listeners.append(listener)
+
+    def _notify(self, kind: str, data: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(kind, data)
+            except Exception:
+                log.exception("check listener failed on %s", kind)
 
     # -- the CheckRunner protocol ---------------------------------------------------------
 
@@ -209,6 +224,8 @@ class CheckEngine:
             run.health = self.health_now()
             run.status = RunStatus.DONE  # complete from here on: readers may see it
             await asyncio.to_thread(self._write, run)
+            if self._listeners:
+                self._notify("check.result", _run_json(run))
             log.info(
                 "check run %s done in %.1f s: %s, health %s",
                 run.run_id,
@@ -259,6 +276,16 @@ class CheckEngine:
             if outcome is not None:
                 run.results.append(_result(item, outcome, time.perf_counter() - start))
                 run.progress.done += 1
+                self._notify(
+                    "check.progress",
+                    {
+                        "run_id": run.run_id,
+                        "done": run.progress.done,
+                        "total": run.progress.total,
+                        "item": item.id,
+                        "status": outcome.status.value,
+                    },
+                )
             future = done[item.id]
             if not future.done():
                 future.set_result(status)
@@ -320,6 +347,13 @@ def install(
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _run_json(run: CheckRun) -> dict[str, Any]:
+    """The whole run as the API's CheckRunOut, in JSON types."""
+    from appliance.agent.api.models import CheckRunOut
+
+    return CheckRunOut.model_validate(run, from_attributes=True).model_dump(mode="json")
 
 
 def _new_run_id() -> str:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
+from appliance.agent import operations as ops
 from appliance.agent.api.deps import ServiceDep
 from appliance.agent.api.models import AudioDeviceOut, LevelOut
 from appliance.agent.errors import UnknownDeviceError
 from appliance.agent.media import AudioEndpoint
 from drivers.errors import DeviceError
 from drivers.supervision import cancel_and_wait
-
-if TYPE_CHECKING:
-    from drivers.audio.signals import LevelReading
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +39,6 @@ def _out(ep: AudioEndpoint) -> AudioDeviceOut:
     )
 
 
-def _level(device: str, r: LevelReading) -> LevelOut:
-    return LevelOut(
-        device=device,
-        rms_dbfs=r.rms_dbfs,
-        peak_dbfs=r.peak_dbfs,
-        noise_floor_dbfs=r.noise_floor_dbfs,
-        clipping_ratio=r.clipping_ratio,
-    )
-
-
 @router.get("/devices", name="audio_devices")
 async def audio_devices(service: ServiceDep) -> list[AudioDeviceOut]:
     return [_out(ep) for ep in service.audio.endpoints()]
@@ -62,8 +50,7 @@ async def audio_level(
     service: ServiceDep,
     seconds: float = Query(LEVEL_DEFAULT_S, gt=0, le=10),
 ) -> LevelOut:
-    reading = await service.audio.endpoint(device_id).level(seconds)
-    return _level(device_id, reading)
+    return await ops.audio_level(service, device_id, seconds)
 
 
 @router.websocket("/{device_id}/levels", name="audio_level_stream")
@@ -88,7 +75,7 @@ async def audio_level_stream(
                 async for reading in stream:
                     if closed.done():
                         break
-                    await websocket.send_text(_level(device_id, reading).model_dump_json())
+                    await websocket.send_text(ops.level_out(device_id, reading).model_dump_json())
             finally:
                 await _stop_watch(closed)
     except WebSocketDisconnect:

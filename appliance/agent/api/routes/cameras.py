@@ -4,10 +4,10 @@ reference pictures for the readiness check), snapshot."""
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
 
+from appliance.agent import operations as ops
 from appliance.agent.api.deps import ServiceDep
 from appliance.agent.api.models import (
     CameraOut,
@@ -28,9 +28,6 @@ from appliance.agent.api.models import (
 from appliance.agent.devices import CameraHandle
 from appliance.agent.errors import InvalidRequestError
 
-if TYPE_CHECKING:
-    from drivers.visca.camera import Position
-
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
@@ -45,10 +42,6 @@ def _out(cam: CameraHandle) -> CameraOut:
         video=cam.config.video,
         presets=[PresetOut(number=n, name=name) for n, name in cam.presets()],
     )
-
-
-def _position(pos: Position) -> PositionOut:
-    return PositionOut(pan=pos.pan, tilt=pos.tilt, pan_deg=pos.pan_deg, tilt_deg=pos.tilt_deg)
 
 
 @router.get("", name="cameras_list")
@@ -68,35 +61,37 @@ async def camera_power_get(camera_id: str, service: ServiceDep) -> PowerOut:
 
 @router.put("/{camera_id}/power", name="camera_power_set")
 async def camera_power_set(camera_id: str, body: PowerIn, service: ServiceDep) -> PowerOut:
-    await service.camera(camera_id).power(body.on)
-    return PowerOut(on=body.on)
+    return await ops.camera_power(service, camera_id, body.on)
 
 
 @router.post("/{camera_id}/drive", status_code=204, name="camera_drive")
 async def camera_drive(camera_id: str, body: DriveIn, service: ServiceDep) -> Response:
-    await service.camera(camera_id).drive(body.pan, body.tilt, body.pan_speed, body.tilt_speed)
+    await ops.camera_drive(service, camera_id, body.pan, body.tilt, body.pan_speed, body.tilt_speed)
     return Response(status_code=204)
 
 
 @router.post("/{camera_id}/stop", status_code=204, name="camera_stop")
 async def camera_stop(camera_id: str, service: ServiceDep) -> Response:
-    await service.camera(camera_id).stop()
+    await ops.camera_stop(service, camera_id)
     return Response(status_code=204)
 
 
 @router.get("/{camera_id}/position", name="camera_position_get")
 async def camera_position_get(camera_id: str, service: ServiceDep) -> PositionOut:
-    return _position(await service.camera(camera_id).position())
+    return ops.position_out(await service.camera(camera_id).position())
 
 
 @router.put("/{camera_id}/position", name="camera_position_set")
 async def camera_position_set(camera_id: str, body: PositionIn, service: ServiceDep) -> PositionOut:
-    cam = service.camera(camera_id)
-    if body.pan is not None and body.tilt is not None:
-        await cam.goto(body.pan, body.tilt, body.speed)
-    elif body.pan_deg is not None and body.tilt_deg is not None:
-        await cam.goto_degrees(body.pan_deg, body.tilt_deg, body.speed)
-    return _position(await cam.position())
+    return await ops.camera_goto(
+        service,
+        camera_id,
+        pan=body.pan,
+        tilt=body.tilt,
+        pan_deg=body.pan_deg,
+        tilt_deg=body.tilt_deg,
+        speed=body.speed,
+    )
 
 
 @router.get("/{camera_id}/zoom", name="camera_zoom_get")
@@ -106,12 +101,9 @@ async def camera_zoom_get(camera_id: str, service: ServiceDep) -> ZoomOut:
 
 @router.post("/{camera_id}/zoom", name="camera_zoom")
 async def camera_zoom(camera_id: str, body: ZoomIn, service: ServiceDep) -> ZoomOut:
-    cam = service.camera(camera_id)
-    if body.position is not None:
-        await cam.zoom_to(body.position)
-    elif body.action is not None:
-        await cam.zoom(body.action, body.speed)
-    return ZoomOut(position=await cam.zoom_position())
+    return await ops.camera_zoom(
+        service, camera_id, action=body.action, position=body.position, speed=body.speed
+    )
 
 
 @router.get("/{camera_id}/focus", name="camera_focus_get")
@@ -121,27 +113,22 @@ async def camera_focus_get(camera_id: str, service: ServiceDep) -> FocusOut:
 
 @router.post("/{camera_id}/focus", name="camera_focus")
 async def camera_focus(camera_id: str, body: FocusIn, service: ServiceDep) -> FocusOut:
-    cam = service.camera(camera_id)
-    if body.mode is not None:
-        await cam.focus_auto(body.mode == "auto")
-    elif body.position is not None:
-        await cam.focus_to(body.position)
-    elif body.action is not None:
-        await cam.focus(body.action, body.speed)
-    return FocusOut(position=await cam.focus_position())
+    auto = None if body.mode is None else body.mode == "auto"
+    return await ops.camera_focus(
+        service, camera_id, auto=auto, action=body.action, position=body.position, speed=body.speed
+    )
 
 
 @router.get("/{camera_id}/presets", name="camera_presets_list")
 async def camera_presets_list(camera_id: str, service: ServiceDep) -> list[PresetOut]:
-    return [PresetOut(number=n, name=name) for n, name in service.camera(camera_id).presets()]
+    return ops.camera_presets(service, camera_id)
 
 
 @router.post("/{camera_id}/presets", status_code=201, name="camera_preset_store")
 async def camera_preset_store(
     camera_id: str, body: PresetStoreIn, service: ServiceDep
 ) -> PresetOut:
-    await service.camera(camera_id).preset_store(body.number, body.name)
-    return PresetOut(number=body.number, name=body.name)
+    return await ops.camera_preset_store(service, camera_id, body.number, body.name)
 
 
 @router.post(
@@ -181,8 +168,7 @@ async def camera_preset_reference(camera_id: str, preset: str, service: ServiceD
 
 @router.post("/{camera_id}/presets/{preset}/recall", name="camera_preset_recall")
 async def camera_preset_recall(camera_id: str, preset: str, service: ServiceDep) -> RecallOut:
-    number, name, seconds = await service.camera(camera_id).preset_recall(preset)
-    return RecallOut(number=number, name=name, duration_s=round(seconds, 4))
+    return await ops.camera_preset_recall(service, camera_id, preset)
 
 
 @router.get(
@@ -192,5 +178,5 @@ async def camera_preset_recall(camera_id: str, preset: str, service: ServiceDep)
     responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG of the camera's picture"}},
 )
 async def camera_snapshot(camera_id: str, service: ServiceDep) -> Response:
-    jpeg = await service.camera(camera_id).snapshot()
+    jpeg = await ops.camera_snapshot(service, camera_id)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -4,37 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from appliance.agent import operations as ops
 from appliance.agent.api.deps import ServiceDep
-from appliance.agent.api.models import DisplayOut, DisplayPowerOut, PlayerOut, PowerIn, ShowIn
-from appliance.agent.media import DisplayHandle
+from appliance.agent.api.models import DisplayOut, DisplayPowerOut, PowerIn, ShowIn
 
 router = APIRouter(prefix="/displays", tags=["displays"])
 
 
-async def _out(d: DisplayHandle, *, probe: bool = False) -> DisplayOut:
-    player = await d.probe() if probe else d.player()
-    return DisplayOut(
-        id=d.id,
-        state=d.state.value,
-        last_error=d.last_error,
-        x_display=d.config.x_display,
-        output=d.config.output,
-        cec=d.config.cec,
-        showing=d.showing,
-        power=d.last_power,
-        player=PlayerOut.model_validate(player.as_dict()) if player is not None else None,
-    )
-
-
 @router.get("", name="displays_list")
 async def displays_list(service: ServiceDep) -> list[DisplayOut]:
-    return [await _out(d) for d in service.displays.values()]
+    return [await ops.display_out(d) for d in service.displays.values()]
 
 
 @router.get("/{display_id}", name="display_get")
 async def display_get(display_id: str, service: ServiceDep) -> DisplayOut:
     """The display's state; an open player is asked whether its output is still there."""
-    return await _out(service.display(display_id), probe=True)
+    return await ops.display_out(service.display(display_id), probe=True)
 
 
 @router.get("/{display_id}/power", name="display_power_get")
@@ -44,18 +29,17 @@ async def display_power_get(display_id: str, service: ServiceDep) -> DisplayPowe
 
 @router.put("/{display_id}/power", name="display_power_set")
 async def display_power_set(display_id: str, body: PowerIn, service: ServiceDep) -> DisplayPowerOut:
-    return DisplayPowerOut(power=await service.display(display_id).power(body.on))
+    return await ops.display_power(service, display_id, body.on)
 
 
 @router.post("/{display_id}/show", name="display_show")
 async def display_show(display_id: str, body: ShowIn, service: ServiceDep) -> DisplayOut:
-    d = service.display(display_id)
-    await d.show(body.what, pattern=body.pattern, url=body.url)
-    return await _out(d)
+    await ops.display_show(service, display_id, body.what, pattern=body.pattern, url=body.url)
+    return await ops.display_out(service.display(display_id))
 
 
 @router.post("/{display_id}/stop", status_code=204, name="display_stop")
 async def display_stop(display_id: str, service: ServiceDep) -> Response:
     """Stop showing: the player and its window are released (the screen shows the desktop)."""
-    await service.display(display_id).stop()
+    await ops.display_stop(service, display_id)
     return Response(status_code=204)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections import Counter
-
 from fastapi import APIRouter
 
-from appliance import __version__
+from appliance.agent import operations as ops
 from appliance.agent.api.deps import ServiceDep
 from appliance.agent.api.models import DeviceOut, StatusOut
 
@@ -16,29 +13,9 @@ router = APIRouter(tags=["status"])
 
 @router.get("/status", name="status")
 async def status(service: ServiceDep) -> StatusOut:
-    devices = service.devices()
-    room = service.config.room
-    return StatusOut(
-        room_id=room.id,
-        room_name=room.name,
-        district=room.district,
-        version=__version__,
-        uptime_s=round(time.monotonic() - service.started_monotonic, 3),
-        health=service.health(),
-        devices=dict(Counter(d.state.value for d in devices)),
-        checks_available=service.checks is not None,
-    )
+    return ops.status(service)
 
 
 @router.get("/devices", name="devices")
 async def devices(service: ServiceDep) -> list[DeviceOut]:
-    return [
-        DeviceOut(
-            id=d.id,
-            kind=d.kind,
-            state=d.state.value,
-            last_error=d.last_error,
-            details=dict(d.details),
-        )
-        for d in service.devices()
-    ]
+    return ops.devices(service)

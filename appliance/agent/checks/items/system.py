@@ -3,10 +3,14 @@
 system.disk              free space of the state directory's file system (bytes and share)
 system.cpu_temperature   the hottest ``/sys/class/thermal/thermal_zone*/temp`` (millidegrees
                          Celsius, Linux sysfs ABI); skipped where the PC exposes none
-hub.link                 the configured hub answers HTTP (ws→http, wss→https): any answer
-                         is a link, 5xx a warning; no hub configured → skip with the reason
-hub.clock                our clock against the hub's ``Date`` header (RFC 9110 §6.6.1),
-                         taken at the middle of the round trip; skipped without a hub answer
+hub.link                 the agent's real link (``service.hub_link``, docs/LINK.md): connected
+                         → pass, not enrolled / down → fail with its reason. Without a link
+                         client (the engine outside the agent): the configured hub answers
+                         HTTP (ws→http, wss→https): any answer is a link, 5xx a warning;
+                         no hub configured → skip with the reason
+hub.clock                our clock against the hub's: the last welcome's ``hub_time`` (taken
+                         at the middle of hello → welcome); without a link client, the HTTP
+                         ``Date`` header (RFC 9110 §6.6.1); skipped without a hub answer
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from appliance.agent.checks.model import Outcome, Text, failed, passed, skipped,
 from appliance.agent.checks.settings import CheckSettings
 
 if TYPE_CHECKING:
-    from appliance.agent.service import AgentService
+    from appliance.agent.service import AgentService, HubLink
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,9 @@ async def _hub_link(ctx: ItemContext) -> Outcome:
     url = ctx.service.config.hub.url
     if url is None:
         return skipped(text("checks.hub.none"))
+    link = ctx.service.hub_link
+    if link is not None:
+        return _real_link(link, url)
     target = http_url(url)
     hint = text("checks.hub.link.hint", url=url)
     start = time.monotonic()
@@ -153,15 +160,38 @@ async def _hub_link(ctx: ItemContext) -> Outcome:
     return passed(message, **values)
 
 
+def _real_link(link: HubLink, url: str) -> Outcome:
+    values: dict[str, str | int | float | bool] = {"url": url, "state": link.state}
+    if link.state == "connected":
+        seconds = link.connected_for_s
+        values["connected_s"] = round(seconds or 0.0, 1)
+        return passed(
+            text("checks.hub.link.connected", url=url, seconds=f"{seconds or 0:.0f}"), **values
+        )
+    if link.state == "not_enrolled":
+        hint = text("checks.hub.link.enrol_hint", url=url)
+        return failed(text("checks.hub.link.not_enrolled", url=url), hint, **values)
+    error = link.last_error or link.state
+    values["error"] = error
+    hint = text("checks.hub.link.hint", url=url)
+    return failed(text("checks.hub.link.lost", url=url, error=error), hint, **values)
+
+
 async def _clock(ctx: ItemContext) -> Outcome:
     if ctx.service.config.hub.url is None:
         return skipped(text("checks.hub.clock.no_hub"))
-    answer = ctx.get("hub.link", HubAnswer)
-    if answer is None:
-        return skipped(text("checks.hub.clock.no_answer"))
-    if answer.date is None:
-        return skipped(text("checks.hub.clock.no_date"))
-    offset = (answer.local_mid - answer.date).total_seconds()
+    link = ctx.service.hub_link
+    if link is not None:
+        if link.clock_offset_s is None:  # never welcomed since the agent started
+            return skipped(text("checks.hub.clock.no_answer"))
+        offset = link.clock_offset_s
+    else:
+        answer = ctx.get("hub.link", HubAnswer)
+        if answer is None:
+            return skipped(text("checks.hub.clock.no_answer"))
+        if answer.date is None:
+            return skipped(text("checks.hub.clock.no_date"))
+        offset = (answer.local_mid - answer.date).total_seconds()
     s = ctx.settings
     values: dict[str, str | int | float | bool] = {
         "offset_s": offset,

@@ -1,0 +1,1 @@
+"""Route modules of the hub API; each has a module-level ``router``."""

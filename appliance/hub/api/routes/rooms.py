@@ -1,0 +1,125 @@
+"""``/api/v1/rooms``: the fleet at a glance and one room in detail (any logged-in role).
+
+    GET /rooms?district=D&status=offline      rooms with their health rollup
+    GET /rooms/{room_id}                       + devices, presets, capabilities
+
+Rollup (DESIGN.md §3): maintenance (flag set) › offline (no link) › the agent's health
+(healthy / warning / error / unknown); a room never linked since the hub started and
+never seen before is ``unknown``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from appliance.hub.api.access import visible_room
+from appliance.hub.api.deps import PresenceDep, StoreDep
+from appliance.hub.db.records import RoomRecord
+from appliance.hub.presence import Presence
+from appliance.hub.security.deps import PrincipalDep
+
+router = APIRouter(tags=["rooms"])
+
+Status = Literal["healthy", "warning", "error", "unknown", "offline", "maintenance"]
+
+
+class RoomOut(BaseModel):
+    id: str
+    name: str
+    district: str
+    status: Status
+    online: bool
+    health: str
+    maintenance: bool
+    enrolled: bool
+    last_seen_at: float | None
+    since: float | None  # when it last went online/offline (this hub process)
+    agent_version: str | None
+    offline_reason: str | None = None
+
+
+class DeviceOut(BaseModel):
+    id: str
+    kind: str
+    state: str
+    last_error: str | None = None
+    details: dict[str, Any] = {}
+
+
+class RoomDetailOut(RoomOut):
+    devices: list[DeviceOut]
+    presets: dict[str, list[str]]
+    capabilities: list[str]
+    clock_offset_s: float | None
+    last_event_id: int
+
+
+def room_out(room: RoomRecord, presence: Presence) -> RoomOut:
+    return RoomOut(**_summary(room, presence))
+
+
+def _summary(room: RoomRecord, presence: Presence) -> dict[str, Any]:
+    live = presence.get(room.id)
+    online = live is not None and live.online
+    health = live.health if live is not None else room.health
+    status: Status
+    if room.maintenance:
+        status = "maintenance"
+    elif online:
+        status = health if health in ("healthy", "warning", "error") else "unknown"  # type: ignore[assignment]
+    elif live is not None or room.last_seen_at is not None:
+        status = "offline"
+    else:
+        status = "unknown"
+    return {
+        "id": room.id,
+        "name": room.name,
+        "district": room.district,
+        "status": status,
+        "online": online,
+        "health": health,
+        "maintenance": room.maintenance,
+        "enrolled": room.enrolled,
+        "last_seen_at": (live.last_seen or None) if live is not None else room.last_seen_at,
+        "since": live.since if live is not None else None,
+        "agent_version": (live.agent_version if live is not None else None) or room.agent_version,
+        "offline_reason": live.offline_reason if live is not None else None,
+    }
+
+
+@router.get("/rooms", name="rooms_list")
+async def rooms_list(
+    who: PrincipalDep,
+    store: StoreDep,
+    presence: PresenceDep,
+    district: str | None = None,
+    status: Status | None = None,
+) -> list[RoomOut]:
+    rooms = await store.list_rooms(district=district, districts=who.district_scope())
+    out = [room_out(r, presence) for r in rooms]
+    return [r for r in out if status is None or r.status == status]
+
+
+@router.get("/rooms/{room_id}", name="room_detail")
+async def room_detail(
+    room_id: str, who: PrincipalDep, store: StoreDep, presence: PresenceDep
+) -> RoomDetailOut:
+    room = await visible_room(store, who, room_id)
+    live = presence.get(room_id)
+    if live is not None:
+        devices = [DeviceOut(**d.model_dump()) for d in live.devices]
+        presets, caps, offset = live.presets, live.capabilities, live.clock_offset_s
+    else:
+        devices = [DeviceOut(**d) for d in room.devices if isinstance(d, dict)]
+        presets, caps, offset = room.presets, [], room.clock_offset_s
+    return RoomDetailOut(
+        **_summary(room, presence),
+        devices=devices,
+        presets=presets,
+        capabilities=caps,
+        clock_offset_s=offset,
+        last_event_id=room.last_event_id,
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations of the hub database (see ``appliance.hub.db.migrate``)."""

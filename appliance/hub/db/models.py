@@ -1,0 +1,233 @@
+"""The hub's tables (SQLAlchemy 2 declarative); Alembic migrations follow this file.
+
+    rooms ─┬─ agent_secrets        (one row per enrolled room: hash of its link secret)
+           ├─ enrolment_tokens     (hashed, one use, expiry)
+           ├─ events               (unique (room_id, event_id): an event is stored once)
+           │    └─ check_results ─ evidence
+           └─ scene_items ─ scenes
+    users ─┬─ sessions             (hashed cookie value + hashed CSRF token)
+           └─ api_tokens           (hashed Bearer tokens)
+    audit_log                      (no foreign keys: the trail outlives rooms and users)
+
+Times are epoch seconds (``float``): the same on SQLite and PostgreSQL, no time-zone
+conversions, and directly comparable with the agents' ``sent_at``/``at``. Every secret
+(agent secret, enrolment token, session, CSRF and API token) is stored as the SHA-256 of a
+high-entropy random value (:mod:`appliance.hub.security.secrets`), so a lookup is one
+indexed equality and a copy of the database gives no usable credential. Passwords are
+argon2 hashes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names: Alembic can compare and drop them on both SQLite and PostgreSQL.
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_LEN: Final = 64  # room ids, camera ids, run ids: appliance.link's _Id
+NAME_LEN: Final = 200
+HASH_LEN: Final = 64  # SHA-256, hex
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 (SQLAlchemy API)
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN))
+    district: Mapped[str] = mapped_column(String(NAME_LEN), index=True)
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)
+    # The newest event id stored for this room: save_events and the link's welcome read it
+    # in O(1) instead of max(events.event_id).
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Presence, flushed in batches by the link server (a heartbeat costs no DB write).
+    last_seen_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    health: Mapped[str] = mapped_column(String(16), default="unknown")
+    devices: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    presets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    agent_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    boot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    clock_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AgentSecret(Base):
+    """The room's link secret (hash). Re-enrolment replaces the row's hash: one per room."""
+
+    __tablename__ = "agent_secrets"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    enrolled_at: Mapped[float] = mapped_column(Float)
+    agent_version: Mapped[str] = mapped_column(String(64))
+
+
+class EnrolmentToken(Base):
+    __tablename__ = "enrolment_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("room_id", "event_id", name="uq_events_room_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CheckResultRow(Base):
+    """One finished readiness run of one room (from a ``check.result`` event)."""
+
+    __tablename__ = "check_results"
+    __table_args__ = (
+        UniqueConstraint("room_id", "event_id", name="uq_check_results_room_event"),
+        Index("ix_check_results_room_run", "room_id", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str] = mapped_column(String(ID_LEN))
+    status: Mapped[str] = mapped_column(String(32))
+    overall: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    at: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EvidenceRow(Base):
+    """One evidence item a check result names; ``path`` is set once the file is fetched
+    from the room and stored under the hub's evidence directory (relative to it)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("result_id", "name", name="uq_evidence_result_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("check_results.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(NAME_LEN))
+    name: Mapped[str] = mapped_column(String(128))
+    content_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(HASH_LEN), nullable=True)
+    fetched_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Scene(Base):
+    __tablename__ = "scenes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True)
+
+
+class SceneItem(Base):
+    __tablename__ = "scene_items"
+    __table_args__ = (
+        UniqueConstraint("scene_id", "room_id", "camera", name="uq_scene_items_target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    camera: Mapped[str] = mapped_column(String(ID_LEN))
+    preset: Mapped[str] = mapped_column(String(ID_LEN))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    # Technicians: the districts whose rooms they may see and command (other roles: empty).
+    districts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    lang: Mapped[str] = mapped_column(String(8), default="vi")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    password_changed_at: Mapped[float] = mapped_column(Float)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    csrf_hash: Mapped[str] = mapped_column(String(HASH_LEN))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    last_seen_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    client: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    who: Mapped[str] = mapped_column(String(NAME_LEN), index=True)
+    room_id: Mapped[str | None] = mapped_column(String(ID_LEN), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)

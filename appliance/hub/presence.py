@@ -1,0 +1,184 @@
+"""Who is online, in memory: the link server writes it on every frame, the API reads it.
+
+    presence.online(room_id, district, hello)      a link said hello
+    presence.heartbeat(room_id, hb)                 health + devices; publishes changes
+    presence.offline(room_id, reason)               the link closed / went silent
+    presence.take_dirty() -> [PresenceUpdate]       what changed since the last flush
+
+A heartbeat costs no database write (hub_shared: ≥ 2,000 heartbeats/s on one core): the
+lifespan's flush task hands ``take_dirty()`` (PresenceUpdate rows) to ``store.flush_presence`` in one batch
+every ``presence_flush_s``. Changes of online/health/device state are published on the
+event bus at once (the operator's screen must show them within 1 s, DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from appliance.hub.db.records import PresenceUpdate
+from appliance.hub.events import EventBus, HubEvent
+from appliance.link.messages import DeviceInfo, Heartbeat, Hello
+
+# Heartbeat lag samples kept for /api/v1/link/stats (bench/hub.py reads p50/p99 there).
+LAG_SAMPLES: Final = 20_000
+
+
+@dataclass
+class RoomPresence:
+    """One room as the hub sees it right now."""
+
+    room_id: str
+    district: str | None = None
+    online: bool = False
+    since: float = field(default_factory=time.time)  # wall clock of the last on/off change
+    last_seen: float = 0.0  # wall clock of the last frame
+    health: str = "unknown"
+    devices: list[DeviceInfo] = field(default_factory=list)
+    presets: dict[str, list[str]] = field(default_factory=dict)
+    capabilities: list[str] = field(default_factory=list)
+    agent_version: str | None = None
+    boot_id: str | None = None
+    room_name: str = ""
+    clock_offset_s: float | None = None  # agent clock − hub clock (incl. the trip)
+    offline_reason: str | None = None
+    dirty: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "online": self.online,
+            "since": self.since,
+            "last_seen": self.last_seen or None,
+            "health": self.health,
+            "agent_version": self.agent_version,
+            "clock_offset_s": self.clock_offset_s,
+            "offline_reason": self.offline_reason,
+        }
+
+
+class Presence:
+    """The in-memory presence table; one per hub process."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._rooms: dict[str, RoomPresence] = {}
+        self.heartbeats = 0
+        self.lag_s: deque[float] = deque(maxlen=LAG_SAMPLES)
+
+    def get(self, room_id: str) -> RoomPresence | None:
+        return self._rooms.get(room_id)
+
+    def is_online(self, room_id: str) -> bool:
+        room = self._rooms.get(room_id)
+        return room is not None and room.online
+
+    def rooms(self) -> list[RoomPresence]:
+        return list(self._rooms.values())
+
+    def online(self, room_id: str, district: str | None, hello: Hello) -> RoomPresence:
+        now = time.time()
+        room = self._rooms.setdefault(room_id, RoomPresence(room_id))
+        was_online = room.online
+        room.district = district
+        room.online = True
+        room.last_seen = now
+        room.health = hello.health
+        room.devices = list(hello.devices)
+        room.presets = {cam: list(names) for cam, names in hello.presets.items()}
+        room.capabilities = list(hello.capabilities)
+        room.agent_version = hello.agent_version
+        room.boot_id = hello.boot_id
+        room.room_name = hello.room_name
+        room.offline_reason = None
+        room.dirty = True
+        if not was_online:
+            room.since = now
+        self._publish("presence", room, {"online": True, "health": room.health})
+        return room
+
+    def seen(self, room_id: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None:
+            room.last_seen = time.time()
+
+    def heartbeat(self, room_id: str, hb: Heartbeat) -> None:
+        room = self._rooms.get(room_id)
+        if room is None or not room.online:
+            return
+        now = time.time()
+        self.heartbeats += 1
+        # Same host in tests and benches: the lag is the handling latency; across hosts it
+        # also holds the clock offset (the hub.clock check item compares welcome.hub_time).
+        lag = now - hb.sent_at
+        self.lag_s.append(lag)
+        room.clock_offset_s = -lag
+        room.last_seen = now
+        room.dirty = True
+        if hb.health != room.health:
+            room.health = hb.health
+            self._publish("health", room, {"health": hb.health})
+        if hb.devices != room.devices:
+            before = {d.id: d for d in room.devices}
+            room.devices = list(hb.devices)
+            for dev in hb.devices:
+                if before.get(dev.id) != dev:
+                    self._publish("device", room, dev.model_dump())
+
+    def device_event(self, room_id: str, data: dict[str, Any]) -> None:
+        """A ``device`` event from the link: keep the table in step with it."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        try:
+            dev = DeviceInfo.model_validate(data)
+        except ValueError:
+            return
+        room.devices = [d for d in room.devices if d.id != dev.id] + [dev]
+        room.dirty = True
+
+    def set_health(self, room_id: str, health: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None and room.health != health:
+            room.health = health
+            room.dirty = True
+
+    def offline(self, room_id: str, reason: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is None or not room.online:
+            return
+        room.online = False
+        room.since = time.time()
+        room.offline_reason = reason
+        room.dirty = True
+        self._publish("presence", room, {"online": False, "reason": reason})
+
+    def take_dirty(self) -> list[PresenceUpdate]:
+        out = []
+        for room in self._rooms.values():
+            if room.dirty and room.last_seen:
+                room.dirty = False
+                out.append(
+                    PresenceUpdate(
+                        room_id=room.room_id,
+                        last_seen_at=room.last_seen,
+                        health=room.health,
+                        devices=[d.model_dump() for d in room.devices],
+                        presets=room.presets,
+                        agent_version=room.agent_version,
+                        boot_id=room.boot_id,
+                        clock_offset_s=room.clock_offset_s,
+                    )
+                )
+        return out
+
+    def put_back(self, records: list[PresenceUpdate]) -> None:
+        """A failed flush: mark these rooms dirty again so the next flush retries them."""
+        for rec in records:
+            room = self._rooms.get(rec.room_id)
+            if room is not None:
+                room.dirty = True
+
+    def _publish(self, kind: str, room: RoomPresence, data: dict[str, Any]) -> None:
+        self._bus.publish(HubEvent(kind, room_id=room.room_id, district=room.district, data=data))

@@ -1,0 +1,287 @@
+"""Hub capacity: simulated agents (real WebSocket clients, appliance.hub.simagent) against a
+real ``appliance hub serve`` process on loopback.
+
+    .venv/bin/python bench/hub.py                          31, 300, 3,000, 10,000 rooms
+    .venv/bin/python bench/hub.py --sizes 31,300 --seconds 5
+
+For each fleet size: the time to link every room, the hub's RSS when idle, then heartbeats
+offered at the rooms' natural rate (one per room every 15 s) and at fixed rates
+(default 2,000/s and 4,000/s): heartbeats/s the hub handled, the handling lag p50/p99
+(hub clock when handled − the agent's sent_at; one host, one clock), the hub's CPU
+(% of one core: it is one process with one event loop), its RSS, and "1 core": the
+heartbeats/s one whole core would handle at the CPU the hub spent per heartbeat. On a
+machine whose cores are busy with other work the lag measures that contention (the hub
+waits for a core), which is why the CPU-based figure is printed beside it. Then a preset recall
+through the public API (a scene) fanned out to 31 rooms against the same recall in one
+room, with the agents answering after a simulated camera move (``--recall-s``) and
+instantly (the hub's own overhead).
+
+Targets (DESIGN.md §7): ≥ 2,000 heartbeats/s on one core at p99 ≤ 100 ms; the fan-out
+≤ 1.5 × one room. Figures are printed against them; the machine's load (other work on
+the same cores) is printed too, since it moves every figure.
+
+Rooms and their secrets are written straight into the database in one transaction
+(enrolling 10,000 rooms one by one through the API would measure enrolment, not the
+link); everything measured goes through the hub's public endpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from appliance.hub.db.engine import make_engine, make_sessions
+from appliance.hub.db.models import AgentSecret
+from appliance.hub.db.records import RoomIn
+from appliance.hub.presence import LAG_SAMPLES
+from appliance.hub.security.credentials import new_secret, secret_hash
+from appliance.hub.settings import DB_FILE
+from appliance.hub.simagent import SimAgent
+from appliance.hub.store import Store
+from tests.support.hub import TEST_PASSWORD, free_port, hub_process
+
+TARGET_HB_PER_S = 2000
+TARGET_P99_MS = 100.0
+TARGET_FANOUT = 1.5
+HEARTBEAT_S = 15.0
+CONNECT_BATCH = 250
+TICK_S = 0.01
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def _rss_mb(pid: int) -> float:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 2**20
+
+
+def _raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print(f"open files limit {soft} → {hard} (the hub process inherits it)")
+
+
+def _provision(db: Path, first: int, last: int) -> dict[str, str]:
+    """Rooms r00001… with link secrets, in one transaction; room id → secret."""
+    engine = make_engine(f"sqlite:///{db}")
+    secrets = {f"r{n:05d}": new_secret() for n in range(first, last + 1)}
+    try:
+        asyncio.run(_add_rooms(db, list(secrets)))
+        with make_sessions(engine).begin() as s:
+            now = time.time()
+            s.add_all(
+                AgentSecret(
+                    room_id=r, secret_hash=secret_hash(sec), enrolled_at=now, agent_version="sim-1"
+                )
+                for r, sec in secrets.items()
+            )
+    finally:
+        engine.dispose()
+    return secrets
+
+
+async def _add_rooms(db: Path, ids: list[str]) -> None:
+    store = await Store.open(f"sqlite:///{db}", upgrade=False)
+    try:
+        district = lambda r: f"d{int(r[1:]) % 31:02d}"  # noqa: E731 - 31 districts
+        await store.import_rooms(
+            [RoomIn(id=r, name=f"Room {r}", district=district(r)) for r in ids]
+        )
+    finally:
+        await store.close()
+
+
+async def _admin_token(db: Path) -> str:
+    store = await Store.open(f"sqlite:///{db}", upgrade=False)
+    try:
+        user = await store.create_user("bench-admin", TEST_PASSWORD, "admin")
+        token, _ = await store.create_api_token(user.id, "bench")
+        return token
+    finally:
+        await store.close()
+
+
+async def _connect(agents: list[SimAgent]) -> float:
+    started = time.monotonic()
+    for i in range(0, len(agents), CONNECT_BATCH):
+        await asyncio.gather(*(a.start(timeout_s=120) for a in agents[i : i + CONNECT_BATCH]))
+    return time.monotonic() - started
+
+
+async def _drive(agents: list[SimAgent], rate: float, seconds: float) -> int:
+    """Heartbeats at ``rate``/s, round-robin over the agents, for ``seconds``; sent count."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    sent, i, n = 0, 0, len(agents)
+    while (now := loop.time()) - start < seconds:
+        due = int(rate * (now - start)) - sent
+        for _ in range(due):
+            await agents[i].heartbeat()
+            i = (i + 1) % n
+        sent += max(due, 0)
+        await asyncio.sleep(TICK_S)
+    return sent
+
+
+async def _stats(api: httpx.AsyncClient, last: int | None = None) -> dict[str, Any]:
+    resp = await api.get("/api/v1/link/stats", params={"last": last} if last else None)
+    resp.raise_for_status()
+    stats: dict[str, Any] = resp.json()
+    return stats
+
+
+async def _phase(
+    api: httpx.AsyncClient, pid: int, agents: list[SimAgent], rate: float, seconds: float
+) -> dict[str, Any]:
+    before = await _stats(api)
+    cpu0, t0, me0 = _cpu_s(pid), time.monotonic(), time.process_time()
+    sent = await _drive(agents, rate, seconds)
+    # Let the hub finish what is queued before reading its counter (bounded).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after = await _stats(api)
+        if after["heartbeats"] - before["heartbeats"] >= sent:
+            break
+        await asyncio.sleep(0.05)
+    wall = time.monotonic() - t0
+    handled = after["heartbeats"] - before["heartbeats"]
+    if handled:  # the lag of this phase's heartbeats only
+        after = await _stats(api, min(handled, LAG_SAMPLES))
+    cpu = _cpu_s(pid) - cpu0
+    return {
+        "offered": sent / seconds,
+        "handled": handled / wall,
+        "p50": after["lag_p50_ms"],
+        "p99": after["lag_p99_ms"],
+        "cpu": 100 * cpu / wall,
+        # CPU the hub spent per heartbeat (incl. its idle work): one core's capacity is
+        # about 1 s / this, whatever else the machine's cores were doing meanwhile.
+        "us_per_hb": 1e6 * cpu / handled if handled else None,
+        "bench_cpu": 100 * (time.process_time() - me0) / wall,
+        "rss": _rss_mb(pid),
+        "lost": sent - handled,
+    }
+
+
+def _row(r: dict[str, Any]) -> str:
+    ok = r["handled"] >= 0.98 * r["offered"] and (r["p99"] or 0) <= TARGET_P99_MS
+    per_hb = r["us_per_hb"]
+    capacity = f"{1e6 / per_hb:>7.0f}/s" if per_hb else "      -"
+    return (
+        f"{'':>6} {'':>9} {'':>9} | {r['offered']:>9.0f} {r['handled']:>9.0f} "
+        f"{r['p50'] or 0:>8.2f} {r['p99'] or 0:>8.2f} {r['cpu']:>7.0f}% "
+        f"{r['rss']:>7.0f} {r['bench_cpu']:>8.0f}% {capacity}  "
+        f"{'meets' if ok else 'MISSES'}"
+    )
+
+
+async def _fanout(
+    api: httpx.AsyncClient, agents: list[SimAgent], reps: int, recall_s: float
+) -> tuple[float, float]:
+    for a in agents[:31]:
+        a.op_delay_s["camera.preset.recall"] = recall_s
+    timings = {}
+    for label, rooms in (("one", agents[:1]), ("31", agents[:31])):
+        items = [{"room_id": a.room_id, "camera": "cam1", "preset": "home"} for a in rooms]
+        name = f"bench {label} {recall_s} {time.monotonic_ns()}"
+        scene = (await api.post("/api/v1/scenes", json={"name": name, "items": items})).json()
+        runs = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            resp = await api.post(f"/api/v1/scenes/{scene['id']}/recall")
+            runs.append(time.perf_counter() - t)
+            body = resp.json()
+            if resp.status_code != 200 or body["failed"]:
+                raise RuntimeError(f"scene recall failed: {resp.status_code} {body}")
+        timings[label] = statistics.median(runs)
+    return timings["one"], timings["31"]
+
+
+async def bench(args: argparse.Namespace) -> None:
+    _raise_fd_limit()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
+        state = Path(tmp) / "hub"
+        port = free_port()
+        agents: list[SimAgent] = []
+        with hub_process(state, port) as proc:
+            db = state / DB_FILE
+            token = await _admin_token(db)
+            link_url = f"ws://127.0.0.1:{port}/api/v1/link"
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            ) as api:
+                try:
+                    print(
+                        f"\n{'rooms':>6} {'link all':>9} {'idle RSS':>9} | {'offered/s':>9} "
+                        f"{'handled/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'hub CPU':>8} "
+                        f"{'RSS MB':>7} {'bench CPU':>9} {'1 core':>9}"
+                    )
+                    for size in args.sizes:
+                        secrets = await asyncio.to_thread(_provision, db, len(agents) + 1, size)
+                        new = [
+                            SimAgent(r, s, link_url, heartbeat_s=1e9, ping_interval_s=None)
+                            for r, s in secrets.items()
+                        ]
+                        agents.extend(new)
+                        took = await _connect(new)
+                        idle = _rss_mb(proc.pid)
+                        print(f"{size:>6} {took:>8.1f}s {idle:>7.0f}MB |")
+                        rates = [size / HEARTBEAT_S, *args.rates]
+                        for rate in rates:
+                            r = await _phase(api, proc.pid, agents, rate, args.seconds)
+                            print(_row(r))
+                    print(f"\npreset recall through a scene (median of {args.reps}):")
+                    for recall_s in (args.recall_s, 0.0):
+                        one, many = await _fanout(api, agents, args.reps, recall_s)
+                        ratio = many / one
+                        print(
+                            f"  room answers after {recall_s:.2f} s: one room {one * 1000:.1f} ms, "
+                            f"31 rooms {many * 1000:.1f} ms → {ratio:.2f}× "
+                            f"(target ≤ {TARGET_FANOUT}×: {'meets' if ratio <= TARGET_FANOUT else 'MISSES'})"
+                        )
+                finally:
+                    for i in range(0, len(agents), CONNECT_BATCH):
+                        with contextlib.suppress(Exception):
+                            await asyncio.gather(*(a.stop() for a in agents[i : i + CONNECT_BATCH]))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="31,300,3000,10000", help="fleet sizes, ascending")
+    parser.add_argument("--rates", default="2000,4000", help="offered heartbeats/s per phase")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of a load phase")
+    parser.add_argument("--reps", type=int, default=15, help="scene recalls per fan-out figure")
+    parser.add_argument(
+        "--recall-s", type=float, default=0.5, help="simulated camera move of a recall"
+    )
+    args = parser.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.rates = [float(r) for r in args.rates.split(",") if r]
+    asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    main()
