@@ -88,7 +88,10 @@ def _with_store(state_dir: Path, db: str | None, lang: str, work: Callable[..., 
 
     try:
         return asyncio.run(run())
-    except (StoreError, ConfigError, ValueError, OSError) as exc:
+    except StoreError as exc:
+        typer.echo(t("hub.cli.error", lang, error=exc.text(lang)), err=True)
+        raise typer.Exit(1) from None
+    except (ConfigError, ValueError, OSError) as exc:
         typer.echo(t("hub.cli.error", lang, error=str(exc)), err=True)
         raise typer.Exit(1) from None
 
@@ -109,11 +112,13 @@ def serve(
     ),
 ) -> None:
     """Run the hub until SIGTERM."""
+    from appliance.hub.security import logredact
     from appliance.hub.server import run_hub
 
     root = logging.getLogger()
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    logredact.install(root)  # libraries' DEBUG lines may print request headers
     settings = _settings(
         state_dir, db, listen=listen, tls_cert=tls_cert, tls_key=tls_key, public_url=public_url
     )
@@ -210,7 +215,7 @@ def rooms_import(
     try:
         rows = read_rooms_file(file)
     except StoreError as exc:
-        typer.echo(t("hub.cli.error", lang, error=str(exc)), err=True)
+        typer.echo(t("hub.cli.error", lang, error=exc.text(lang)), err=True)
         raise typer.Exit(1) from None
 
     async def work(store: Store) -> None:

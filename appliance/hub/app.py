@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -130,13 +131,20 @@ def _include_routes(app: FastAPI) -> None:
 
 
 async def _flush_presence(store: Store, presence: Presence, settings: HubSettings) -> None:
+    seen_at = time.monotonic()
     while True:
         await asyncio.sleep(settings.presence_flush_s)
-        await _flush_once(store, presence)
+        # State changes every presence_flush_s; "only seen again" every
+        # presence_seen_flush_s (the live presence is in memory; the stored last_seen is
+        # what a restarted hub shows until the room links again).
+        seen = time.monotonic() - seen_at >= settings.presence_seen_flush_s
+        if seen:
+            seen_at = time.monotonic()
+        await _flush_once(store, presence, seen=seen)
 
 
-async def _flush_once(store: Store, presence: Presence) -> None:
-    records = presence.take_dirty()
+async def _flush_once(store: Store, presence: Presence, *, seen: bool = True) -> None:
+    records = presence.take_dirty(seen=seen)
     if not records:
         return
     try:
@@ -174,7 +182,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status)
 
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse(error_body(exc.kind, str(exc)), status_code=exc.http_status)
+        body = error_body(exc.kind, exc.text(_lang(request)), detail=str(exc))
+        return JSONResponse(body, status_code=exc.http_status)
 
     async def room_not_found(request: Request, exc: RoomNotFoundError) -> JSONResponse:
         message = t("hub.room.not_found", _lang(request), room=exc.room_id)

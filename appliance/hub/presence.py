@@ -44,7 +44,12 @@ class RoomPresence:
     room_name: str = ""
     clock_offset_s: float | None = None  # agent clock − hub clock (incl. the trip)
     offline_reason: str | None = None
+    # What the next flush must write: state (health, online), devices, hello facts; and
+    # "seen" (only last_seen moved), written less often (PRESENCE_SEEN_FLUSH_S).
     dirty: bool = False
+    devices_dirty: bool = False
+    hello_dirty: bool = False
+    seen_dirty: bool = False
 
     def public(self) -> dict[str, Any]:
         return {
@@ -92,7 +97,7 @@ class Presence:
         room.boot_id = hello.boot_id
         room.room_name = hello.room_name
         room.offline_reason = None
-        room.dirty = True
+        room.dirty = room.devices_dirty = room.hello_dirty = True
         if not was_online:
             room.since = now
         self._publish("presence", room, {"online": True, "health": room.health})
@@ -115,13 +120,15 @@ class Presence:
         self.lag_s.append(lag)
         room.clock_offset_s = -lag
         room.last_seen = now
-        room.dirty = True
+        room.seen_dirty = True
         if hb.health != room.health:
             room.health = hb.health
+            room.dirty = True
             self._publish("health", room, {"health": hb.health})
         if hb.devices != room.devices:
             before = {d.id: d for d in room.devices}
             room.devices = list(hb.devices)
+            room.dirty = room.devices_dirty = True
             for dev in hb.devices:
                 if before.get(dev.id) != dev:
                     self._publish("device", room, dev.model_dump())
@@ -136,7 +143,7 @@ class Presence:
         except ValueError:
             return
         room.devices = [d for d in room.devices if d.id != dev.id] + [dev]
-        room.dirty = True
+        room.dirty = room.devices_dirty = True
 
     def set_health(self, room_id: str, health: str) -> None:
         room = self._rooms.get(room_id)
@@ -154,23 +161,28 @@ class Presence:
         room.dirty = True
         self._publish("presence", room, {"online": False, "reason": reason})
 
-    def take_dirty(self) -> list[PresenceUpdate]:
+    def take_dirty(self, *, seen: bool = True) -> list[PresenceUpdate]:
+        """Rooms whose state changed since the last flush, and with ``seen`` those whose
+        last_seen only moved (a room beating every 15 s need not cost a row write every
+        flush). Devices and hello facts go in only when they changed."""
         out = []
         for room in self._rooms.values():
-            if room.dirty and room.last_seen:
-                room.dirty = False
-                out.append(
-                    PresenceUpdate(
-                        room_id=room.room_id,
-                        last_seen_at=room.last_seen,
-                        health=room.health,
-                        devices=[d.model_dump() for d in room.devices],
-                        presets=room.presets,
-                        agent_version=room.agent_version,
-                        boot_id=room.boot_id,
-                        clock_offset_s=room.clock_offset_s,
-                    )
+            if not room.last_seen or not (room.dirty or (seen and room.seen_dirty)):
+                continue
+            hello = room.hello_dirty
+            out.append(
+                PresenceUpdate(
+                    room_id=room.room_id,
+                    last_seen_at=room.last_seen,
+                    health=room.health,
+                    devices=[d.model_dump() for d in room.devices] if room.devices_dirty else None,
+                    presets=room.presets if hello else None,
+                    agent_version=room.agent_version if hello else None,
+                    boot_id=room.boot_id if hello else None,
+                    clock_offset_s=room.clock_offset_s,
                 )
+            )
+            room.dirty = room.devices_dirty = room.hello_dirty = room.seen_dirty = False
         return out
 
     def put_back(self, records: list[PresenceUpdate]) -> None:
@@ -178,7 +190,9 @@ class Presence:
         for rec in records:
             room = self._rooms.get(rec.room_id)
             if room is not None:
-                room.dirty = True
+                room.dirty = room.seen_dirty = True
+                room.devices_dirty |= rec.devices is not None
+                room.hello_dirty |= rec.agent_version is not None
 
     def _publish(self, kind: str, room: RoomPresence, data: dict[str, Any]) -> None:
         self._bus.publish(HubEvent(kind, room_id=room.room_id, district=room.district, data=data))

@@ -60,6 +60,10 @@ def make_server(settings: HubSettings) -> uvicorn.Server:
         ws_max_size=WS_MAX_SIZE_BYTES,
         ws_ping_interval=WS_PING_INTERVAL_S,
         ws_ping_timeout=WS_PING_TIMEOUT_S,
+        # No permessage-deflate: link frames are small JSON (or JPEG in base64), and a
+        # zlib context pair per link cost memory per room and CPU per frame (a profile of
+        # bench/hub.py showed inflate on every heartbeat).
+        ws_per_message_deflate=False,
         ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
         ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
         # 10,000 agents' links are 10,000 open connections (bench/hub.py).

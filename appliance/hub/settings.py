@@ -20,6 +20,10 @@ DB_FILE: Final = "hub.sqlite3"
 # Presence (last seen, health, devices) is kept in memory and written in one batch this
 # often: a heartbeat costs no DB write (hub_shared: ≥ 2,000 heartbeats/s on one core).
 PRESENCE_FLUSH_S: Final = 5.0
+# A room that was only seen again (heartbeat, same health and devices) has its last_seen
+# written this often: a row write for every room every 5 s grows with the fleet and runs
+# on the hub's one core (bench/hub.py: CPU per heartbeat rose from 31 to 3,000 rooms).
+PRESENCE_SEEN_FLUSH_S: Final = 60.0
 # How often the half-open-link watchdog looks for silent links: a room goes Offline at
 # most OFFLINE_AFTER_S + this after its last frame (40 + 2 ≤ 45 s, DESIGN.md §7).
 OFFLINE_SCAN_S: Final = 2.0
@@ -54,6 +58,7 @@ class HubSettings:
     offline_after_s: float = OFFLINE_AFTER_S
     offline_scan_s: float = OFFLINE_SCAN_S
     presence_flush_s: float = PRESENCE_FLUSH_S
+    presence_seen_flush_s: float = PRESENCE_SEEN_FLUSH_S
     hello_timeout_s: float = HELLO_TIMEOUT_S
     command_grace_s: float = COMMAND_GRACE_S
     enrol_token_ttl_s: float = ENROL_TOKEN_TTL_S

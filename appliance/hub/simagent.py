@@ -97,6 +97,7 @@ class SimAgent:
         reconnect: bool = True,
         on_message: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        open_timeout_s: float = 10.0,
     ) -> None:
         self.room_id = room_id
         self.secret = secret
@@ -109,6 +110,7 @@ class SimAgent:
         self.reconnect = reconnect
         self.on_message = on_message
         self.tls = tls  # wss:// with a private CA (the agent's hub.ca_file)
+        self.open_timeout_s = open_timeout_s
         self.health: Health = "healthy"
         self.cameras = {cam: SimCamera(presets={1: ("home", 0.0, 0.0)}) for cam in cameras}
         self.displays: dict[str, dict[str, Any]] = {
@@ -206,7 +208,7 @@ class SimAgent:
                     additional_headers=headers,
                     max_size=2 * MAX_FRAME_BYTES,
                     ping_interval=self.ping_interval_s,
-                    open_timeout=10,
+                    open_timeout=self.open_timeout_s,
                     ssl=self.tls,
                 ) as ws:
                     self._ws = ws
@@ -288,9 +290,12 @@ class SimAgent:
 
     async def _beat(self, hub_heartbeat_s: float) -> None:
         interval = self.heartbeat_s or hub_heartbeat_s
+        # The first beat at a random point of the interval: rooms that linked together
+        # (a hub restart, a bench) do not all beat in the same instant.
+        await asyncio.sleep(interval * random.random())  # noqa: S311 - spread, not crypto
         while True:
-            await asyncio.sleep(interval)
             await self.heartbeat()
+            await asyncio.sleep(interval)
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)

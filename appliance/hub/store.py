@@ -10,6 +10,8 @@
 The public methods are coroutines; the SQLAlchemy work runs on the store's own worker
 threads (one for SQLite: its single writer, so no "database is locked" inside the hub;
 a few for PostgreSQL), never on the event loop. Each method is one transaction.
+The transactions of rooms, enrolment, events, checks and scenes are below; those of
+accounts (users, sessions, API tokens, audit) are in :mod:`appliance.hub.db.accounts`.
 
 Credentials (agent secrets, enrolment/API/session tokens) are stored as SHA-256 hashes
 (:mod:`appliance.hub.security.credentials`); the store hands a new credential out once,
@@ -28,13 +30,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar, cast
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from appliance.hub.db import migrate
+from appliance.hub.db import accounts, migrate
 from appliance.hub.db.engine import is_sqlite, make_engine, make_sessions, normalize_url
 from appliance.hub.db.errors import (
     ConflictError,
@@ -46,8 +48,6 @@ from appliance.hub.db.errors import (
 )
 from appliance.hub.db.models import (
     AgentSecret,
-    ApiToken,
-    AuditRow,
     CheckResultRow,
     EnrolmentToken,
     EventRow,
@@ -55,11 +55,8 @@ from appliance.hub.db.models import (
     Room,
     Scene,
     SceneItem,
-    SessionRow,
-    User,
 )
 from appliance.hub.db.records import (
-    ROLES,
     ApiTokenRecord,
     AuditRecord,
     CheckResultRecord,
@@ -75,6 +72,7 @@ from appliance.hub.db.records import (
     SceneRecord,
     SessionRecord,
     UserRecord,
+    from_row,
 )
 from appliance.hub.security.credentials import new_secret, plausible_secret, secret_hash
 from appliance.hub.security.passwords import hash_password_async
@@ -98,13 +96,11 @@ T = TypeVar("T")
 
 ENROL_TOKEN_TTL_S: Final = 24 * 3600.0  # docs/LINK.md §1
 SESSION_TTL_S: Final = 12 * 3600.0  # one working day; a login per day is acceptable
-# A session's last-seen time is written at most this often (not on every request).
-SESSION_TOUCH_S: Final = 60.0
 PG_WORKERS: Final = 4
 AUDIT_PAGE_MAX: Final = 1000
-# Argument names whose values never reach the audit log.
-_REDACT: Final = re.compile(r"pass|secret|token|key|cookie|csrf", re.IGNORECASE)
 _FILE_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+# Presence fields written only when the link server has them (None: keep the stored).
+_PRESENCE_OPTIONAL: Final = ("devices", "presets", "agent_version", "boot_id", "clock_offset_s")
 
 
 class Store:
@@ -173,7 +169,11 @@ class Store:
         ids = [r.id for r in rows]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise InvalidInputError(f"room id listed twice: {', '.join(dupes)}")
+            raise InvalidInputError(
+                f"room id listed twice: {', '.join(dupes)}",
+                key="hub.store.rooms_twice",
+                rooms=", ".join(dupes),
+            )
         return await self._run(self._import_rooms, list(rows))
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
@@ -216,7 +216,7 @@ class Store:
     ) -> str:
         """A new one-time token for ``room_id`` (returned once; stored hashed)."""
         if ttl_s <= 0:
-            raise InvalidInputError("the token's lifetime must be > 0 s")
+            raise InvalidInputError("the token's lifetime must be > 0 s", key="hub.store.bad_ttl")
         token = new_secret()
         await self._run(self._issue_enrolment_token, room_id, secret_hash(token), ttl_s, by)
         return token
@@ -229,7 +229,9 @@ class Store:
         stays unused then: the technician typed the wrong room id).
         """
         if not plausible_secret(token):
-            raise EnrolmentRefused("enrolment token unknown, used or expired")
+            raise EnrolmentRefused(
+                "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+            )
         secret = new_secret()
         await self._run(
             self._enrol, secret_hash(token), room_id, agent_version[:64], secret_hash(secret)
@@ -321,23 +323,30 @@ class Store:
     ) -> UserRecord:
         """Add an account (argon2 hash made off the event loop). WeakPasswordError
         (ValueError) for a password outside the policy."""
-        _check_role(role, districts)
+        accounts.check_role(role, districts)
         password_hash = await hash_password_async(password)
         return await self._run(
-            self._create_user, username, password_hash, role, list(districts), lang
+            accounts.create_user,
+            self._sessions,
+            self._clock(),
+            username,
+            password_hash,
+            role,
+            list(districts),
+            lang,
         )
 
     async def get_user(self, user_id: int) -> UserRecord | None:
-        return await self._run(self._get_user, user_id)
+        return await self._run(accounts.get_user, self._sessions, user_id)
 
     async def get_user_by_name(self, username: str) -> UserRecord | None:
-        return await self._run(self._get_user_by_name, username)
+        return await self._run(accounts.get_user_by_name, self._sessions, username)
 
     async def list_users(self) -> list[UserRecord]:
-        return await self._run(self._list_users)
+        return await self._run(accounts.list_users, self._sessions)
 
     async def count_users(self, *, role: Role | None = None) -> int:
-        return await self._run(self._count_users, role)
+        return await self._run(accounts.count_users, self._sessions, role)
 
     async def update_user(
         self,
@@ -350,7 +359,8 @@ class Store:
     ) -> UserRecord:
         """Change an account; disabling it or changing its role ends its sessions."""
         return await self._run(
-            self._update_user,
+            accounts.update_user,
+            self._sessions,
             user_id,
             role,
             None if districts is None else list(districts),
@@ -361,24 +371,33 @@ class Store:
     async def set_password(self, user_id: int, password: str) -> None:
         """New password; the account's sessions end and its lockout is cleared."""
         password_hash = await hash_password_async(password)
-        await self._run(self._set_password, user_id, password_hash)
+        await self._run(
+            accounts.set_password, self._sessions, self._clock(), user_id, password_hash
+        )
 
     async def delete_user(self, user_id: int) -> None:
-        await self._run(self._delete_user, user_id)
+        await self._run(accounts.delete_user, self._sessions, user_id)
 
     async def login_record(self, username: str) -> tuple[UserRecord, str] | None:
         """The account and its password hash, for the login check only."""
-        return await self._run(self._login_record, username)
+        return await self._run(accounts.login_record, self._sessions, username)
 
     async def note_login_failure(
         self, user_id: int, *, max_failures: int, lockout_s: float
     ) -> UserRecord:
         """Count a bad password; the ``max_failures``-th in a row locks the account for
         ``lockout_s``."""
-        return await self._run(self._note_login_failure, user_id, max_failures, lockout_s)
+        return await self._run(
+            accounts.note_login_failure,
+            self._sessions,
+            self._clock(),
+            user_id,
+            max_failures,
+            lockout_s,
+        )
 
     async def note_login_success(self, user_id: int) -> None:
-        await self._run(self._note_login_success, user_id)
+        await self._run(accounts.note_login_success, self._sessions, user_id)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -388,7 +407,14 @@ class Store:
         """A new session: (cookie value, CSRF token, record); both values returned once."""
         token, csrf = new_secret(), new_secret()
         record = await self._run(
-            self._create_session, user_id, secret_hash(token), secret_hash(csrf), ttl_s, client
+            accounts.create_session,
+            self._sessions,
+            self._clock(),
+            user_id,
+            secret_hash(token),
+            secret_hash(csrf),
+            ttl_s,
+            client,
         )
         return token, csrf, record
 
@@ -397,11 +423,13 @@ class Store:
         disabled or locked)."""
         if token is None or not plausible_secret(token):
             return None
-        return await self._run(self._session_for_token, secret_hash(token))
+        return await self._run(
+            accounts.session_for_token, self._sessions, self._clock(), secret_hash(token)
+        )
 
     async def delete_session(self, token: str) -> None:
         if plausible_secret(token):
-            await self._run(self._delete_session, secret_hash(token))
+            await self._run(accounts.delete_session, self._sessions, secret_hash(token))
 
     # -- API tokens ----------------------------------------------------------------------
 
@@ -410,9 +438,17 @@ class Store:
     ) -> tuple[str, ApiTokenRecord]:
         """A new Bearer token acting as the user (returned once; stored hashed)."""
         if ttl_s is not None and ttl_s <= 0:
-            raise InvalidInputError("the token's lifetime must be > 0 s")
+            raise InvalidInputError("the token's lifetime must be > 0 s", key="hub.store.bad_ttl")
         token = new_secret()
-        record = await self._run(self._create_api_token, user_id, name, secret_hash(token), ttl_s)
+        record = await self._run(
+            accounts.create_api_token,
+            self._sessions,
+            self._clock(),
+            user_id,
+            name,
+            secret_hash(token),
+            ttl_s,
+        )
         return token, record
 
     async def user_for_api_token(
@@ -420,14 +456,16 @@ class Store:
     ) -> tuple[UserRecord, ApiTokenRecord] | None:
         if token is None or not plausible_secret(token):
             return None
-        return await self._run(self._user_for_api_token, secret_hash(token))
+        return await self._run(
+            accounts.user_for_api_token, self._sessions, self._clock(), secret_hash(token)
+        )
 
     async def list_api_tokens(self, user_id: int | None = None) -> list[ApiTokenRecord]:
-        return await self._run(self._list_api_tokens, user_id)
+        return await self._run(accounts.list_api_tokens, self._sessions, user_id)
 
     async def revoke_api_token(self, token_id: int, *, user_id: int | None = None) -> None:
         """Revoke a token (``user_id``: only if it is that user's)."""
-        await self._run(self._revoke_api_token, token_id, user_id)
+        await self._run(accounts.revoke_api_token, self._sessions, token_id, user_id)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -444,7 +482,16 @@ class Store:
     ) -> None:
         """Write one audit row (arguments named like a credential are redacted)."""
         await self._run(
-            self._audit, who, room, action, redact(args or {}), outcome, duration_s, error
+            accounts.audit,
+            self._sessions,
+            self._clock(),
+            who,
+            room,
+            action,
+            accounts.redact(args or {}),
+            outcome,
+            duration_s,
+            error,
         )
 
     async def list_audit(
@@ -460,7 +507,8 @@ class Store:
     ) -> list[AuditRecord]:
         """Newest first; ``room_ids`` limits to a scope, ``before_id`` pages back."""
         return await self._run(
-            self._list_audit,
+            accounts.list_audit,
+            self._sessions,
             None if room_ids is None else sorted(set(room_ids)),
             room_id,
             who,
@@ -482,7 +530,9 @@ class Store:
                 s.flush()
                 return _room_record(row, enrolled=False)
         except IntegrityError:
-            raise ConflictError(f"room {room.id} exists already") from None
+            raise ConflictError(
+                f"room {room.id} exists already", key="hub.store.room_exists", room=room.id
+            ) from None
 
     def _import_rooms(self, rows: list[RoomIn]) -> ImportReport:
         added: list[str] = []
@@ -517,7 +567,12 @@ class Store:
     def _list_rooms(
         self, district: str | None, districts: list[str] | None, room_ids: list[str] | None
     ) -> list[RoomRecord]:
-        q = select(Room, AgentSecret.room_id).outerjoin(AgentSecret).order_by(Room.id)
+        # Plain columns, no ORM objects: the fleet list of thousands of rooms stays cheap.
+        q = (
+            select(*Room.__table__.c, AgentSecret.room_id.label("secret_room"))
+            .outerjoin(AgentSecret)
+            .order_by(Room.id)
+        )
         if district is not None:
             q = q.where(Room.district == district)
         if districts is not None:
@@ -525,7 +580,10 @@ class Store:
         if room_ids is not None:
             q = q.where(Room.id.in_(room_ids))
         with self._sessions() as s:
-            return [_room_record(row, enrolled=sid is not None) for row, sid in s.execute(q).all()]
+            return [
+                _room_record(row, enrolled=row.secret_room is not None)
+                for row in s.execute(q).all()
+            ]
 
     def _set_maintenance(self, room_id: str, on: bool) -> RoomRecord:
         with self._sessions.begin() as s:
@@ -545,16 +603,35 @@ class Store:
             s.delete(row)
 
     def _flush_presence(self, batch: list[PresenceUpdate]) -> int:
+        # One compiled UPDATE per set of columns, sent as an executemany: 10,000 rooms
+        # are one round of the driver, not 10,000 ORM statements.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for p in batch:
+            params: dict[str, Any] = {
+                "b_id": p.room_id,
+                "last_seen_at": p.last_seen_at,
+                "health": p.health,
+            }
+            for name in _PRESENCE_OPTIONAL:
+                value = getattr(p, name)
+                if value is not None:
+                    params[name] = value
+            groups.setdefault(tuple(sorted(params)), []).append(params)
+        rooms = cast(Table, Room.__table__)
         n = 0
-        with self._sessions.begin() as s:
-            for p in batch:
-                values: dict[str, Any] = {"last_seen_at": p.last_seen_at, "health": p.health}
-                for name in ("devices", "presets", "agent_version", "boot_id", "clock_offset_s"):
-                    value = getattr(p, name)
-                    if value is not None:
-                        values[name] = value
-                res = s.execute(update(Room).where(Room.id == p.room_id).values(**values))
-                n += _rowcount(res)
+        with self._engine.begin() as conn:
+            for keys, rows in groups.items():
+                stmt = (
+                    update(rooms)
+                    .where(rooms.c.id == bindparam("b_id"))
+                    .values({k: bindparam(k) for k in keys if k != "b_id"})
+                )
+                res = conn.execute(stmt, rows)
+                n += (
+                    _rowcount(res)
+                    if self._engine.dialect.supports_sane_multi_rowcount
+                    else len(rows)
+                )
         return n
 
     def _issue_enrolment_token(
@@ -580,10 +657,14 @@ class Store:
                 select(EnrolmentToken).where(EnrolmentToken.token_hash == token_hash)
             ).one_or_none()
             if tok is None or tok.used_at is not None or tok.expires_at <= now:
-                raise EnrolmentRefused("enrolment token unknown, used or expired")
+                raise EnrolmentRefused(
+                    "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+                )
             if tok.room_id != room_id:
                 raise EnrolmentRoomMismatch(
-                    f"this enrolment token was issued for another room, not {room_id}"
+                    f"this enrolment token was issued for another room, not {room_id}",
+                    key="hub.store.enrol_other_room",
+                    room=room_id,
                 )
             # Spend the token with a guarded UPDATE: of two concurrent enrolments with
             # the same token, exactly one changes the row (PostgreSQL row lock).
@@ -593,7 +674,9 @@ class Store:
                 .values(used_at=now)
             )
             if _rowcount(spent) != 1:
-                raise EnrolmentRefused("enrolment token unknown, used or expired")
+                raise EnrolmentRefused(
+                    "enrolment token unknown, used or expired", key="hub.store.enrol_refused"
+                )
             current = s.get(AgentSecret, room_id)
             if current is None:
                 s.add(
@@ -620,27 +703,42 @@ class Store:
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as s:
-                    room = s.get(Room, room_id, with_for_update=True)
-                    if room is None:
-                        raise NotFoundError(f"room {room_id} does not exist")
-                    last = room.last_event_id
+                    # Only the counter is read (row-locked on PostgreSQL), not the room's
+                    # JSON columns; the events go in as one multi-row INSERT.
+                    found = s.execute(
+                        select(Room.last_event_id).where(Room.id == room_id).with_for_update()
+                    ).one_or_none()
+                    if found is None:
+                        raise NotFoundError(
+                            f"room {room_id} does not exist",
+                            key="hub.store.room_not_found",
+                            room=room_id,
+                        )
+                    last = first = found[0]
+                    rows: list[dict[str, Any]] = []
+                    results: list[Event] = []
                     for ev in sorted(events, key=lambda e: e.id):
                         if ev.id <= last:
                             continue
-                        s.add(
-                            EventRow(
-                                room_id=room_id,
-                                event_id=ev.id,
-                                at=ev.at,
-                                received_at=now,
-                                kind=ev.kind,
-                                data=ev.data,
-                            )
+                        rows.append(
+                            {
+                                "room_id": room_id,
+                                "event_id": ev.id,
+                                "at": ev.at,
+                                "received_at": now,
+                                "kind": ev.kind,
+                                "data": ev.data,
+                            }
                         )
                         if ev.kind == "check.result":
-                            _add_check_result(s, room_id, ev)
+                            results.append(ev)
                         last = ev.id
-                    room.last_event_id = last
+                    if rows:
+                        s.execute(insert(EventRow), rows)
+                    for ev in results:
+                        _add_check_result(s, room_id, ev)
+                    if last != first:
+                        s.execute(update(Room).where(Room.id == room_id).values(last_event_id=last))
                     return last
             except IntegrityError:
                 # Only reachable when another writer stored the same event between our
@@ -653,7 +751,9 @@ class Store:
         with self._sessions() as s:
             last = s.scalars(select(Room.last_event_id).where(Room.id == room_id)).one_or_none()
             if last is None:
-                raise NotFoundError(f"room {room_id} does not exist")
+                raise NotFoundError(
+                    f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
+                )
             return last
 
     def _list_events(
@@ -668,17 +768,7 @@ class Store:
         if kind is not None:
             q = q.where(EventRow.kind == kind)
         with self._sessions() as s:
-            return [
-                EventRecord(
-                    room_id=e.room_id,
-                    event_id=e.event_id,
-                    at=e.at,
-                    received_at=e.received_at,
-                    kind=e.kind,
-                    data=e.data,
-                )
-                for e in s.scalars(q).all()
-            ]
+            return [from_row(EventRecord, e) for e in s.scalars(q).all()]
 
     def _list_check_results(self, room_id: str, limit: int) -> list[CheckResultRecord]:
         with self._sessions() as s:
@@ -718,7 +808,12 @@ class Store:
                 .limit(1)
             ).one_or_none()
             if result is None:
-                raise NotFoundError(f"no check result {run_id} of room {room_id}")
+                raise NotFoundError(
+                    f"no check result {run_id} of room {room_id}",
+                    key="hub.store.no_result",
+                    run=run_id,
+                    room=room_id,
+                )
             ev = s.scalars(
                 select(EvidenceRow).where(
                     EvidenceRow.result_id == result.id, EvidenceRow.name == name
@@ -743,7 +838,11 @@ class Store:
                 found = set(s.scalars(select(Room.id).where(Room.id.in_(wanted))).all())
                 missing = sorted(wanted - found)
                 if missing:
-                    raise InvalidInputError(f"unknown room(s) in scene: {', '.join(missing)}")
+                    raise InvalidInputError(
+                        f"unknown room(s) in scene: {', '.join(missing)}",
+                        key="hub.store.scene_unknown_rooms",
+                        rooms=", ".join(missing),
+                    )
                 if scene_id is None:
                     row = Scene(name=scene.name, created_at=now, updated_at=now, created_by=by)
                     s.add(row)
@@ -751,7 +850,11 @@ class Store:
                 else:
                     found_row = s.get(Scene, scene_id)
                     if found_row is None:
-                        raise NotFoundError(f"scene {scene_id} does not exist")
+                        raise NotFoundError(
+                            f"scene {scene_id} does not exist",
+                            key="hub.store.scene_not_found",
+                            scene=scene_id,
+                        )
                     row = found_row
                     row.name = scene.name
                     row.updated_at = now
@@ -769,7 +872,11 @@ class Store:
                 s.flush()
                 return _scene_record(s, row)
         except IntegrityError:
-            raise ConflictError(f"a scene named {scene.name!r} exists already") from None
+            raise ConflictError(
+                f"a scene named {scene.name!r} exists already",
+                key="hub.store.scene_exists",
+                name=scene.name,
+            ) from None
 
     def _get_scene(self, scene_id: int) -> SceneRecord | None:
         with self._sessions() as s:
@@ -784,319 +891,16 @@ class Store:
         with self._sessions.begin() as s:
             row = s.get(Scene, scene_id)
             if row is None:
-                raise NotFoundError(f"scene {scene_id} does not exist")
+                raise NotFoundError(
+                    f"scene {scene_id} does not exist",
+                    key="hub.store.scene_not_found",
+                    scene=scene_id,
+                )
             s.execute(delete(SceneItem).where(SceneItem.scene_id == scene_id))
             s.delete(row)
 
-    def _create_user(
-        self, username: str, password_hash: str, role: Role, districts: list[str], lang: str
-    ) -> UserRecord:
-        now = self._clock()
-        try:
-            with self._sessions.begin() as s:
-                row = User(
-                    username=username,
-                    password_hash=password_hash,
-                    role=role,
-                    districts=districts,
-                    lang=lang,
-                    disabled=False,
-                    failed_logins=0,
-                    created_at=now,
-                    password_changed_at=now,
-                )
-                s.add(row)
-                s.flush()
-                return _user_record(row)
-        except IntegrityError:
-            raise ConflictError(f"user {username} exists already") from None
-
-    def _get_user(self, user_id: int) -> UserRecord | None:
-        with self._sessions() as s:
-            row = s.get(User, user_id)
-            return None if row is None else _user_record(row)
-
-    def _get_user_by_name(self, username: str) -> UserRecord | None:
-        with self._sessions() as s:
-            row = s.scalars(select(User).where(User.username == username)).one_or_none()
-            return None if row is None else _user_record(row)
-
-    def _list_users(self) -> list[UserRecord]:
-        with self._sessions() as s:
-            return [_user_record(r) for r in s.scalars(select(User).order_by(User.username))]
-
-    def _count_users(self, role: Role | None) -> int:
-        q = select(func.count()).select_from(User)
-        if role is not None:
-            q = q.where(User.role == role)
-        with self._sessions() as s:
-            return int(s.scalar(q) or 0)
-
-    def _update_user(
-        self,
-        user_id: int,
-        role: Role | None,
-        districts: list[str] | None,
-        lang: str | None,
-        disabled: bool | None,
-    ) -> UserRecord:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            new_role: Role = role if role is not None else _role(row.role)
-            new_districts = districts if districts is not None else list(row.districts)
-            _check_role(new_role, new_districts)
-            end_sessions = (role is not None and role != row.role) or bool(disabled)
-            row.role = new_role
-            row.districts = new_districts if new_role == "technician" else []
-            if lang is not None:
-                row.lang = lang
-            if disabled is not None:
-                row.disabled = disabled
-            if end_sessions:
-                s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-            return _user_record(row)
-
-    def _set_password(self, user_id: int, password_hash: str) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            row.password_hash = password_hash
-            row.password_changed_at = self._clock()
-            row.failed_logins = 0
-            row.locked_until = None
-            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-
-    def _delete_user(self, user_id: int) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-            s.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
-            s.delete(row)
-
-    def _login_record(self, username: str) -> tuple[UserRecord, str] | None:
-        with self._sessions() as s:
-            row = s.scalars(select(User).where(User.username == username)).one_or_none()
-            return None if row is None else (_user_record(row), row.password_hash)
-
-    def _note_login_failure(self, user_id: int, max_failures: int, lockout_s: float) -> UserRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            if row.locked_until is not None and row.locked_until <= now:
-                row.failed_logins = 0  # the last lockout has run out: a fresh count
-                row.locked_until = None
-            row.failed_logins += 1
-            if row.failed_logins >= max_failures:
-                row.locked_until = now + lockout_s
-            return _user_record(row)
-
-    def _note_login_success(self, user_id: int) -> None:
-        with self._sessions.begin() as s:
-            row = _user_or_404(s, user_id)
-            row.failed_logins = 0
-            row.locked_until = None
-
-    def _create_session(
-        self, user_id: int, token_h: str, csrf_h: str, ttl_s: float, client: str | None
-    ) -> SessionRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            user = _user_or_404(s, user_id)
-            row = SessionRow(
-                token_hash=token_h,
-                csrf_hash=csrf_h,
-                user_id=user_id,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + ttl_s,
-                client=None if client is None else client[:200],
-            )
-            s.add(row)
-            # Housekeeping: expired sessions of this user go now.
-            s.execute(
-                delete(SessionRow).where(
-                    SessionRow.user_id == user_id, SessionRow.expires_at <= now
-                )
-            )
-            s.flush()
-            return SessionRecord(
-                id=row.id, user=_user_record(user), csrf_hash=csrf_h, expires_at=row.expires_at
-            )
-
-    def _session_for_token(self, token_h: str) -> SessionRecord | None:
-        now = self._clock()
-        with self._sessions() as s:
-            found = s.execute(
-                select(SessionRow, User)
-                .join(User, User.id == SessionRow.user_id)
-                .where(SessionRow.token_hash == token_h)
-            ).one_or_none()
-            if found is None:
-                return None
-            row, user = found
-            if row.expires_at <= now or not _user_usable(user, now):
-                return None
-            if now - row.last_seen_at >= SESSION_TOUCH_S:
-                row.last_seen_at = now
-                s.commit()
-            return SessionRecord(
-                id=row.id,
-                user=_user_record(user),
-                csrf_hash=row.csrf_hash,
-                expires_at=row.expires_at,
-            )
-
-    def _delete_session(self, token_h: str) -> None:
-        with self._sessions.begin() as s:
-            s.execute(delete(SessionRow).where(SessionRow.token_hash == token_h))
-
-    def _create_api_token(
-        self, user_id: int, name: str, token_h: str, ttl_s: float | None
-    ) -> ApiTokenRecord:
-        now = self._clock()
-        with self._sessions.begin() as s:
-            _user_or_404(s, user_id)
-            row = ApiToken(
-                token_hash=token_h,
-                user_id=user_id,
-                name=name[:200],
-                created_at=now,
-                expires_at=None if ttl_s is None else now + ttl_s,
-                revoked=False,
-            )
-            s.add(row)
-            s.flush()
-            return _token_record(row)
-
-    def _user_for_api_token(self, token_h: str) -> tuple[UserRecord, ApiTokenRecord] | None:
-        now = self._clock()
-        with self._sessions() as s:
-            found = s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == token_h)
-            ).one_or_none()
-            if found is None:
-                return None
-            tok, user = found
-            if tok.revoked or (tok.expires_at is not None and tok.expires_at <= now):
-                return None
-            if not _user_usable(user, now):
-                return None
-            if tok.last_used_at is None or now - tok.last_used_at >= SESSION_TOUCH_S:
-                tok.last_used_at = now
-                s.commit()
-            return _user_record(user), _token_record(tok)
-
-    def _list_api_tokens(self, user_id: int | None) -> list[ApiTokenRecord]:
-        q = select(ApiToken).order_by(ApiToken.id)
-        if user_id is not None:
-            q = q.where(ApiToken.user_id == user_id)
-        with self._sessions() as s:
-            return [_token_record(t) for t in s.scalars(q).all()]
-
-    def _revoke_api_token(self, token_id: int, user_id: int | None) -> None:
-        with self._sessions.begin() as s:
-            tok = s.get(ApiToken, token_id)
-            if tok is None or (user_id is not None and tok.user_id != user_id):
-                raise NotFoundError(f"API token {token_id} does not exist")
-            tok.revoked = True
-
-    def _audit(
-        self,
-        who: str,
-        room: str | None,
-        action: str,
-        args: dict[str, Any],
-        outcome: str,
-        duration_s: float,
-        error: str | None,
-    ) -> None:
-        with self._sessions.begin() as s:
-            s.add(
-                AuditRow(
-                    at=self._clock(),
-                    who=who[:200],
-                    room_id=None if room is None else room[:64],
-                    action=action[:64],
-                    args=args,
-                    outcome=outcome[:32],
-                    error=None if error is None else error[:4096],
-                    duration_s=max(0.0, duration_s),
-                )
-            )
-
-    def _list_audit(
-        self,
-        room_ids: list[str] | None,
-        room_id: str | None,
-        who: str | None,
-        action: str | None,
-        since: float | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[AuditRecord]:
-        q = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-        if room_ids is not None:
-            q = q.where(AuditRow.room_id.in_(room_ids))
-        if room_id is not None:
-            q = q.where(AuditRow.room_id == room_id)
-        if who is not None:
-            q = q.where(AuditRow.who == who)
-        if action is not None:
-            q = q.where(AuditRow.action == action)
-        if since is not None:
-            q = q.where(AuditRow.at >= since)
-        if before_id is not None:
-            q = q.where(AuditRow.id < before_id)
-        with self._sessions() as s:
-            return [
-                AuditRecord(
-                    id=r.id,
-                    at=r.at,
-                    who=r.who,
-                    room_id=r.room_id,
-                    action=r.action,
-                    args=r.args,
-                    outcome=r.outcome,
-                    error=r.error,
-                    duration_s=r.duration_s,
-                )
-                for r in s.scalars(q).all()
-            ]
-
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def redact(args: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``args`` whose credential-like keys (password, token, secret…) read ***."""
-    out: dict[str, Any] = {}
-    for key, value in args.items():
-        if _REDACT.search(str(key)):
-            out[key] = "***"
-        elif isinstance(value, dict):
-            out[key] = redact(value)
-        else:
-            out[key] = value
-    return out
-
-
-def _check_role(role: str, districts: Sequence[str]) -> None:
-    if role not in ROLES:
-        raise InvalidInputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
-    if role == "technician" and not districts:
-        raise InvalidInputError("a technician needs at least one district")
-
-
-def _role(value: str) -> Role:
-    for r in ROLES:
-        if r == value:
-            return r
-    raise StoreError(f"stored role {value!r} is not a role")
-
-
-def _user_usable(user: User, now: float) -> bool:
-    return not user.disabled and (user.locked_until is None or user.locked_until <= now)
 
 
 def _rowcount(result: Any) -> int:
@@ -1120,103 +924,39 @@ def _new_room(room: RoomIn, now: float) -> Room:
 def _room_or_404(s: Session, room_id: str) -> Room:
     row = s.get(Room, room_id)
     if row is None:
-        raise NotFoundError(f"room {room_id} does not exist")
+        raise NotFoundError(
+            f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
+        )
     return row
 
 
-def _user_or_404(s: Session, user_id: int) -> User:
-    row = s.get(User, user_id)
-    if row is None:
-        raise NotFoundError(f"user {user_id} does not exist")
-    return row
-
-
-def _room_record(row: Room, *, enrolled: bool) -> RoomRecord:
-    return RoomRecord(
-        id=row.id,
-        name=row.name,
-        district=row.district,
-        maintenance=row.maintenance,
+def _room_record(row: Any, *, enrolled: bool) -> RoomRecord:
+    """From an ORM row or a Core row with the same column names."""
+    return from_row(
+        RoomRecord,
+        row,
         enrolled=enrolled,
-        created_at=row.created_at,
-        last_event_id=row.last_event_id,
-        last_seen_at=row.last_seen_at,
-        health=row.health,
         devices=list(row.devices or []),
         presets=dict(row.presets or {}),
-        agent_version=row.agent_version,
-        boot_id=row.boot_id,
-        clock_offset_s=row.clock_offset_s,
-    )
-
-
-def _user_record(row: User) -> UserRecord:
-    return UserRecord(
-        id=row.id,
-        username=row.username,
-        role=_role(row.role),
-        districts=[str(d) for d in row.districts or []],
-        lang=row.lang,
-        disabled=row.disabled,
-        locked_until=row.locked_until,
-        failed_logins=row.failed_logins,
-        created_at=row.created_at,
-    )
-
-
-def _token_record(row: ApiToken) -> ApiTokenRecord:
-    return ApiTokenRecord(
-        id=row.id,
-        user_id=row.user_id,
-        name=row.name,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        last_used_at=row.last_used_at,
-        revoked=row.revoked,
     )
 
 
 def _evidence_record(row: EvidenceRow) -> EvidenceRecord:
-    return EvidenceRecord(
-        id=row.id,
-        item_id=row.item_id,
-        name=row.name,
-        content_type=row.content_type,
-        path=row.path,
-        size=row.size,
-        sha256=row.sha256,
-    )
+    return from_row(EvidenceRecord, row)
 
 
 def _result_record(s: Session, row: CheckResultRow) -> CheckResultRecord:
     evidence = s.scalars(
         select(EvidenceRow).where(EvidenceRow.result_id == row.id).order_by(EvidenceRow.id)
     ).all()
-    return CheckResultRecord(
-        id=row.id,
-        room_id=row.room_id,
-        event_id=row.event_id,
-        run_id=row.run_id,
-        status=row.status,
-        overall=row.overall,
-        at=row.at,
-        data=row.data,
-        evidence=[_evidence_record(e) for e in evidence],
-    )
+    return from_row(CheckResultRecord, row, evidence=[_evidence_record(e) for e in evidence])
 
 
 def _scene_record(s: Session, row: Scene) -> SceneRecord:
     items = s.scalars(
         select(SceneItem).where(SceneItem.scene_id == row.id).order_by(SceneItem.position)
     ).all()
-    return SceneRecord(
-        id=row.id,
-        name=row.name,
-        items=[SceneItemRecord(room_id=i.room_id, camera=i.camera, preset=i.preset) for i in items],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        created_by=row.created_by,
-    )
+    return from_row(SceneRecord, row, items=[from_row(SceneItemRecord, i) for i in items])
 
 
 def _add_check_result(s: Session, room_id: str, ev: Event) -> None:

@@ -39,6 +39,74 @@ register(
             "vi": "Mật khẩu không hợp lệ: cần ít nhất {min} ký tự",
             "en": "Password not accepted: at least {min} characters",
         },
+        "hub.store.room_not_found": {
+            "vi": "Không có điểm cầu {room}",
+            "en": "Room {room} does not exist",
+        },
+        "hub.store.room_exists": {
+            "vi": "Điểm cầu {room} đã có",
+            "en": "Room {room} exists already",
+        },
+        "hub.store.rooms_twice": {
+            "vi": "Mã điểm cầu bị lặp: {rooms}",
+            "en": "Room id listed twice: {rooms}",
+        },
+        "hub.store.rooms_file": {
+            "vi": "Danh sách điểm cầu không hợp lệ, chưa nhập gì: {detail}",
+            "en": "Invalid rooms list, nothing imported: {detail}",
+        },
+        "hub.store.bad_ttl": {
+            "vi": "Thời hạn của mã phải lớn hơn 0 giây",
+            "en": "The token's lifetime must be more than 0 s",
+        },
+        "hub.store.enrol_refused": {
+            "vi": "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn",
+            "en": "Enrolment token unknown, used or expired",
+        },
+        "hub.store.enrol_other_room": {
+            "vi": "Mã đăng ký này được cấp cho điểm cầu khác, không phải {room}",
+            "en": "This enrolment token was issued for another room, not {room}",
+        },
+        "hub.store.no_result": {
+            "vi": "Không có kết quả kiểm tra {run} của điểm cầu {room}",
+            "en": "No check result {run} of room {room}",
+        },
+        "hub.store.scene_not_found": {
+            "vi": "Không có cảnh {scene}",
+            "en": "Scene {scene} does not exist",
+        },
+        "hub.store.scene_exists": {
+            "vi": "Đã có cảnh tên {name}",
+            "en": "A scene named {name} exists already",
+        },
+        "hub.store.scene_unknown_rooms": {
+            "vi": "Cảnh có điểm cầu không tồn tại: {rooms}",
+            "en": "Unknown room(s) in the scene: {rooms}",
+        },
+        "hub.store.user_not_found": {
+            "vi": "Không có tài khoản {user}",
+            "en": "User {user} does not exist",
+        },
+        "hub.store.user_exists": {
+            "vi": "Tài khoản {user} đã có",
+            "en": "User {user} exists already",
+        },
+        "hub.store.token_not_found": {
+            "vi": "Không có mã API {token}",
+            "en": "API token {token} does not exist",
+        },
+        "hub.store.unknown_role": {
+            "vi": "Vai trò không hợp lệ: {role} (chọn một trong: {roles})",
+            "en": "Unknown role {role} (one of: {roles})",
+        },
+        "hub.store.technician_district": {
+            "vi": "Kỹ thuật viên cần được giao ít nhất một huyện",
+            "en": "A technician needs at least one district",
+        },
+        "hub.users.self_change": {
+            "vi": "Quản trị viên không thể tự khoá, hạ quyền hay xoá tài khoản của chính mình",
+            "en": "An administrator cannot disable, demote or delete their own account",
+        },
         "hub.cli.admin_created": {
             "vi": "Đã tạo tài khoản quản trị {username}",
             "en": "Administrator account {username} created",

@@ -257,6 +257,8 @@ async def test_sse_streams_presence_filtered_by_scope(fleet: Fleet) -> None:
         await until(lambda: len(admin_seen) == 1, 5)
         await fleet.agents["r1"].stop()
         await asyncio.wait_for(asyncio.gather(*readers), 10)
+        # A closed stream drops its subscription (no queue left filling for nobody).
+        await until(lambda: fleet.hub.bus.subscribers == subs, 10)
     assert [(k, e["room_id"], e["online"]) for k, e in admin_seen] == [
         ("presence", "r3", False),
         ("presence", "r1", False),
@@ -284,3 +286,30 @@ async def test_fleet_check_wait_gives_the_state_when_rooms_are_slower(fleet: Fle
     await until(finished, 20)
     done = (await fleet.admin.get(f"/api/v1/checks/{run['id']}")).json()
     assert [r["state"] for r in done["rooms"]] == ["done", "done"]
+
+
+async def test_audio_level_and_displays_through_the_hub(fleet: Fleet) -> None:
+    api, agent = fleet.admin, fleet.agents["r2"]
+    level = await api.get("/api/v1/rooms/r2/audio/mic1/level", params={"seconds": 0.2})
+    assert level.json()["data"]["device"] == "mic1"
+    assert (
+        await api.get("/api/v1/rooms/r2/audio/mic1/level", params={"seconds": 99})
+    ).status_code == 422
+    slate = await api.post(
+        "/api/v1/rooms/r2/displays/main/show", json={"what": "slate", "text": "Sẵn sàng"}
+    )
+    assert slate.status_code == 200
+    assert agent.displays["main"]["showing"] == "slate"
+    await api.post(
+        "/api/v1/rooms/r2/displays/main/show", json={"what": "pattern", "pattern": "bars"}
+    )
+    assert agent.displays["main"]["showing"] == "pattern"
+    await api.post("/api/v1/rooms/r2/displays/main/stop")
+    assert agent.displays["main"]["showing"] is None
+    await api.post("/api/v1/rooms/r2/displays/main/power", json={"on": False})
+    assert agent.displays["main"]["power"] == "standby"
+    shown = [c.args for c in agent.commands if c.op == "display.show"]
+    assert shown == [
+        {"display": "main", "what": "slate", "text": "Sẵn sàng"},
+        {"display": "main", "what": "pattern", "pattern": "bars"},
+    ]

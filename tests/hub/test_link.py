@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from appliance.hub.errors import CommandError
+from appliance.hub.events import EventBus
 from appliance.hub.link_server import CLOSE_REPLACED, CLOSE_SILENT, CLOSE_WRONG_ROOM
+from appliance.hub.presence import Presence
 from appliance.hub.simagent import SimAgent
-from appliance.link.messages import Hello, decode_hub_message, encode
+from appliance.link.messages import DeviceInfo, Heartbeat, Hello, decode_hub_message, encode
 from tests.support.hub import HubHandle, agents, running_hub, until
 
 __all__ = ["agents"]  # the fixture, re-exported for pytest
@@ -257,3 +260,26 @@ async def test_presence_is_written_to_the_database_in_batches(tmp_path: Path) ->
         finally:
             for agent in agents:
                 await agent.stop()
+
+
+def test_a_heartbeat_that_changes_nothing_is_flushed_only_with_the_seen_batch() -> None:
+    bus = EventBus()
+    presence = Presence(bus)
+    cam = DeviceInfo(id="cam1", kind="camera", state="ready")
+    presence.online("r1", "d1", Hello(room_id="r1", agent_version="9", boot_id="b", devices=[cam]))
+    first = presence.take_dirty(seen=False)
+    assert [(u.room_id, u.agent_version, u.devices) for u in first] == [
+        ("r1", "9", [cam.model_dump()])
+    ]
+    presence.heartbeat("r1", Heartbeat(seq=1, sent_at=time.time(), health="unknown", devices=[cam]))
+    assert presence.take_dirty(seen=False) == []
+    [seen] = presence.take_dirty(seen=True)
+    assert (seen.devices, seen.agent_version, seen.presets) == (None, None, None)
+    failed = cam.model_copy(update={"state": "failed"})
+    presence.heartbeat(
+        "r1", Heartbeat(seq=2, sent_at=time.time(), health="error", devices=[failed])
+    )
+    [changed] = presence.take_dirty(seen=False)
+    assert (changed.health, changed.devices) == ("error", [failed.model_dump()])
+    presence.put_back([changed])
+    assert presence.take_dirty(seen=False)[0].devices == [failed.model_dump()]

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect
 from appliance.hub.db import migrate
 from appliance.hub.db.engine import normalize_url
 from appliance.hub.db.models import Base
+from drivers.errors import ConfigError
 from tests.support.hubdb import db_url, postgres
 
 __all__ = ["db_url", "postgres"]  # fixtures, re-exported for pytest
@@ -102,3 +103,15 @@ def test_cli_db_upgrade_on_a_fresh_state_dir(tmp_path: Path) -> None:
     )
     assert bad.returncode != 0
     assert "unsupported database 'mysql'" in bad.stderr
+
+
+def test_database_urls() -> None:
+    assert normalize_url("postgres://hub@db:5432/hub") == "postgresql+psycopg://hub@db:5432/hub"
+    assert (
+        normalize_url("postgresql://hub:p%40ss@db/hub") == "postgresql+psycopg://hub:p%40ss@db/hub"
+    )
+    assert normalize_url("sqlite:////var/lib/appliance-hub/hub.sqlite3").startswith("sqlite:////")
+    with pytest.raises(ConfigError, match="unsupported database 'mysql'"):
+        normalize_url("mysql://x@y/z")
+    with pytest.raises(ConfigError, match="not a database URL"):
+        normalize_url("hub.sqlite3")

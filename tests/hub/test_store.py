@@ -431,3 +431,31 @@ async def test_evidence_file_is_stored_under_the_state_dir(
             await hub_store.save_evidence("r1", "run-1", bad, "image/jpeg", b"x")
     with pytest.raises(NotFoundError):
         await hub_store.save_evidence("r1", "no-such-run", "x.jpg", "image/jpeg", b"x")
+
+
+def test_credential_lookups_use_an_index(tmp_path: Path) -> None:
+    """room_for_secret, sessions and API tokens: one indexed equality, never a scan
+    (SQLite's query plan; the unique constraints are the indexes)."""
+    from appliance.hub.db import migrate
+
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            for table, column in (
+                ("agent_secrets", "secret_hash"),
+                ("sessions", "token_hash"),
+                ("api_tokens", "token_hash"),
+                ("enrolment_tokens", "token_hash"),
+            ):
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE {column} = 'x'"  # noqa: S608
+                    )
+                )
+                assert "USING INDEX" in plan, (table, plan)
+                assert not plan.startswith("SCAN"), (table, plan)
+    finally:
+        engine.dispose()

@@ -41,7 +41,9 @@ from appliance.hub.settings import HubSettings
 from appliance.hub.simagent import SimAgent
 from appliance.hub.store import Store
 
-START_TIMEOUT_S = 30.0
+# A hub process imports FastAPI, SQLAlchemy and Alembic and upgrades its schema: seconds on
+# an idle machine, tens of seconds on CI cores shared with other jobs.
+START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 TEST_PASSWORD = "rooms-31-Tinh-hub!"  # noqa: S105 - test accounts only (fits the policy)
 

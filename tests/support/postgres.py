@@ -36,7 +36,7 @@ START_ATTEMPTS: Final = 3  # a free port may be taken between our probe and the 
 SUPERUSER: Final = "app"
 
 
-def _pg_bin() -> Path | None:
+def find_pg_bin() -> Path | None:
     root = Path("/usr/lib/postgresql")
     versions = sorted(
         (p for p in root.glob("*/bin") if (p / "initdb").exists()),
@@ -174,7 +174,7 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    bin_dir = _pg_bin()
+    bin_dir = find_pg_bin()
     if bin_dir is None:
         pytest.fail(
             f"PostgreSQL is not installed: install the Debian package '{DEBIAN_PACKAGE}' "

@@ -6,8 +6,8 @@ the event loop never touch a lazy-loading ORM object from another thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Final, Literal
+from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -190,3 +190,12 @@ class AuditRecord:
     outcome: str
     error: str | None
     duration_s: float
+
+
+R = TypeVar("R")
+
+
+def from_row(cls: type[R], row: Any, **overrides: Any) -> R:
+    """A record dataclass from a row whose columns carry the record's field names."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in overrides}  # type: ignore[arg-type]
+    return cls(**values, **overrides)

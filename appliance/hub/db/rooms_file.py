@@ -26,28 +26,34 @@ COLUMNS: Final = ("id", "name", "district")
 MAX_ROOMS: Final = 100_000
 
 
+def bad_rooms_file(detail: str) -> InvalidInputError:
+    """The error for a rooms list that cannot be imported (the detail says why)."""
+    return InvalidInputError(detail, key="hub.store.rooms_file", detail=detail)
+
+
 def format_of(path: Path) -> Format:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in (".yaml", ".yml"):
         return "yaml"
-    raise InvalidInputError(f"{path.name}: use a .csv, .yaml or .yml file")
+    raise bad_rooms_file(f"{path.name}: use a .csv, .yaml or .yml file")
 
 
 def read_rooms_file(path: Path) -> list[RoomIn]:
+    fmt = format_of(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{path}: cannot read: {exc}") from None
-    return parse_rooms(text, format_of(path))
+        raise bad_rooms_file(f"{path}: cannot read: {exc}") from None
+    return parse_rooms(text, fmt)
 
 
 def parse_rooms(text: str, fmt: Format) -> list[RoomIn]:
     text = text.removeprefix("\ufeff")
     rows = _csv_rows(text) if fmt == "csv" else _yaml_rows(text)
     if len(rows) > MAX_ROOMS:
-        raise InvalidInputError(f"more than {MAX_ROOMS} rooms in one file")
+        raise bad_rooms_file(f"more than {MAX_ROOMS} rooms in one file")
     rooms: list[RoomIn] = []
     problems: list[str] = []
     for where, raw in rows:
@@ -59,13 +65,13 @@ def parse_rooms(text: str, fmt: Format) -> list[RoomIn]:
             )
             problems.append(f"{where}: {detail}")
     if problems:
-        raise InvalidInputError("; ".join(problems[:20]))
+        raise bad_rooms_file("; ".join(problems[:20]))
     seen: dict[str, int] = {}
     for room in rooms:
         seen[room.id] = seen.get(room.id, 0) + 1
     dupes = sorted(i for i, n in seen.items() if n > 1)
     if dupes:
-        raise InvalidInputError(f"room id listed twice: {', '.join(dupes)}")
+        raise bad_rooms_file(f"room id listed twice: {', '.join(dupes)}")
     return rooms
 
 
@@ -74,7 +80,7 @@ def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise InvalidInputError(f"CSV header lacks column(s): {', '.join(missing)}")
+        raise bad_rooms_file(f"CSV header lacks column(s): {', '.join(missing)}")
     reader.fieldnames = header
     out: list[tuple[str, dict[str, Any]]] = []
     for row in reader:
@@ -88,14 +94,14 @@ def _yaml_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InvalidInputError(f"not YAML: {exc}") from None
+        raise bad_rooms_file(f"not YAML: {exc}") from None
     if isinstance(data, dict) and "rooms" in data:
         data = data["rooms"]
     if not isinstance(data, list):
-        raise InvalidInputError("YAML: expected a list of rooms (id, name, district)")
+        raise bad_rooms_file("YAML: expected a list of rooms (id, name, district)")
     out: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise InvalidInputError(f"room {i}: expected a mapping with id, name, district")
+            raise bad_rooms_file(f"room {i}: expected a mapping with id, name, district")
         out.append((f"room {i}", {k: None if v is None else str(v) for k, v in item.items()}))
     return out

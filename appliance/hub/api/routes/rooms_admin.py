@@ -21,9 +21,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.hub.api.deps import SettingsDep, StoreDep
-from appliance.hub.db.errors import InvalidInputError, NotFoundError
+from appliance.hub.db.errors import NotFoundError
 from appliance.hub.db.records import RoomIn, RoomRecord
-from appliance.hub.db.rooms_file import parse_rooms
+from appliance.hub.db.rooms_file import bad_rooms_file, parse_rooms
 from appliance.hub.security.audit import audited
 from appliance.hub.security.deps import AdminDep, CommanderDep
 from appliance.hub.security.roles import can_see_room
@@ -31,26 +31,6 @@ from appliance.hub.security.roles import can_see_room
 router = APIRouter(prefix="/rooms", tags=["rooms admin"])
 
 MAX_IMPORT_BYTES: Final = 4 * 1024 * 1024
-
-
-class RoomAdminOut(BaseModel):
-    id: str
-    name: str
-    district: str
-    maintenance: bool
-    enrolled: bool
-    created_at: float
-
-    @classmethod
-    def of(cls, r: RoomRecord) -> RoomAdminOut:
-        return cls(
-            id=r.id,
-            name=r.name,
-            district=r.district,
-            maintenance=r.maintenance,
-            enrolled=r.enrolled,
-            created_at=r.created_at,
-        )
 
 
 class ImportIn(BaseModel):
@@ -84,11 +64,10 @@ class MaintenanceIn(BaseModel):
 
 
 @router.post("", name="add_room", status_code=201)
-async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomAdminOut:
+async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomRecord:
     args = body.model_dump()
     async with audited(store, who.who, "room.add", args, room=body.id):
-        room = await store.add_room(body)
-    return RoomAdminOut.of(room)
+        return await store.add_room(body)
 
 
 @router.post(
@@ -107,12 +86,12 @@ async def add_room(body: RoomIn, who: AdminDep, store: StoreDep) -> RoomAdminOut
 async def import_rooms(request: Request, who: AdminDep, store: StoreDep) -> ImportOut:
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
-        raise InvalidInputError(f"import larger than {MAX_IMPORT_BYTES} bytes")
+        raise bad_rooms_file(f"import larger than {MAX_IMPORT_BYTES} bytes")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInputError("the import is not UTF-8 text") from None
+        raise bad_rooms_file("the import is not UTF-8 text") from None
     if ctype in ("text/csv", "application/csv"):
         rows = parse_rooms(text, "csv")
     elif ctype in ("application/yaml", "application/x-yaml", "text/yaml"):
@@ -123,9 +102,9 @@ async def import_rooms(request: Request, who: AdminDep, store: StoreDep) -> Impo
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise InvalidInputError(f"{where}: {first['msg']}") from None
+            raise bad_rooms_file(f"{where}: {first['msg']}") from None
     else:
-        raise InvalidInputError("send application/json, text/csv or application/yaml")
+        raise bad_rooms_file("send application/json, text/csv or application/yaml")
     async with audited(store, who.who, "room.import", {"rooms": len(rows)}):
         report = await store.import_rooms(rows)
     return ImportOut(added=report.added, updated=report.updated, unchanged=report.unchanged)
@@ -148,13 +127,14 @@ async def issue_enrolment_token(
 @router.put("/{room_id}/maintenance", name="set_maintenance")
 async def set_maintenance(
     room_id: str, body: MaintenanceIn, who: CommanderDep, store: StoreDep
-) -> RoomAdminOut:
+) -> RoomRecord:
     room = await store.get_room(room_id)
     if room is None or not can_see_room(who, room):
-        raise NotFoundError(f"room {room_id} does not exist")
+        raise NotFoundError(
+            f"room {room_id} does not exist", key="hub.store.room_not_found", room=room_id
+        )
     async with audited(store, who.who, "room.maintenance", {"on": body.on}, room=room_id):
-        room = await store.set_maintenance(room_id, body.on)
-    return RoomAdminOut.of(room)
+        return await store.set_maintenance(room_id, body.on)
 
 
 @router.delete("/{room_id}", name="delete_room", status_code=204)

@@ -15,6 +15,7 @@ Every change is written to the audit log; passwords and tokens never are.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -67,30 +68,9 @@ class TokenIn(BaseModel):
     user_id: int | None = None  # admins may make a token for another account
 
 
-class TokenOut(BaseModel):
-    id: int
-    user_id: int
-    name: str
-    created_at: float
-    expires_at: float | None
-    last_used_at: float | None
-    revoked: bool
-
-    @classmethod
-    def of(cls, r: ApiTokenRecord) -> TokenOut:
-        return cls(
-            id=r.id,
-            user_id=r.user_id,
-            name=r.name,
-            created_at=r.created_at,
-            expires_at=r.expires_at,
-            last_used_at=r.last_used_at,
-            revoked=r.revoked,
-        )
-
-
-class NewTokenOut(TokenOut):
-    token: str  # shown once
+@dataclass(frozen=True)
+class NewApiToken(ApiTokenRecord):
+    token: str  # shown once; the hub keeps only its hash
 
 
 def _weak(request: Request) -> HTTPException:
@@ -120,14 +100,19 @@ async def create_user(body: UserIn, request: Request, who: AdminDep, store: Stor
 async def get_user(user_id: int, who: AdminDep, store: StoreDep) -> UserOut:
     user = await store.get_user(user_id)
     if user is None:
-        raise NotFoundError(f"user {user_id} does not exist")
+        raise NotFoundError(
+            f"user {user_id} does not exist", key="hub.store.user_not_found", user=user_id
+        )
     return UserOut.of(user)
 
 
 @router.patch("/users/{user_id}", name="update_user")
 async def update_user(user_id: int, body: UserPatch, who: AdminDep, store: StoreDep) -> UserOut:
     if user_id == who.user_id and (body.disabled or (body.role and body.role != "admin")):
-        raise ConflictError("an administrator cannot disable or demote their own account")
+        raise ConflictError(
+            "an administrator cannot disable or demote their own account",
+            key="hub.users.self_change",
+        )
     async with audited(
         store, who.who, "user.update", {"user_id": user_id, **body.model_dump(exclude_none=True)}
     ):
@@ -155,7 +140,9 @@ async def set_user_password(
 @router.delete("/users/{user_id}", name="delete_user", status_code=204)
 async def delete_user(user_id: int, who: AdminDep, store: StoreDep) -> None:
     if user_id == who.user_id:
-        raise ConflictError("an administrator cannot delete their own account")
+        raise ConflictError(
+            "an administrator cannot delete their own account", key="hub.users.self_change"
+        )
     async with audited(store, who.who, "user.delete", {"user_id": user_id}):
         await store.delete_user(user_id)
 
@@ -163,22 +150,25 @@ async def delete_user(user_id: int, who: AdminDep, store: StoreDep) -> None:
 @router.get("/tokens", name="list_tokens")
 async def list_tokens(
     who: PrincipalDep, store: StoreDep, everyone: Annotated[bool, Query(alias="all")] = False
-) -> list[TokenOut]:
+) -> list[ApiTokenRecord]:
     everyone = everyone and who.at_least("admin")
-    tokens = await store.list_api_tokens(None if everyone else who.user_id)
-    return [TokenOut.of(r) for r in tokens]
+    return await store.list_api_tokens(None if everyone else who.user_id)
 
 
 @router.post("/tokens", name="create_token", status_code=201)
-async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> NewTokenOut:
+async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> NewApiToken:
     owner = who.user_id
     if body.user_id is not None and body.user_id != who.user_id:
         if not who.at_least("admin"):
-            raise NotFoundError(f"user {body.user_id} does not exist")
+            raise NotFoundError(
+                f"user {body.user_id} does not exist",
+                key="hub.store.user_not_found",
+                user=body.user_id,
+            )
         owner = body.user_id
     async with audited(store, who.who, "token.create", {"name": body.name, "user_id": owner}):
         token, record = await store.create_api_token(owner, body.name, ttl_s=body.ttl_s)
-    return NewTokenOut(token=token, **TokenOut.of(record).model_dump())
+    return NewApiToken(**asdict(record), token=token)
 
 
 @router.delete("/tokens/{token_id}", name="revoke_token", status_code=204)
