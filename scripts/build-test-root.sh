@@ -31,6 +31,14 @@ for tool in debootstrap systemd-nspawn; do
     }
 done
 mkdir -p "$cache"
+# One build at a time (two test sessions may ask at once): wait for the other's lock,
+# then reuse what it built.
+exec 9>"$cache/.build.lock"
+flock 9
+if [ -f "$root/.complete" ]; then
+    echo "$root"
+    exit 0
+fi
 tmp="$root.tmp"
 rm -rf "$tmp"
 debootstrap --variant=minbase --include="$base" "$suite" "$tmp" >&2
@@ -44,8 +52,7 @@ rm -f "$tmp"/etc/systemd/system/multi-user.target.wants/ssh.service
 : > "$tmp/etc/machine-id"
 touch "$tmp/.complete"
 mv "$tmp" "$root"
-# Older roots (another package list) are of no use any more: about 700 MB each.
-for old in "$cache"/root-*; do
-    [ "$old" = "$root" ] || [ ! -f "$old/.complete" ] || rm -rf "$old"
-done
+# Older roots are NOT removed here: another test session (a checkout with another
+# package list) may be booting containers on one right now, as an overlay's lower layer.
+# About 700 MB each; `rm -rf /var/cache/appliance-test` when no test runs frees them.
 echo "$root"

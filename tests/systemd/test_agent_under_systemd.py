@@ -24,6 +24,10 @@ import pytest
 from tests.support.nspawn import Container, cached_root, wait_for
 from tests.support.wheels import build_project_wheel, deps_wheelhouse, project_version
 
+# The module's container: the cached root (built once, ~4 min; or waiting for another
+# session's build), install and boot take far more than the suite's 120 s default.
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD_DIR = ROOT / "systemd"
 UNIT = "appliance-agent.service"
