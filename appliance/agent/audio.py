@@ -29,7 +29,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from appliance.agent.errors import UnknownDeviceError
@@ -68,12 +68,17 @@ class AudioEndpoint:
     """One configured microphone or speaker."""
 
     def __init__(
-        self, config: AudioDeviceConfig, kind: AudioKind, observe: LatencyObserver
+        self,
+        config: AudioDeviceConfig,
+        kind: AudioKind,
+        observe: LatencyObserver,
+        lookup: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self.id = config.id
         self.kind: AudioKind = kind
         self._observe = observe
+        self._lookup = lookup  # the room's shared look-up (AudioDevices.lookup)
         self._probed_name: str | None = None  # what the child-process look-up found
         self._exclusive = asyncio.Lock()  # one level reading at a time per microphone
         self.state = DeviceState.DISCONNECTED
@@ -89,7 +94,11 @@ class AudioEndpoint:
 
     async def resolve(self) -> None:
         """Find the sound device whose name contains the configured substring (a new
-        child process sees devices plugged in since the last look-up)."""
+        child process sees devices plugged in since the last look-up). In a room, one
+        look-up serves every endpoint asking at the same time (a check's items do)."""
+        if self._lookup is not None:
+            await self._lookup()
+            return
         wanted = [{"id": self.id, "name": self.config.name, "input": self.kind == "microphone"}]
         try:
             found = await _run_probe(wanted, PROBE_TIMEOUT_S)
@@ -188,9 +197,9 @@ class AudioDevices:
     ) -> None:
         self._endpoints: dict[str, AudioEndpoint] = {}
         for cfg in microphones:
-            self._endpoints[cfg.id] = AudioEndpoint(cfg, "microphone", observe)
+            self._endpoints[cfg.id] = AudioEndpoint(cfg, "microphone", observe, self.lookup)
         for cfg in speakers:
-            self._endpoints[cfg.id] = AudioEndpoint(cfg, "speaker", observe)
+            self._endpoints[cfg.id] = AudioEndpoint(cfg, "speaker", observe, self.lookup)
         self.probe_timeout_s = probe_timeout_s
         self._refresh: asyncio.Task[None] | None = None
 
@@ -224,6 +233,16 @@ class AudioDevices:
         """Look the devices up again (hotplug saw a sound device come or go)."""
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.create_task(self._resolve_all(rescan), name="audio-resolve")
+
+    async def lookup(self) -> None:
+        """Look every endpoint up now, joining a look-up already running: one child
+        process (numpy + PortAudio start-up) however many endpoints ask at once."""
+        self.refresh_soon()
+        task = self._refresh
+        if task is not None:
+            # Shielded: one waiter's cancel must not end the look-up the others wait on;
+            # stop() ends it, bounded (PROBE_TIMEOUT_S).
+            await asyncio.shield(task)
 
     async def stop(self) -> None:
         task, self._refresh = self._refresh, None

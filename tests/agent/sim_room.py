@@ -9,9 +9,10 @@ Start the agent with ``hardware.agent_env()`` (the stand-in cec-client first on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from appliance.agent.simulate import SimulatedHardware
-from tests.agent.conftest import AgentProcess
+from tests.agent.conftest import AgentProcess, free_port, open_notify_socket, start_agent
 
 T = TypeVar("T")
 READY_WAIT_S = 10.0
@@ -79,3 +80,26 @@ def wait_ready(agent: AgentProcess, ids: list[str], timeout_s: float = READY_WAI
         if time.monotonic() - start > timeout_s:
             raise AssertionError(f"not ready after {timeout_s} s: {devices}\n{agent.log()}")
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running_sim_agent(
+    sim: SimRoomThread, env: dict[str, str], ready: Sequence[str]
+) -> Iterator[AgentProcess]:
+    """``appliance agent`` on ``sim``'s hardware (plus ``env``, e.g. the PulseAudio room's),
+    once the devices in ``ready`` are; SIGTERM by PID at the end."""
+    port = free_port()
+    config = sim.hardware.write_config(f"127.0.0.1:{port}")
+    with open_notify_socket(sim.hardware.directory) as notify:
+        proc = start_agent(
+            config,
+            sim.hardware.directory / "state",
+            port,
+            notify,
+            extra_env={**env, **sim.hardware.agent_env()},
+        )
+        try:
+            wait_ready(proc, list(ready))
+            yield proc
+        finally:
+            proc.terminate()

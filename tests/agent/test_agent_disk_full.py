@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.agent.conftest import AgentProcess, free_port, open_notify_socket, start_agent
-from tests.agent.sim_room import SimRoomThread, api_client, wait_ready
+from tests.agent.conftest import AgentProcess
+from tests.agent.sim_room import SimRoomThread, api_client, running_sim_agent
 from tests.support.disk import SmallDisk, small_disk
 
 RUN_TIMEOUT_S = 60.0
@@ -30,18 +30,8 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimRoomThre
 
 @pytest.fixture(scope="module")
 def agent(room: tuple[SimRoomThread, SmallDisk]) -> Iterator[AgentProcess]:
-    sim, _disk = room
-    port = free_port()
-    config = sim.hardware.write_config(f"127.0.0.1:{port}")
-    with open_notify_socket(sim.hardware.directory) as notify:
-        proc = start_agent(
-            config, sim.hardware.directory / "state", port, notify, sim.hardware.agent_env()
-        )
-        try:
-            wait_ready(proc, ["cam1"])
-            yield proc
-        finally:
-            proc.terminate()
+    with running_sim_agent(room[0], {}, ["cam1"]) as proc:
+        yield proc
 
 
 def _en(c: httpx.Client) -> httpx.Client:

@@ -30,7 +30,7 @@ from tests.agent.conftest import (
     start_agent,
     write_config,
 )
-from tests.agent.sim_room import SimRoomThread
+from tests.agent.sim_room import SimRoomThread, running_sim_agent
 from tests.agent.sim_room import api_client as _client
 from tests.agent.sim_room import device_map as _devices
 from tests.agent.sim_room import wait_ready as _wait_ready
@@ -44,17 +44,8 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
 
 @pytest.fixture(scope="module")
 def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentProcess]:
-    port = free_port()
-    config = sim.hardware.write_config(f"127.0.0.1:{port}")
-    state = sim.hardware.directory / "state"
-    with open_notify_socket(sim.hardware.directory) as notify:
-        env = {**pulse_room.env(), **sim.hardware.agent_env()}
-        proc = start_agent(config, state, port, notify, extra_env=env)
-        try:
-            _wait_ready(proc, ["cam1", "cam2", "mic1", "spk1"])
-            yield proc
-        finally:
-            proc.terminate()
+    with running_sim_agent(sim, pulse_room.env(), ["cam1", "cam2", "mic1", "spk1"]) as proc:
+        yield proc
 
 
 def test_unused_video_sources_are_idle_in_status_and_metrics(agent: AgentProcess) -> None:

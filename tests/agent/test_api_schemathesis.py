@@ -30,8 +30,8 @@ from schemathesis.checks import (
 )
 
 from drivers.audio.simulator import RoomAudioSimulator
-from tests.agent.conftest import AgentProcess, free_port, open_notify_socket, start_agent
-from tests.agent.sim_room import SimRoomThread, wait_ready
+from tests.agent.conftest import AgentProcess
+from tests.agent.sim_room import SimRoomThread, running_sim_agent
 
 MIN_CASES = 2000
 CHECKS = [
@@ -57,16 +57,8 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimRoomThread]:
 
 @pytest.fixture(scope="module")
 def agent(sim: SimRoomThread, pulse_room: RoomAudioSimulator) -> Iterator[AgentProcess]:
-    port = free_port()
-    config = sim.hardware.write_config(f"127.0.0.1:{port}")
-    with open_notify_socket(sim.hardware.directory) as notify:
-        env = {**pulse_room.env(), **sim.hardware.agent_env()}
-        proc = start_agent(config, sim.hardware.directory / "state", port, notify, env)
-        try:
-            wait_ready(proc, ["cam1", "cam2", "mic1"])
-            yield proc
-        finally:
-            proc.terminate()
+    with running_sim_agent(sim, pulse_room.env(), ["cam1", "cam2", "mic1"]) as proc:
+        yield proc
 
 
 def _path_parameters(operation: Any) -> dict[str, Any]:
@@ -78,6 +70,9 @@ def _path_parameters(operation: Any) -> dict[str, Any]:
     return fixed
 
 
+# ~3.5 min alone on a 2-core machine, more beside other suites: above the suite's 120 s.
+@pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_every_operation_against_its_schema(agent: AgentProcess) -> None:
     raw = httpx.get(
         agent.base_url + "/api/v1/openapi.json", headers=agent.headers(), timeout=10

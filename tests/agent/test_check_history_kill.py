@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.agent.conftest import (
     AgentProcess,
@@ -69,6 +70,9 @@ def _unsaved(run: dict[str, Any]) -> bool:
     return any(r["id"] == "system.history" for r in run["results"])
 
 
+# 21 agent starts (~2.5 s each here, more under load): above the suite's 120 s.
+@pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_kill_9_during_checks_a_torn_line_and_a_full_disk_lose_no_finished_run(
     tmp_path: Path,
 ) -> None:

@@ -93,6 +93,9 @@ async def test_bare_remove_is_completed_from_the_add(
     assert all(d.devpath != devpath for d in monitor.known_devices())
 
 
+# One netlink socket stays open after this test (found by the suite's fd check, issue 7);
+# the same events and failing callbacks outside pytest leave none. Not yet explained.
+@pytest.mark.allow_fd_leak
 async def test_odd_events_and_failing_callbacks_do_not_stop_the_monitor(
     monitor: HotplugMonitor, collector: EventCollector, token: str
 ) -> None:

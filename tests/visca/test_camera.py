@@ -180,7 +180,9 @@ async def test_serial_every_camera_inquiry(rig: Rig) -> None:
     info = await cam.info()
     assert (info.address, info.profile, info.power) == (1, MODEL, m.PowerState.ON)
     assert isinstance(await cam.pan_tilt_status(), m.PanTiltStatus)
-    assert isinstance(await cam.position(), type(await cam.position()))
+    position, state = await cam.position(), rig.sim.camera(1).state
+    assert (position.pan, position.tilt) == (state.pan, state.tilt)  # the simulator's truth
+    assert position.pan_deg == pytest.approx(state.pan_deg, abs=0.1)
     assert 0 <= await cam.zoom_position() <= 0x7AC0
     assert await cam.focus_position() > 0
     assert await cam.focus_is_auto() is True

@@ -34,6 +34,8 @@ from drivers.visca.transport_serial import SerialTransport
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}
 REPLUG_READY_S = 2.0  # DESIGN.md §8: back in use within 2 s of returning
+NO_POLL_S = 60.0  # a path-poll interval that cannot act within a test
+NO_KICK_WAIT_S = 1.0  # well inside the 5 s backoff: without a kick nothing reconnects
 
 
 @dataclass
@@ -129,10 +131,17 @@ async def test_unplug_during_a_move_fails_the_move_at_once(rig: Rig) -> None:
 
 
 async def test_kick_reconnects_without_waiting_for_the_backoff(rig: Rig) -> None:
+    # Only the kick may bring the link back here: the path poll is made as slow as the
+    # backoff (it reconnected on its own, so the test passed with kick() doing nothing).
+    rig.sup.poll_interval_s = NO_POLL_S
+    seen = len(rig.states)
     rig.sim.unplug()
-    await _until(lambda: rig.sup.state is not DeviceState.READY, 1.0)
-    await asyncio.sleep(0.3)
+    # Link lost, the immediate reconnect tried and failed: now in the 5 s backoff.
+    failed = [DeviceState.DISCONNECTED, DeviceState.CONNECTING, DeviceState.DISCONNECTED]
+    await _until(lambda: rig.states[seen:][:3] == failed, 3.0)
     rig.sim.replug()
+    with pytest.raises(DeviceTimeoutError):
+        await rig.sup.wait_ready(NO_KICK_WAIT_S)  # back on the path, nobody reconnects
     rig.sup.kick()  # what the hotplug monitor does
     await rig.sup.wait_ready(REPLUG_READY_S)
 
