@@ -22,18 +22,14 @@ Matching rules (VISCA.md §1.2, §1.3):
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from drivers.visca import messages as m
-from drivers.visca.protocol_support import Message, finish, rejected, superseded
-
-if TYPE_CHECKING:
-    from drivers.visca.protocol_core import PortCore
+from drivers.visca.protocol_support import Message, Router, finish, rejected, superseded
 
 log = logging.getLogger(__name__)
 
 
-def dispatch(port: PortCore, reply: m.Reply) -> None:
+def dispatch(port: Router, reply: m.Reply) -> None:
     address = getattr(reply, "address", None)
     if isinstance(address, int) and address >= 1:
         port.heard(address)
@@ -103,7 +99,7 @@ def dispatch(port: PortCore, reply: m.Reply) -> None:
     log.debug("%s: stray reply %s", port.device_id, reply)
 
 
-def _error(port: PortCore, awaiting: Message | None, reply: m.ErrorReply) -> bool:
+def _error(port: Router, awaiting: Message | None, reply: m.ErrorReply) -> bool:
     if reply.code == m.ErrorCode.CANCELED:
         target = port.sockets.pop(reply.address, reply.socket)
         if target is not None and not target.done.done():

@@ -10,10 +10,10 @@ import collections
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from drivers.errors import CommandRejectedError, CommandSupersededError
-from drivers.visca.messages import ErrorCode, ErrorReply, Reply, Request, to_hex
+from drivers.visca.messages import ErrorCode, ErrorReply, Notification, Reply, Request, to_hex
 
 # Readable texts for the VISCA error codes (VISCA.md §1.2).
 ERROR_TEXT: Final[dict[int, str]] = {
@@ -368,3 +368,26 @@ class SilenceTracker:
     def reset(self) -> None:
         self._missed.clear()
         self._unavailable.clear()
+
+
+class Router(Protocol):
+    """What the receive half (:func:`~drivers.visca.protocol_dispatch.dispatch`) needs of
+    the port: implemented by ``PortCore``; a protocol so the two modules import one way."""
+
+    device_id: str
+    garbage_packets: int
+    sockets: SocketTable
+    on_notification: Callable[[Notification], None] | None
+
+    @property
+    def awaiting(self) -> Message | None: ...
+
+    def heard(self, address: int) -> None: ...
+
+    def completion_seen(self) -> None: ...
+
+    def inquiry_answer(self, address: int, reply: Reply, data: bytes | None) -> None: ...
+
+    def network_change(self, address: int) -> None: ...
+
+    def name_of(self, address: int | None) -> str: ...

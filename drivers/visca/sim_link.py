@@ -171,8 +171,11 @@ class PtyEnd:
         /dev/pts/N other than our own slave fd. Only used for the rare power-up send.
         """
         device, own_pid, own_fd = self.device, os.getpid(), self._slave
-        if device is None:
+        if device is None or own_fd is None:
             return False
+        # The same /dev/pts/N name exists in other devpts instances (containers): the
+        # name only filters, the (filesystem, inode) pair decides.
+        ours = os.fstat(own_fd)
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
@@ -185,7 +188,9 @@ class PtyEnd:
                     continue
                 with contextlib.suppress(OSError):
                     if str(fd.readlink()) == device:
-                        return True
+                        theirs = fd.stat()
+                        if (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino):
+                            return True
         return False
 
     def remove_dir(self) -> None:

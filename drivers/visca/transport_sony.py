@@ -35,7 +35,7 @@ from typing import Final
 from drivers.errors import DeviceUnavailableError, ProtocolError
 from drivers.supervision import cancel_and_wait
 from drivers.visca.framing import Framer
-from drivers.visca.transport import PacketInbox, check_packet
+from drivers.visca.transport_base import PacketInbox, check_packet
 
 log = logging.getLogger(__name__)
 
