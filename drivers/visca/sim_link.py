@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Final
 
 from drivers.supervision import cancel_and_wait
+from drivers.visca.messages import TERMINATOR
 
 log = logging.getLogger(__name__)
 
-TERMINATOR: Final = 0xFF
 MAX_RUN: Final = 64  # bytes without FF before the framer gives up on a packet
 READ_SIZE: Final = 4096
 BITS_PER_BYTE: Final = 10  # 8N1
