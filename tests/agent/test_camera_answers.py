@@ -46,7 +46,9 @@ def late_camera_reads(
             what = rng.choice(sorted(expected))
             r = client.get(f"/cameras/cam1/{what}")
             if r.status_code != 200:
-                assert r.status_code in (502, 504), r.text  # honest errors only
+                # Honest errors only: no answer (504), noise (502), or the camera marked
+                # silent / the link being reopened after repeated misses (503).
+                assert r.status_code in (502, 503, 504), r.text
                 errors += 1
                 continue
             got = r.json()

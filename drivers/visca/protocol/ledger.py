@@ -78,7 +78,7 @@ class InquiryLedger:
                     await self._changed.wait()
 
     def clear(self) -> None:
-        """The link was (re)opened or lost: nothing is owed any more."""
+        """The link was lost (not merely closed): nothing is owed any more."""
         self._owed.clear()
         self._changed.set()
 

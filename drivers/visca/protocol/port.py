@@ -811,13 +811,17 @@ class ViscaPort:
     def _link_lost(self, exc: DeviceUnavailableError) -> None:
         if self._lost is None:
             log.info("%s: link lost: %s", self.device_id, exc.detail)
+        # The line itself is gone (unplugged adapter, dropped socket): nothing sent on
+        # it can still be answered. A close() of a live line (the supervisor reopening
+        # a silent chain) keeps the ledger: the camera may still answer what it owes.
+        self.inquiries.clear()
         self._fail_all(exc)
 
     def _fail_all(self, exc: DeviceUnavailableError) -> None:
         if self._lost is None:
             self._lost = exc
         self._lost_event.set()
-        self.inquiries.clear()
+        self.inquiries.given_up()  # waiters re-check: what they waited for failed
         pending = [self._awaiting] if self._awaiting else []
         for message in pending + self.sockets.drain():
             for future in (message.first, message.done):
