@@ -31,6 +31,7 @@ from appliance.cli.options import lang_option
 from appliance.i18n import t
 from drivers.errors import (
     CommandRejectedError,
+    CommandSupersededError,
     ConfigError,
     DeviceError,
     DeviceTimeoutError,
@@ -504,6 +505,10 @@ def _explain(opts: CameraOptions, exc: DeviceError | ValueError) -> str:
     lang, port = opts.lang, opts.port
     if isinstance(exc, DeviceTimeoutError):
         return t("camera.error.timeout", lang, address=opts.address, port=port)
+    if isinstance(exc, CommandSupersededError):
+        return t(
+            "camera.error.superseded", lang, operation=exc.operation or "?", by=exc.superseded_by
+        )
     if isinstance(exc, CommandRejectedError):
         reason = _reason(exc.code, lang)
         return t("camera.error.rejected", lang, operation=exc.operation or "?", reason=reason)

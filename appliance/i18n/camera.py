@@ -150,6 +150,10 @@ register(
             "vi": "camera từ chối lệnh {operation}: {reason}",
             "en": "the camera refused {operation}: {reason}",
         },
+        "camera.error.superseded": {
+            "vi": "lệnh {operation} chưa xong thì bị lệnh {by} thay thế (có bộ điều khiển khác?)",
+            "en": "{operation} was superseded by {by} before it finished (another controller?)",
+        },
         "camera.error.noise": {
             "vi": "camera trên {port} trả lời bằng tín hiệu nhiễu: kiểm tra tốc độ baud và cáp",
             "en": "the camera on {port} answers with noise: check baud rate and cable",

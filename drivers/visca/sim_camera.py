@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
+from drivers.visca.messages import MAX_PACKET_LEN
 from drivers.visca.models import ModelProfile
 from drivers.visca.sim_commands import parse_command, recall_effect
 from drivers.visca.sim_inquiry import answer_inquiry
@@ -57,7 +58,6 @@ POWER_TRANSITION_S: Final = 1.0
 ONE_PUSH_WB_S: Final = 1.0
 # Pan-tilt reset is a mechanical re-initialisation lasting seconds (SONY-HTML).
 PAN_TILT_RESET_S: Final = 2.0
-MAX_PACKET_LEN: Final = 16  # header + 14-byte message + FF (VISCA.md §1.1)
 SOCKETS: Final = (1, 2)
 # Manual focus within this many units of where AF would settle counts as sharp.
 IN_FOCUS_TOLERANCE: Final = 0x200

@@ -39,7 +39,7 @@ from drivers.visca.sim_state import (
 )
 
 if TYPE_CHECKING:
-    from drivers.visca.sim_camera import CameraSimulator
+    from drivers.visca.sim_types import SimulatedCamera
 
 Exec = Callable[[float], Effect]
 Parsed = tuple[str, Gate, Exec]
@@ -53,7 +53,7 @@ _PAN_TILT_OPS: Final = frozenset({0x01, 0x02, 0x03, 0x04, 0x05, 0x07})
 MAX_PRESET_SPEED: Final = 0x19  # preset speeds 01–19h (BRC-X400, VISCA.md §2.2)
 
 
-def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
+def parse_command(cam: SimulatedCamera, msg: bytes) -> Parsed:
     """Parse ``msg`` (bytes after ``8x 01``) for ``cam``; raise ``Reject`` when illegal."""
     if len(msg) < 2:
         raise Reject(SYNTAX)
@@ -107,7 +107,7 @@ def parse_command(cam: CameraSimulator, msg: bytes) -> Parsed:
 # --- power, menu, white balance -------------------------------------------------------
 
 
-def _power(cam: CameraSimulator, value: int) -> Parsed:
+def _power(cam: SimulatedCamera, value: int) -> Parsed:
     if value not in (0x02, 0x03):
         raise Reject(SYNTAX)
     on = value == 0x02
@@ -124,7 +124,7 @@ def _power(cam: CameraSimulator, value: int) -> Parsed:
     return f"CAM_Power {'On' if on else 'Off'}", Gate(when_off=True, when_menu=True), run
 
 
-def _menu_off(cam: CameraSimulator) -> Exec:
+def _menu_off(cam: SimulatedCamera) -> Exec:
     def run(now: float) -> Effect:
         cam.menu_open = False
         return INSTANT
@@ -132,7 +132,7 @@ def _menu_off(cam: CameraSimulator) -> Exec:
     return run
 
 
-def _wb_one_push(cam: CameraSimulator) -> Exec:
+def _wb_one_push(cam: SimulatedCamera) -> Exec:
     def run(now: float) -> Effect:
         if cam.settings.mode(b"\x04\x35") != 0x03:  # only in One Push WB mode
             raise Reject(NOT_EXECUTABLE)
@@ -146,7 +146,7 @@ def _wb_one_push(cam: CameraSimulator) -> Exec:
 # --- pan-tilt ---------------------------------------------------------------------------
 
 
-def _pan_tilt(cam: CameraSimulator, msg: bytes) -> Parsed:
+def _pan_tilt(cam: SimulatedCamera, msg: bytes) -> Parsed:
     op = msg[1]
     if op == 0x01 and len(msg) == 6:
         return _drive(cam, msg[2], msg[3], msg[4], msg[5])
@@ -161,7 +161,7 @@ def _pan_tilt(cam: CameraSimulator, msg: bytes) -> Parsed:
     raise Reject(SYNTAX)
 
 
-def _speed(cam: CameraSimulator, value: int, maximum: int) -> int:
+def _speed(cam: SimulatedCamera, value: int, maximum: int) -> int:
     if value == 0:
         if cam.strict:  # Sony answers 90 60 02 FF to speed 00 (obs-ptz#40)
             raise Reject(SYNTAX)
@@ -171,15 +171,15 @@ def _speed(cam: CameraSimulator, value: int, maximum: int) -> int:
     return value
 
 
-def pan_units_per_s(cam: CameraSimulator, speed: int) -> float:
+def pan_units_per_s(cam: SimulatedCamera, speed: int) -> float:
     return cam.profile.pan_deg_per_s_at(speed) * cam.profile.units_per_degree_pan
 
 
-def tilt_units_per_s(cam: CameraSimulator, speed: int) -> float:
+def tilt_units_per_s(cam: SimulatedCamera, speed: int) -> float:
     return cam.profile.tilt_deg_per_s_at(speed) * cam.profile.units_per_degree_tilt
 
 
-def _drive(cam: CameraSimulator, vv: int, ww: int, xx: int, yy: int) -> Parsed:
+def _drive(cam: SimulatedCamera, vv: int, ww: int, xx: int, yy: int) -> Parsed:
     pan_speed = _speed(cam, vv, cam.profile.max_pan_speed)
     tilt_speed = _speed(cam, ww, cam.profile.max_tilt_speed)
     if xx not in _DIRECTION or yy not in _TILT_DIRECTION:
@@ -193,7 +193,7 @@ def _drive(cam: CameraSimulator, vv: int, ww: int, xx: int, yy: int) -> Parsed:
     return f"Pan-tiltDrive {xx:02X}{yy:02X}", NORMAL, run
 
 
-def _move(cam: CameraSimulator, msg: bytes, *, relative: bool) -> Parsed:
+def _move(cam: SimulatedCamera, msg: bytes, *, relative: bool) -> Parsed:
     profile = cam.profile
     pn, tn = profile.pan_nibbles, profile.tilt_nibbles
     if len(msg) != 4 + pn + tn:
@@ -223,7 +223,7 @@ def _move(cam: CameraSimulator, msg: bytes, *, relative: bool) -> Parsed:
     return name, NORMAL, run
 
 
-def _home(cam: CameraSimulator, *, extra_s: float) -> Exec:
+def _home(cam: SimulatedCamera, *, extra_s: float) -> Exec:
     def run(now: float) -> Effect:
         pan_speed = pan_units_per_s(cam, cam.profile.max_pan_speed)
         tilt_speed = tilt_units_per_s(cam, cam.profile.max_tilt_speed)
@@ -234,7 +234,7 @@ def _home(cam: CameraSimulator, *, extra_s: float) -> Exec:
     return run
 
 
-def _limit(cam: CameraSimulator, msg: bytes) -> Parsed:
+def _limit(cam: SimulatedCamera, msg: bytes) -> Parsed:
     profile = cam.profile
     pn, tn = profile.pan_nibbles, profile.tilt_nibbles
     action, corner = msg[2], msg[3]
@@ -269,7 +269,7 @@ def _limit(cam: CameraSimulator, msg: bytes) -> Parsed:
 # --- presets ------------------------------------------------------------------------------
 
 
-def _preset_speed(cam: CameraSimulator, msg: bytes) -> Parsed:
+def _preset_speed(cam: SimulatedCamera, msg: bytes) -> Parsed:
     # Select 7E 04 1B 0p (0 compatible, 1 separate, 2 common); common 7E 04 1C 0p 0q;
     # separate 7E 01 0B pp qq (BRC-X400 preset speed rows, VISCA.md §2.2).
     settings = cam.settings
@@ -311,7 +311,7 @@ def _set(action: Callable[[], object]) -> Exec:
     return run
 
 
-def preset_deg_per_s(cam: CameraSimulator, number: int) -> float:
+def preset_deg_per_s(cam: SimulatedCamera, number: int) -> float:
     """Recall speed: the model's own, or the common / per-preset speed chosen over VISCA."""
     settings = cam.settings
     if settings.preset_speed_mode == 0:
@@ -325,7 +325,7 @@ def preset_deg_per_s(cam: CameraSimulator, number: int) -> float:
     return float(low * (high / low) ** ((speed - 1) / (MAX_PRESET_SPEED - 1)))
 
 
-def _memory(cam: CameraSimulator, action: int, number: int) -> Parsed:
+def _memory(cam: SimulatedCamera, action: int, number: int) -> Parsed:
     profile = cam.profile
     low, high = profile.preset_range
     if action not in (0x00, 0x01, 0x02) or not low <= number <= high:
@@ -354,7 +354,7 @@ def _memory(cam: CameraSimulator, action: int, number: int) -> Parsed:
 
 
 def recall_effect(
-    cam: CameraSimulator, now: float, preset: Preset | None, degrees_per_s: float
+    cam: SimulatedCamera, now: float, preset: Preset | None, degrees_per_s: float
 ) -> Effect:
     """Move every axis to ``preset`` (home and wide when never stored)."""
     target = preset or Preset(

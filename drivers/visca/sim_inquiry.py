@@ -24,7 +24,7 @@ from drivers.visca.messages import (
 from drivers.visca.sim_state import SYNTAX, Reject
 
 if TYPE_CHECKING:
-    from drivers.visca.sim_camera import CameraSimulator
+    from drivers.visca.sim_types import SimulatedCamera
 
 ON, OFF = 0x02, 0x03
 MAX_SOCKET: Final = 0x02  # CAM_VersionInq KK: two command sockets (VISCA.md §1.3)
@@ -32,7 +32,7 @@ MAX_SOCKET: Final = 0x02  # CAM_VersionInq KK: two command sockets (VISCA.md §1
 _VIDEO_SYSTEM: Final = ((1 / 59.94, 0x00), (1 / 50, 0x08), (1 / 29.97, 0x02), (1 / 25, 0x0A))
 
 
-def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
+def answer_inquiry(cam: SimulatedCamera, query: bytes, now: float) -> bytes:
     """Data bytes of the answer to ``query`` (bytes after ``8x 09``); ``Reject`` if unknown."""
     if query == b"\x00\x02":
         return _version(cam)
@@ -68,7 +68,7 @@ def answer_inquiry(cam: CameraSimulator, query: bytes, now: float) -> bytes:
     return data
 
 
-def _version(cam: CameraSimulator) -> bytes:
+def _version(cam: SimulatedCamera) -> bytes:
     profile = cam.profile
     vendor = profile.vendor_ids[0] if profile.vendor_ids else 0x0000
     model = profile.model_ids[0] if profile.model_ids else 0x0000
@@ -81,7 +81,7 @@ def _video_system(frame_s: float) -> int:
     return min(_VIDEO_SYSTEM, key=lambda item: abs(item[0] - frame_s))[1]
 
 
-def _pan_tilt_status(cam: CameraSimulator, now: float) -> bytes:
+def _pan_tilt_status(cam: SimulatedCamera, now: float) -> bytes:
     pan, tilt = cam.axes["pan"], cam.axes["tilt"]
     moving = pan.moving(now) or tilt.moving(now)
     return PanTiltStatus(
@@ -98,7 +98,7 @@ def _pan_tilt_status(cam: CameraSimulator, now: float) -> bytes:
 # --- block inquiries (13 data bytes each) ---------------------------------------------------
 
 
-def _lens_block(cam: CameraSimulator, now: float) -> bytes:
+def _lens_block(cam: SimulatedCamera, now: float) -> bytes:
     settings = cam.settings
     return LensBlock(
         zoom_pos=round(cam.axes["zoom"].position(now)),
@@ -115,7 +115,7 @@ def _lens_block(cam: CameraSimulator, now: float) -> bytes:
     ).to_data()
 
 
-def _camera_block(cam: CameraSimulator, now: float) -> bytes:
+def _camera_block(cam: SimulatedCamera, now: float) -> bytes:
     levels, mode = cam.settings.levels, cam.settings.mode
     return CameraBlock(
         r_gain=levels[0x43],
@@ -136,7 +136,7 @@ def _camera_block(cam: CameraSimulator, now: float) -> bytes:
     ).to_data()
 
 
-def _other_block(cam: CameraSimulator, now: float) -> bytes:
+def _other_block(cam: SimulatedCamera, now: float) -> bytes:
     return OtherBlock(
         power=cam.power,
         picture_effect=cam.settings.mode(b"\x04\x63"),
@@ -145,7 +145,7 @@ def _other_block(cam: CameraSimulator, now: float) -> bytes:
     ).to_data()
 
 
-def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
+def _enlargement_block(cam: SimulatedCamera, now: float) -> bytes:
     s = cam.settings
     zoom = round(cam.axes["zoom"].position(now))
     digital = max(0, zoom - cam.profile.zoom_range[1]) >> 8
@@ -168,12 +168,12 @@ def _enlargement_block(cam: CameraSimulator, now: float) -> bytes:
     )
 
 
-def _enlargement2_block(cam: CameraSimulator, now: float) -> bytes:
+def _enlargement2_block(cam: SimulatedCamera, now: float) -> bytes:
     defog = 1 if cam.settings.defog[0] == ON else 0
     return bytes((0, 0, 0, 0, 0, defog, 0, 0, 0, 0, 0, 0, 0))
 
 
-def _enlargement3_block(cam: CameraSimulator, now: float) -> bytes:
+def _enlargement3_block(cam: SimulatedCamera, now: float) -> bytes:
     return bytes((cam.settings.color_hue[0], *(0,) * 12))  # colour hue master (7 = 0°)
 
 

@@ -16,24 +16,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Final
+
+from drivers.visca.sony_header import (
+    CONTROL_MSG_ERROR,
+    CONTROL_RESET,
+    CONTROL_SEQ_ERROR,
+    MAX_PAYLOAD,
+    TYPE_COMMAND,
+    TYPE_CONTROL,
+    TYPE_CONTROL_REPLY,
+    TYPE_DEVICE_SETTING,
+    TYPE_INQUIRY,
+    TYPE_REPLY,
+    pack,
+    unpack,
+)
 
 log = logging.getLogger(__name__)
-
-HEADER_LEN: Final = 8
-VISCA_COMMAND: Final = 0x0100
-VISCA_INQUIRY: Final = 0x0110
-VISCA_REPLY: Final = 0x0111
-DEVICE_SETTING: Final = 0x0120
-CONTROL: Final = 0x0200
-CONTROL_REPLY: Final = 0x0201
-CONTROL_RESET: Final = b"\x01"
-ERR_SEQUENCE: Final = b"\x0f\x01"  # abnormality in the sequence number
-ERR_MESSAGE: Final = b"\x0f\x02"  # abnormality in the message (type, length, payload)
-# Sony's IP manuals give 1–16 payload bytes, but the SRG-360SHE's 5+5-nibble moves are
-# 17-byte packets (SONY-HTML Sony_SRG-360SHE.html note *6): the header takes up to 17
-# and the camera behind it answers "message length" (6y 01) to what its model refuses.
-MAX_PAYLOAD: Final = 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,19 +43,9 @@ class IPClient:
     seq: int
 
 
-def header(payload_type: int, payload: bytes, seq: int) -> bytes:
-    """An 8-byte Sony header followed by ``payload``."""
-    return (
-        payload_type.to_bytes(2, "big")
-        + len(payload).to_bytes(2, "big")
-        + (seq & 0xFFFFFFFF).to_bytes(4, "big")
-        + payload
-    )
-
-
 def wrap_reply(packet: bytes, client: IPClient) -> bytes:
     """A VISCA reply (ACK, completion, answer, error) in a 0111 datagram."""
-    return header(VISCA_REPLY, packet, client.seq)
+    return pack(TYPE_REPLY, packet, client.seq)
 
 
 @dataclass
@@ -71,34 +60,33 @@ class SonyIPFrontEnd:
 
         The VISCA packet is None when the datagram was answered here (control, errors).
         """
-        seq = int.from_bytes(data[4:8], "big") if len(data) >= HEADER_LEN else 0
+        parts = unpack(data)
+        seq = parts[2] if parts is not None else 0
         client = IPClient(peer, seq)
-        if len(data) < HEADER_LEN + 1:
-            return [self._control(ERR_MESSAGE, seq)], None, client
-        payload_type = int.from_bytes(data[0:2], "big")
-        length = int.from_bytes(data[2:4], "big")
-        payload = data[HEADER_LEN:]
+        if parts is None or not parts[3]:
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
+        payload_type, length, _, payload = parts
         if length != len(payload) or not 1 <= length <= MAX_PAYLOAD:
             log.debug("bad payload length %d for %d bytes", length, len(payload))
-            return [self._control(ERR_MESSAGE, seq)], None, client
-        if payload_type == CONTROL:
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
+        if payload_type == TYPE_CONTROL:
             if payload == CONTROL_RESET:
                 self._last_command_seq[peer] = None
                 return [self._control(CONTROL_RESET, seq)], None, client
-            return [self._control(ERR_MESSAGE, seq)], None, client
-        if payload_type not in (VISCA_COMMAND, VISCA_INQUIRY, DEVICE_SETTING):
-            return [self._control(ERR_MESSAGE, seq)], None, client
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
+        if payload_type not in (TYPE_COMMAND, TYPE_INQUIRY, TYPE_DEVICE_SETTING):
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
         if len(payload) < 3 or payload[0] & 0xF0 != 0x80 or payload[-1] != 0xFF:
-            return [self._control(ERR_MESSAGE, seq)], None, client
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
         is_inquiry = payload[1] == 0x09
-        if not self.lenient and (payload_type == VISCA_INQUIRY) != is_inquiry:
-            return [self._control(ERR_MESSAGE, seq)], None, client
+        if not self.lenient and (payload_type == TYPE_INQUIRY) != is_inquiry:
+            return [self._control(CONTROL_MSG_ERROR, seq)], None, client
         if not is_inquiry:
             if self._last_command_seq.get(peer) == seq:
                 # The command ran already; only its reply was lost (AVIPAS-IP table).
-                return [self._control(ERR_SEQUENCE, seq)], None, client
+                return [self._control(CONTROL_SEQ_ERROR, seq)], None, client
             self._last_command_seq[peer] = seq
         return [], payload, client
 
     def _control(self, payload: bytes, seq: int) -> bytes:
-        return header(CONTROL_REPLY, payload, seq)
+        return pack(TYPE_CONTROL_REPLY, payload, seq)

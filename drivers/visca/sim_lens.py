@@ -23,7 +23,7 @@ from drivers.visca.sim_state import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from drivers.visca.sim_camera import CameraSimulator
+    from drivers.visca.sim_types import SimulatedCamera
 
     Parsed = tuple[str, Gate, Callable[[float], Effect]]
 
@@ -37,7 +37,7 @@ STANDARD_SPEED: Final = 3
 # --- zoom and focus -----------------------------------------------------------------------
 
 
-def travel_units_per_s(cam: CameraSimulator, axis: str, speed: int) -> float:
+def travel_units_per_s(cam: SimulatedCamera, axis: str, speed: int) -> float:
     """Zoom/focus speed: full optical travel takes ``*_full_travel_s`` at speed 7."""
     profile = cam.profile
     low, high = profile.zoom_range if axis == "zoom" else profile.focus_range
@@ -45,7 +45,7 @@ def travel_units_per_s(cam: CameraSimulator, axis: str, speed: int) -> float:
     return (high - low) / full_s * (speed + 1) / (MAX_VARIABLE_SPEED + 1)
 
 
-def zoom_focus_drive(cam: CameraSimulator, axis: str, value: int) -> Parsed:
+def zoom_focus_drive(cam: SimulatedCamera, axis: str, value: int) -> Parsed:
     if value == 0x00:
         direction, speed = 0, 0
     elif value in (0x02, 0x03):
@@ -71,7 +71,7 @@ def zoom_focus_drive(cam: CameraSimulator, axis: str, value: int) -> Parsed:
     return name, NORMAL, run
 
 
-def zoom_direct(cam: CameraSimulator, data: bytes) -> Parsed:
+def zoom_direct(cam: SimulatedCamera, data: bytes) -> Parsed:
     zoom = unsigned_nibbles(data[:4])
     high = cam.axes["zoom"].high
     if not cam.profile.zoom_range[0] <= zoom <= high:
@@ -92,7 +92,7 @@ def zoom_direct(cam: CameraSimulator, data: bytes) -> Parsed:
     return "CAM_Zoom Direct" if focus is None else "CAM_ZoomFocus Direct", NORMAL, run
 
 
-def focus_direct(cam: CameraSimulator, data: bytes) -> Parsed:
+def focus_direct(cam: SimulatedCamera, data: bytes) -> Parsed:
     focus = unsigned_nibbles(data)
     if not cam.profile.focus_range[0] <= focus <= cam.profile.focus_range[1]:
         raise Reject(SYNTAX)
@@ -107,7 +107,7 @@ def focus_direct(cam: CameraSimulator, data: bytes) -> Parsed:
     return "CAM_Focus Direct", NORMAL, run
 
 
-def focus_mode(cam: CameraSimulator, value: int) -> Parsed:
+def focus_mode(cam: SimulatedCamera, value: int) -> Parsed:
     if value not in (0x02, 0x03, 0x10):
         raise Reject(SYNTAX)
 
@@ -119,7 +119,7 @@ def focus_mode(cam: CameraSimulator, value: int) -> Parsed:
     return f"CAM_Focus Mode {value:02X}", NORMAL, run
 
 
-def focus_one_push(cam: CameraSimulator, *, infinity: bool) -> Parsed:
+def focus_one_push(cam: SimulatedCamera, *, infinity: bool) -> Parsed:
     def run(now: float) -> Effect:
         if cam.focus_auto:
             if infinity:
@@ -134,7 +134,7 @@ def focus_one_push(cam: CameraSimulator, *, infinity: bool) -> Parsed:
     return "CAM_Focus Infinity" if infinity else "CAM_Focus OnePushAF", NORMAL, run
 
 
-def digital_zoom(cam: CameraSimulator, value: int) -> Parsed:
+def digital_zoom(cam: SimulatedCamera, value: int) -> Parsed:
     if value not in (0x02, 0x03):
         raise Reject(SYNTAX)
 

@@ -26,12 +26,13 @@ from drivers.supervision import cancel_and_wait
 from drivers.visca.sim_ip import IPClient, SonyIPFrontEnd, wrap_reply
 from drivers.visca.sim_link import CameraFramer, PacedWriter
 from drivers.visca.sim_server import LOOPBACK, ViscaSimulator
+from drivers.visca.sony_header import DEFAULT_PORT as SONY_DEFAULT_PORT
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TCP_PORT = 5678
 DEFAULT_RAW_UDP_PORT = 1259
-DEFAULT_SONY_PORT = 52381
+DEFAULT_SONY_PORT = SONY_DEFAULT_PORT  # one constant with the transport
 CLIENT_CLOSE_TIMEOUT_S = 1.0  # a client handler's own clean-up after its connection closed
 
 

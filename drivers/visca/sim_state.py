@@ -11,18 +11,18 @@ import random
 from dataclasses import dataclass
 from typing import Final
 
-from drivers.visca.messages import from_nibbles
+from drivers.visca.messages import ErrorCode, from_nibbles
 
 # VISCA reply kinds (high nibble of byte 2) and error codes (VISCA.md §1.2).
 ACK: Final = 0x40
 COMPLETION: Final = 0x50
 ERROR: Final = 0x60
-LENGTH: Final = 0x01
-SYNTAX: Final = 0x02
-BUFFER_FULL: Final = 0x03
-CANCELED: Final = 0x04
-NO_SOCKET: Final = 0x05
-NOT_EXECUTABLE: Final = 0x41
+LENGTH: Final = int(ErrorCode.LENGTH)
+SYNTAX: Final = int(ErrorCode.SYNTAX)
+BUFFER_FULL: Final = int(ErrorCode.BUFFER_FULL)
+CANCELED: Final = int(ErrorCode.CANCELED)
+NO_SOCKET: Final = int(ErrorCode.NO_SOCKET)
+NOT_EXECUTABLE: Final = int(ErrorCode.NOT_EXECUTABLE)
 # Delays of a jittery slow camera: seeded, so a fault run can be repeated.
 _jitter = random.Random(0x7157)  # noqa: S311 - a fault pattern, not a secret
 # Errors that always carry socket 0 (VISCA.md §7).

@@ -22,7 +22,7 @@ from typing import Final
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import cancel_and_wait
 from drivers.visca.framing import Framer
-from drivers.visca.transport import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
 from drivers.visca.transport_sony import SonyIPTransport
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ import serial
 from drivers.errors import ConfigError, DeviceUnavailableError
 from drivers.supervision import open_in_thread
 from drivers.visca.framing import Framer
-from drivers.visca.transport import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
 
 log = logging.getLogger(__name__)
 

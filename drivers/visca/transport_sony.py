@@ -27,7 +27,6 @@ import collections
 import ipaddress
 import logging
 import socket
-import struct
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Final
@@ -35,21 +34,23 @@ from typing import Final
 from drivers.errors import DeviceUnavailableError, ProtocolError
 from drivers.supervision import cancel_and_wait
 from drivers.visca.framing import Framer
-from drivers.visca.transport import PacketInbox, check_packet
+from drivers.visca.sony_header import (
+    CONTROL_MSG_ERROR,
+    CONTROL_RESET,
+    CONTROL_SEQ_ERROR,
+    DEFAULT_PORT,
+    HEADER,
+    SEQ_MASK,
+    TYPE_COMMAND,
+    TYPE_CONTROL,
+    TYPE_CONTROL_REPLY,
+    TYPE_INQUIRY,
+    TYPE_REPLY,
+    pack,
+)
+from drivers.visca.transport_base import PacketInbox, check_packet
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT: Final = 52381
-TYPE_COMMAND: Final = 0x0100
-TYPE_INQUIRY: Final = 0x0110
-TYPE_REPLY: Final = 0x0111
-TYPE_CONTROL: Final = 0x0200
-TYPE_CONTROL_REPLY: Final = 0x0201
-CONTROL_RESET: Final = b"\x01"
-CONTROL_SEQ_ERROR: Final = b"\x0f\x01"
-CONTROL_MSG_ERROR: Final = b"\x0f\x02"
-SEQ_MASK: Final = 0xFFFFFFFF
-HEADER: Final = struct.Struct(">HHI")
 
 RESET_TIMEOUT_S: Final = 0.5
 RESET_RETRIES: Final = 3
@@ -200,9 +201,7 @@ class SonyIPTransport:
         return self._seq
 
     def _transmit(self, message: _Message) -> None:
-        self._sendto(
-            HEADER.pack(message.payload_type, len(message.packet), message.seq) + message.packet
-        )
+        self._sendto(pack(message.payload_type, message.packet, message.seq))
 
     def _sendto(self, datagram: bytes) -> None:
         udp = self._udp
@@ -218,7 +217,7 @@ class SonyIPTransport:
             self._reset_acked.clear()
             self.resets_sent += 1
             # The sequence field of a RESET is ignored by the camera (SRG-300H-IP).
-            self._sendto(HEADER.pack(TYPE_CONTROL, len(CONTROL_RESET), 0) + CONTROL_RESET)
+            self._sendto(pack(TYPE_CONTROL, CONTROL_RESET, 0))
             try:
                 async with asyncio.timeout(self.reset_timeout_s):  # not wait_for: gh-86296
                     await self._reset_acked.wait()

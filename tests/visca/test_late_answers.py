@@ -172,3 +172,33 @@ async def test_an_answer_that_does_not_fit_is_not_taken() -> None:
     finally:
         await port.close()
         peer.close()
+
+
+async def test_a_reopened_line_still_waits_for_what_the_camera_owes() -> None:
+    # The supervisor closes and reopens a port whose cameras went silent; on the same
+    # line the camera still answers what it was asked before (a late camera looks
+    # silent). Those answers must not be taken for the first inquiries after reopening.
+    peer = ScriptedCamera()
+    port = ViscaPort(
+        SerialTransport(peer.path),
+        inquiry_timeout_s=INQUIRY_TIMEOUT_S,
+        retries=RETRIES,
+        init_chain=False,
+    )
+    await port.open()
+    try:
+        with pytest.raises(DeviceTimeoutError):
+            await port.inquire(1, m.inq_zoom_pos())
+        await port.close()
+        await port.open()
+        peer.pending()
+        focus = asyncio.create_task(port.inquire(1, m.inq_focus_pos()))
+        with pytest.raises(TimeoutError):  # held back: the zoom answer is still owed
+            await peer.packet(timeout_s=0.1)
+        peer.write(b"\x90\x50" + m.nibbles(ZOOM, 4, signed=False) + b"\xff")
+        assert await peer.packet() == m.inq_focus_pos().to_bytes(1)
+        peer.write(b"\x90\x50" + m.nibbles(FOCUS, 4, signed=False) + b"\xff")
+        assert m.decode_u16(await asyncio.wait_for(focus, 1)) == FOCUS
+    finally:
+        await port.close()
+        peer.close()

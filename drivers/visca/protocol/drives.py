@@ -1,4 +1,4 @@
-"""Drive coalescing for :class:`~drivers.visca.protocol.ViscaPort`.
+"""Drive coalescing and queued-move supersession for :class:`~drivers.visca.protocol.ViscaPort`.
 
 A joystick sends drive commands faster than a 9600-baud line and a 1V-per-message
 camera take them (VISCA.md §1.3). While a drive of one group (pan-tilt, zoom, focus) of
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from drivers.errors import DeviceUnavailableError
 from drivers.visca import messages as m
-from drivers.visca.protocol_support import retrieve
+from drivers.visca.protocol.records import retrieve
 
 SendDrive = Callable[[Callable[[], m.Request | None]], Awaitable[None]]
 
