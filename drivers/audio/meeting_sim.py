@@ -241,7 +241,7 @@ def generate_script(
         shifted.append(
             Turn(turn.seat, round(turn.start - shift, 3), round(turn.end - shift, 3), turn.phrases)
         )
-    end = shifted[-1].end + 1.0
+    end = max(shifted[-1].end + 1.0, duration_s)  # the meeting lasts as long as asked
     sounds = [
         Sound("cough", rng.randrange(seats), round(rng.uniform(0.5, end - 1.0), 3), round(rng.uniform(0.25, 0.6), 3))
         for _ in range(coughs)
