@@ -1,7 +1,7 @@
 """Voice-follow camera (issue 10): reaction time, accuracy vs crosstalk, CPU per channel.
 
     .venv/bin/python bench/follow.py [--minutes 10] [--sweep-minutes 2] [--seed 1]
-                                     [--crosstalk -20,-15,-12,-9,-6] [--skip-full] [--skip-sweep]
+                                     [--crosstalk=-20,-15,-12,-9,-6] [--skip-full] [--skip-sweep]
 
 1. **The acceptance meeting in full**: ``--minutes`` (10) of 8 seats, crosstalk −12 dB,
    room noise, 30 coughs, 10 overlaps (drivers/audio/meeting_sim.generate_script), played
