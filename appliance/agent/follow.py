@@ -38,7 +38,7 @@ from drivers.supervision import cancel_and_wait
 
 if TYPE_CHECKING:
     from appliance.agent.service import AgentService
-    from drivers.audio.vad import VadFrame
+    from drivers.audio.vad import VadFrame, VadParams
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ class VoiceFollow:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _vad_params(self) -> Any:
+    def _vad_params(self) -> VadParams:
         from drivers.audio.vad import VadParams
 
         return VadParams(
@@ -332,6 +332,10 @@ class VoiceFollow:
                 except DeviceError as exc:
                     self._input_ok.clear()
                     self._fail(f"{exc}")
+                except Exception as exc:  # a bug must not end the follow, nor the agent
+                    log.exception("voice follow: input loop failed")
+                    self._input_ok.clear()
+                    self._fail(f"internal error: {exc!r}")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_s)
         finally:
@@ -435,7 +439,7 @@ class VoiceFollow:
         self, target: int, onset: float, reason: str, *, raise_errors: bool = True
     ) -> bool:
         shots = self.config.overview if target == OVERVIEW else self.config.seats[target].shots
-        shot = self._choose(shots)
+        shot = self.choose_shot(shots)
         seat = OVERVIEW_NAME if target == OVERVIEW else self.seat_names[target]
         camera = self.service.cameras.get(shot.camera)
         sent = time.monotonic()
@@ -472,7 +476,7 @@ class VoiceFollow:
         self.service.events.publish(event)
         return True
 
-    def _choose(self, shots: list[FollowShot]) -> FollowShot:
+    def choose_shot(self, shots: list[FollowShot]) -> FollowShot:
         """Prefer a camera that is not on air: it moves while the other one is shown."""
         for shot in shots:
             if shot.camera != self.on_air_camera and shot.camera in self.service.cameras:

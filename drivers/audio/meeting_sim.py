@@ -41,13 +41,16 @@ time measured from ``t0 + s`` is never shorter than the real one.
 
 from __future__ import annotations
 
+import array
 import bisect
+import fcntl
 import json
 import logging
 import os
 import random
 import shutil
 import subprocess
+import termios
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -79,6 +82,7 @@ CROSSTALK_STEP_DB: Final = 6.0  # each seat further away: 6 dB less (inverse squ
 SEAT_DELAY_S: Final = 0.001  # ~34 cm between microphones
 PHRASE_GAP_S: Final = 0.25  # pause between a speaker's sentences
 BLOCK_S: Final = 0.02
+F_GETPIPE_SZ: Final = getattr(fcntl, "F_GETPIPE_SZ", 1032)  # linux/fcntl.h
 RESYNC_S: Final = 0.2  # the feeder this late: it restarts its clock (a gap, as a real overrun)
 ESPEAK_TIMEOUT_S: Final = 10.0
 ESPEAK_RATE_HZ: Final = 22_050  # espeak-ng's fixed output rate
@@ -237,7 +241,7 @@ def generate_script(
         shifted.append(
             Turn(turn.seat, round(turn.start - shift, 3), round(turn.end - shift, 3), turn.phrases)
         )
-    end = shifted[-1].end + 1.0
+    end = max(shifted[-1].end + 1.0, duration_s)  # the meeting lasts as long as asked
     sounds = [
         Sound("cough", rng.randrange(seats), round(rng.uniform(0.5, end - 1.0), 3), round(rng.uniform(0.25, 0.6), 3))
         for _ in range(coughs)
@@ -486,6 +490,17 @@ class MeetingAudioSimulator(RoomAudioSimulator):
         if module is not None:
             self._run("unload-module", str(module))
 
+    def set_stuck_open(self, seat: int, level_dbfs: float | None = -30.0) -> None:
+        """Fault: seat ``seat``'s microphone is left open by a noise source (None: cleared)."""
+        if not 0 <= seat < self.seats:
+            raise ValueError(f"seat {seat} outside 0…{self.seats - 1}")
+        if self._feeder is None:
+            raise DeviceUnavailableError(SIM_ID, "the meeting microphones are not started")
+        if level_dbfs is None:
+            self._feeder.stuck.pop(seat, None)
+        else:
+            self._feeder.stuck[seat] = level_dbfs
+
     def play(self, renderer: MeetingRenderer, *, start_s: float = 0.0) -> Playback:
         """Feed the meeting from ``start_s`` to the microphones in real time."""
         if renderer.script.seats != self.seats or renderer.samplerate != self.samplerate:
@@ -598,6 +613,8 @@ class _Feeder:
         self.samplerate = samplerate
         self.block = round(BLOCK_S * samplerate)
         self.late_blocks = 0
+        self.dropped_blocks = 0
+        self.stuck: dict[int, float] = {}  # seat → level (dBFS RMS) of an open mic's noise
         self._playback: Playback | None = None
         self._rng = np.random.default_rng(0)
         self._stop = threading.Event()
@@ -672,7 +689,18 @@ class _Feeder:
                         self._playback = None
                 if data is None:
                     data = self._idle()
-                os.write(fd, data.astype(np.float32, copy=False).tobytes())
+                for seat, level in list(self.stuck.items()):  # fault: a microphone left open
+                    data[:, seat] += self._rng.normal(
+                        0.0, 10.0 ** (level / 20.0), data.shape[0]
+                    ).astype(np.float32)
+                payload = data.astype(np.float32, copy=False).tobytes()
+                # Nobody recording: PulseAudio suspends the source and stops reading the FIFO.
+                # A real interface then drops its samples too — never block the clock, and
+                # never write part of a frame (the channels would shift).
+                if _pipe_free(fd) >= len(payload):
+                    os.write(fd, payload)
+                else:
+                    self.dropped_blocks += 1
                 k += 1
         finally:
             os.close(fd)
@@ -680,3 +708,10 @@ class _Feeder:
     def _idle(self) -> npt.NDArray[np.float32]:
         noise = self._rng.normal(0.0, 10.0 ** (SELF_NOISE_DBFS / 20.0), (self.block, self.seats))
         return noise.astype(np.float32)
+
+
+def _pipe_free(fd: int) -> int:
+    """Bytes a write to the pipe ``fd`` can take without blocking (Linux: size − queued)."""
+    queued = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, queued)
+    return fcntl.fcntl(fd, F_GETPIPE_SZ) - queued[0]

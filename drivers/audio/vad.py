@@ -23,7 +23,7 @@ the speaking channel with the most band energy, and only when it leads every oth
 by ``lead_db`` (3 dB). Two delegates talking at once lead each other by turns, so the
 dominance flickers between them and the policy's hysteresis keeps the camera where it is.
 
-CPU: one rfft and one irfft of 2×frame samples per channel and frame (bench/follow.py).
+CPU: one rfft and one irfft of frame + longest lag samples per channel and frame (bench/follow.py).
 """
 
 from __future__ import annotations
@@ -95,20 +95,23 @@ class VoiceActivityDetector:
         self.params = params or VadParams()
         p = self.params
         self.frame_len = round(p.frame_s * samplerate)
-        self.nfft = 1 << math.ceil(math.log2(2 * self.frame_len))  # zero-padded: linear lags
+        self._lag_lo = max(1, int(samplerate / p.pitch_hz[1]))
+        self._lag_hi = min(self.frame_len // 2, math.ceil(samplerate / p.pitch_hz[0]))
+        # Zero-padded just enough that lags up to _lag_hi do not wrap around (linear
+        # autocorrelation): half the FFT size of padding to 2 × frame, half the CPU.
+        self.nfft = 1 << math.ceil(math.log2(self.frame_len + self._lag_hi + 1))
         freqs = np.fft.rfftfreq(self.nfft, 1.0 / samplerate)
         self._band = (freqs >= p.band_hz[0]) & (freqs <= p.band_hz[1])
         self._pitch_band = (freqs >= p.pitch_band_hz[0]) & (freqs <= p.pitch_band_hz[1])
         self._window = np.hanning(self.frame_len)
         w_ac = np.fft.irfft(np.abs(np.fft.rfft(self._window, self.nfft)) ** 2, self.nfft)
-        self._lag_lo = max(1, int(samplerate / p.pitch_hz[1]))
-        self._lag_hi = min(self.frame_len // 2, math.ceil(samplerate / p.pitch_hz[0]))
         if self._lag_hi <= self._lag_lo:
             raise ValueError("frame too short for the pitch range")
         # Dividing by the window's autocorrelation undoes its taper (Boersma 1993, eq. 9).
         self._w_ac = (w_ac[self._lag_lo : self._lag_hi + 1] / w_ac[0])[:, None]
-        # Scale so a full-scale sine in the band reads about 0 dB: Parseval over the window.
-        self._energy_scale = 2.0 / (float(np.sum(self._window**2)) * self.frame_len)
+        # A full-scale sine in the band reads 0 dB (AES17, as drivers.audio.signals): Parseval
+        # over the one-sided spectrum of the windowed, zero-padded frame.
+        self._energy_scale = 4.0 / (float(np.sum(self._window**2)) * self.nfft)
         self._floor: FloatArray | None = None
         self._buffer = np.zeros((0, channels), dtype=np.float32)
 

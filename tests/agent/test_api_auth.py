@@ -62,7 +62,7 @@ WS_PATHS = [
 def test_route_table_is_what_we_think() -> None:
     # Guard against an enumeration that silently finds nothing.
     assert len(HTTP_CASES) >= 30
-    assert WS_PATHS == ["/api/v1/audio/{device_id}/levels"]
+    assert WS_PATHS == ["/api/v1/audio/{device_id}/levels", "/api/v1/follow/live"]
     assert len(HTTP_CASES) + len(WS_PATHS) + 1 == len(_routes())  # nothing else (mounts…)
     assert {r.path for r in _routes() if isinstance(r.original_route, APIRoute)} >= {
         "/healthz",

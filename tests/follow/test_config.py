@@ -134,3 +134,20 @@ preset = "ghe-1"
     assert cfg.follow is not None
     assert cfg.follow.seats[0].channel == 3
     assert cfg.follow.overview == []
+
+
+def test_two_cameras_the_one_not_on_air_moves() -> None:
+    from appliance.agent.follow import VoiceFollow
+    from appliance.agent.service import AgentService
+
+    cfg = parse_config(copy.deepcopy(BASE))
+    assert cfg.follow is not None
+    follow = VoiceFollow(AgentService(cfg, hotplug=False), cfg.follow)
+    shots = cfg.follow.seats[0].shots
+    assert follow.choose_shot(shots).camera == "cam1"  # nothing on air yet: the first shot
+    follow.on_air_camera = "cam1"
+    assert follow.choose_shot(shots).camera == "cam2"  # cam1 is on air: cam2 moves, then cut
+    follow.on_air_camera = "cam2"
+    assert follow.choose_shot(shots).camera == "cam1"
+    single = cfg.follow.seats[1].shots
+    assert follow.choose_shot(single).camera == "cam2"  # only one camera sees it: that one

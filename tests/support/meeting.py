@@ -261,6 +261,7 @@ class MeetingScore:
     cough_moves: int
     false_moves: int  # moves to a seat nobody there was talking at
     details: list[str] = field(default_factory=list)
+    overview_moves: int = 0  # to the wide shot after nobody talked for a while
 
     @property
     def on_time_fraction(self) -> float:
@@ -284,8 +285,8 @@ class MeetingScore:
         p95 = rs[min(len(rs) - 1, int(0.95 * len(rs)))] if rs else float("nan")
         return (
             f"{len(self.turns)} turns: {self.on_time_fraction:.1%} on time (≤ {ON_TIME_S:.1f} s), "
-            f"reaction median {med:.3f} s p95 {p95:.3f} s; {self.moves} moves, max "
-            f"{self.max_moves_per_turn} per turn, {self.cough_moves} on a cough, "
+            f"reaction median {med:.3f} s p95 {p95:.3f} s; {self.moves} moves ({self.overview_moves} "
+            f"to the overview), max {self.max_moves_per_turn} per turn, {self.cough_moves} on a cough, "
             f"{self.false_moves} to a seat not talking"
         )
 
@@ -327,10 +328,14 @@ def score_meeting(run: MeetingRun) -> MeetingScore:
         started = next(
             (t for t, target in moves if turn.start <= t < until and target == turn.seat), None
         )
-        count = sum(1 for t, _ in moves if turn.start <= t < until)
+        # The overview after the talk ended is not a move of this turn (counted apart).
+        count = sum(
+            1 for t, target in moves if turn.start <= t < until and target != len(run.poses) - 1
+        )
         turns.append(TurnScore(i, turn.seat, floor, arrived, started, count))
 
     overview = len(run.poses) - 1
+    overview_moves = sum(1 for _, target in moves if target == overview)
 
     def explained(t: float, target: int | None) -> bool:
         if target is None:  # the camera settled on no known shot
@@ -355,4 +360,6 @@ def score_meeting(run: MeetingRun) -> MeetingScore:
         for ts in turns
         if not ts.on_time
     ]
-    return MeetingScore(turns, len(moves), len(cough_moves), len(false_moves), details)
+    return MeetingScore(
+        turns, len(moves), len(cough_moves), len(false_moves), details, overview_moves
+    )
