@@ -13,10 +13,18 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+_Replacement = str | Callable[[re.Match[str]], str]
+Table = tuple[tuple[re.Pattern[str], _Replacement], ...]
+
+
+def compile_table(pairs: tuple[tuple[str, _Replacement], ...]) -> Table:
+    """(regular expression, replacement) pairs, compiled once."""
+    return tuple((re.compile(pattern), replacement) for pattern, replacement in pairs)
+
+
 # (pattern on the whole message, Vietnamese with \1… groups); first match wins.
-_VALIDATION_VI: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
+_VALIDATION_VI: Final = compile_table(
+    (
         (r"Value error, (.*)", r"\1"),
         (r"Input should be less than or equal to (.+)", r"phải nhỏ hơn hoặc bằng \1"),
         (r"Input should be greater than or equal to (.+)", r"phải lớn hơn hoặc bằng \1"),
@@ -48,21 +56,22 @@ def translate_validation(message: str, lang: str | None) -> str:
     """``message`` in ``lang`` (Vietnamese unless ``en``): see the module docstring."""
     if (lang or "vi")[:2].lower() == "en":
         return message
-    text = message.strip().rstrip(".")
-    for pattern, replacement in _VALIDATION_VI:
+    return rewrite_whole(_VALIDATION_VI, message.strip().rstrip(".")) or message
+
+
+def rewrite_whole(table: Table, text: str) -> str | None:
+    """``text`` rewritten by the first pattern of ``table`` that matches all of it."""
+    for pattern, replacement in table:
         match = pattern.fullmatch(text)
         if match is not None:
-            return match.expand(replacement)
-    return message
+            return replacement(match) if callable(replacement) else match.expand(replacement)
+    return None
 
 
 # Phrases of the drivers' error details (English, one place each in drivers/) that end up
 # inside Vietnamese sentences: (phrase pattern, Vietnamese). Replaced where they occur; the
 # rest of a detail (paths, device names, hex bytes) is kept as it is.
-_Replacement = str | Callable[[re.Match[str]], str]
-_DETAILS_VI: Final[tuple[tuple[re.Pattern[str], _Replacement], ...]] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
+_DETAILS_VI: Final = compile_table((
         (r"no answer to (\d+) tries, ([\d.]+) s each", r"không trả lời sau \1 lần thử, mỗi lần \2 giây"),
         (r"camera does not answer \((\d+) messages without a reply\)",
          r"camera không trả lời (\1 lệnh không có hồi âm)"),
