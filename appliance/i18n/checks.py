@@ -454,7 +454,7 @@ register(
         },
         "checks.cli.fixes.title": {
             "vi": "Cần khắc phục ({count} mục):",
-            "en": "To fix ({count} items):",
+            "en": "To fix ({count}):",
         },
         "checks.cli.summary.overall": {"vi": "Kết quả chung: ", "en": "Overall: "},
         "checks.cli.summary.counts": {
