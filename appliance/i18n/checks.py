@@ -505,6 +505,10 @@ register(
             "vi": "Ctrl-C: đã hủy lượt kiểm tra; camera đã dừng và thiết bị đã được đóng",
             "en": "Ctrl-C: check cancelled; the cameras are stopped and the devices closed",
         },
+        "checks.cli.interrupted.not_stopped": {
+            "vi": "Ctrl-C: đã hủy lượt kiểm tra nhưng KHÔNG dừng được camera {cameras}; kiểm tra camera bằng: appliance camera --port … stop",
+            "en": "Ctrl-C: check cancelled but camera(s) {cameras} could NOT be stopped; stop them with: appliance camera --port … stop",
+        },
         "checks.cli.interrupted.unanswered": {
             "vi": "Ctrl-C: đã dừng trước khi dịch vụ trả lời; nếu dịch vụ đã bắt đầu lượt kiểm tra thì lượt đó vẫn chạy đến hết. Xem: {url}",
             "en": "Ctrl-C: stopped before the service answered; if it had started a check run, that run goes on to its end. See: {url}",
