@@ -12,7 +12,8 @@ configured devices (only while the agent is stopped — it refuses when one answ
 reference picture: through the agent's control API while it runs
 (``POST /api/v1/cameras/CAM/presets/PRESET/reference``), else in this process.
 
-Exit codes: 0 pass, 1 warn, 2 fail, 3 the check could not run.
+Exit codes: 0 pass, 1 warn, 2 fail, 3 the check could not run, 130 Ctrl-C (it says what
+became of the run; --standalone stops the cameras).
 """
 
 from __future__ import annotations
@@ -99,7 +100,12 @@ def check(
             try:
                 run = asyncio.run(_standalone(cfg, categories, follow, timeout))
             except KeyboardInterrupt:  # _standalone cancelled the run and stopped the cameras
-                raise _Interrupted(t("checks.cli.interrupted.standalone", language)) from None
+                if follow.not_stopped:
+                    cameras = ", ".join(follow.not_stopped)
+                    said = t("checks.cli.interrupted.not_stopped", language, cameras=cameras)
+                else:
+                    said = t("checks.cli.interrupted.standalone", language)
+                raise _Interrupted(said) from None
         else:
             run = _through_agent(cfg, categories, follow, timeout, language)
     except (_NotRun, _Interrupted) as exc:
@@ -295,7 +301,7 @@ async def _standalone(
             with contextlib.suppress(asyncio.CancelledError, ApplianceError):
                 await task
             await engine.close()  # the run's cleanup puts the cameras back
-            await _stop_cameras(service)
+            follow.not_stopped = await _stop_cameras(service)
             raise
         follow.stop()
         return (await task).to_json()
@@ -305,14 +311,18 @@ async def _standalone(
         await service.stop()
 
 
-async def _stop_cameras(service: AgentService) -> None:
-    """After a cancelled run: no camera keeps moving when the process ends."""
+async def _stop_cameras(service: AgentService) -> list[str]:
+    """After a cancelled run: no camera keeps moving when the process ends. Returns the
+    cameras that could not be told to stop."""
+    failed = []
     for cam in service.cameras.values():
         try:
             async with asyncio.timeout(STOP_CAMERAS_TIMEOUT_S):
                 await cam.stop()
         except (ApplianceError, TimeoutError) as exc:
-            log.warning("Ctrl-C: could not stop camera %s: %s", cam.id, exc)
+            log.info("Ctrl-C: could not stop camera %s: %s", cam.id, exc)
+            failed.append(cam.id)
+    return failed
 
 
 async def _store_reference(cfg: AgentConfig, camera: str, preset: str, lang: str) -> str:
@@ -357,6 +367,7 @@ class _Follower:
         self.lang = lang
         self._live = Live(console=console, transient=True, auto_refresh=False) if live else None
         self._started = False
+        self.not_stopped: list[str] = []  # Ctrl-C in --standalone: cameras not stopped
 
     def show(self, run: Mapping[str, object]) -> None:
         if self._live is None:

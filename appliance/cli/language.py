@@ -14,10 +14,9 @@ typer ≥ 0.29 ships click inside itself (``typer._click``): that is the click u
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import typer
 from typer import _click as click
@@ -36,14 +35,13 @@ from typer.exceptions import Abort
 
 from appliance.i18n import DEFAULT_LANG, Lang, parse_lang, t
 from appliance.i18n.cli_help import HELP_VI, PANELS_VI
-from appliance.i18n.validation import translate_validation
+from appliance.i18n.validation import compile_table, rewrite_whole, translate_validation
 
 _PANELS_EN = {name: getattr(rich_utils, name) for name in PANELS_VI}  # typer's own
 _KIND_VI = {"option": "tùy chọn", "argument": "tham số", "parameter": "tham số"}
 # Messages click/typer build with f-strings (no gettext): pattern → Vietnamese.
-_USAGE_VI: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
+_USAGE_VI: Final = compile_table(
+    (
         (r"Option (\S+) requires an argument\.?", r"tùy chọn \1 cần một giá trị"),
         (r"Option (\S+) requires (\d+) arguments\.?", r"tùy chọn \1 cần \2 giá trị"),
         (r"Option (\S+) does not take a value\.?", r"tùy chọn \1 không nhận giá trị"),
@@ -146,11 +144,7 @@ def usage_error_text(exc: UsageError) -> str:
             text += f" (ý bạn là: {', '.join(sorted(exc.possibilities))})"
         return text
     message = exc.format_message() if not isinstance(exc, BadOptionUsage) else exc.message
-    for pattern, replacement in _USAGE_VI:
-        match = pattern.fullmatch(message.strip())
-        if match is not None:
-            return match.expand(replacement)
-    return message
+    return rewrite_whole(_USAGE_VI, message.strip()) or message
 
 
 def _show_usage_error_vi(exc: UsageError) -> None:

@@ -471,7 +471,7 @@ register(
         },
         "checks.cli.fixes.title": {
             "vi": "Cần khắc phục ({count} mục):",
-            "en": "To fix ({count} items):",
+            "en": "To fix ({count}):",
         },
         "checks.cli.summary.overall": {"vi": "Kết quả chung: ", "en": "Overall: "},
         "checks.cli.summary.counts": {
@@ -521,6 +521,10 @@ register(
         "checks.cli.interrupted.standalone": {
             "vi": "Ctrl-C: đã hủy lượt kiểm tra; camera đã dừng và thiết bị đã được đóng",
             "en": "Ctrl-C: check cancelled; the cameras are stopped and the devices closed",
+        },
+        "checks.cli.interrupted.not_stopped": {
+            "vi": "Ctrl-C: đã hủy lượt kiểm tra nhưng KHÔNG dừng được camera {cameras}; kiểm tra camera bằng: appliance camera --port … stop",
+            "en": "Ctrl-C: check cancelled but camera(s) {cameras} could NOT be stopped; stop them with: appliance camera --port … stop",
         },
         "checks.cli.interrupted.unanswered": {
             "vi": "Ctrl-C: đã dừng trước khi dịch vụ trả lời; nếu dịch vụ đã bắt đầu lượt kiểm tra thì lượt đó vẫn chạy đến hết. Xem: {url}",

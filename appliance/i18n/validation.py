@@ -13,10 +13,18 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+_Replacement = str | Callable[[re.Match[str]], str]
+Table = tuple[tuple[re.Pattern[str], _Replacement], ...]
+
+
+def compile_table(pairs: tuple[tuple[str, _Replacement], ...]) -> Table:
+    """(regular expression, replacement) pairs, compiled once."""
+    return tuple((re.compile(pattern), replacement) for pattern, replacement in pairs)
+
+
 # (pattern on the whole message, Vietnamese with \1… groups); first match wins.
-_VALIDATION_VI: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
+_VALIDATION_VI: Final = compile_table(
+    (
         (r"Value error, (.*)", r"\1"),
         (r"Input should be less than or equal to (.+)", r"phải nhỏ hơn hoặc bằng \1"),
         (r"Input should be greater than or equal to (.+)", r"phải lớn hơn hoặc bằng \1"),
@@ -48,21 +56,22 @@ def translate_validation(message: str, lang: str | None) -> str:
     """``message`` in ``lang`` (Vietnamese unless ``en``): see the module docstring."""
     if (lang or "vi")[:2].lower() == "en":
         return message
-    text = message.strip().rstrip(".")
-    for pattern, replacement in _VALIDATION_VI:
+    return rewrite_whole(_VALIDATION_VI, message.strip().rstrip(".")) or message
+
+
+def rewrite_whole(table: Table, text: str) -> str | None:
+    """``text`` rewritten by the first pattern of ``table`` that matches all of it."""
+    for pattern, replacement in table:
         match = pattern.fullmatch(text)
         if match is not None:
-            return match.expand(replacement)
-    return message
+            return replacement(match) if callable(replacement) else match.expand(replacement)
+    return None
 
 
 # Phrases of the drivers' error details (English, one place each in drivers/) that end up
 # inside Vietnamese sentences: (phrase pattern, Vietnamese). Replaced where they occur; the
 # rest of a detail (paths, device names, hex bytes) is kept as it is.
-_Replacement = str | Callable[[re.Match[str]], str]
-_DETAILS_VI: Final[tuple[tuple[re.Pattern[str], _Replacement], ...]] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
+_DETAILS_VI: Final = compile_table((
         (r"no answer to (\d+) tries, ([\d.]+) s each", r"không trả lời sau \1 lần thử, mỗi lần \2 giây"),
         (r"camera does not answer \((\d+) messages without a reply\)",
          r"camera không trả lời (\1 lệnh không có hồi âm)"),
@@ -96,6 +105,36 @@ _DETAILS_VI: Final[tuple[tuple[re.Pattern[str], _Replacement], ...]] = tuple(
          lambda m: ("các micro" if m[1] == "microphone" else "các loa") + ":"),
         (r"other devices:", "thiết bị khác:"),
         (r"install the Debian packages? ", "cài gói Debian "),
+        # appliance/config.py (``appliance config check`` and every start)
+        (r"; also ", "; và "),
+        (r"unknown key", "khóa không có trong cấu hình (viết sai?)"),
+        (r"missing required key", "thiếu khóa bắt buộc"),
+        (r"must be a whole number without quotes, got", "phải là số nguyên, không có dấu nháy; đang là"),
+        (r"must be true or false \(without quotes\), got",
+         "phải là true hoặc false (không có dấu nháy); đang là"),
+        (r"must not be empty", "không được để trống"),
+        (r"wrong type: input should be a valid string", "sai kiểu: phải là chuỗi ký tự trong dấu nháy"),
+        (r"wrong type: ", "sai kiểu: "),
+        (r"must be letters, digits, '-', '_' or '\.', got",
+         "chỉ gồm chữ, số, '-', '_' hoặc '.'; đang là"),
+        (r"bad baud (\d+) \(one of ([\d, ]+)\)", r"tốc độ baud \1 không hợp lệ (chọn một trong \2)"),
+        (r"baud (\d+) differs from (\S+) \((\d+)\) on the same port",
+         r"baud \1 khác với \2 (\3) trên cùng một cổng"),
+        (r"duplicate device id ('[^']*') \(already used by (\S+)\)",
+         r"trùng mã thiết bị \1 (đã dùng ở \2)"),
+        (r"missing port \(give port = serial path or url\)",
+         "thiếu cổng (ghi port = đường dẫn cổng nối tiếp, hoặc url)"),
+        (r"give port or url, not both", "chỉ ghi port hoặc url, không ghi cả hai"),
+        (r"unknown camera model ('[^']*') \(one of ", r"model camera \1 không có (chọn một trong "),
+        (r"same port and address as (\S+)", r"trùng cổng và địa chỉ với \1"),
+        (r"two preset names share a number", "hai tên vị trí đặt sẵn dùng chung một số"),
+        (r"preset number (\d+) outside (\S+) for model (\S+)",
+         r"số vị trí \1 nằm ngoài \2 của model \3"),
+        (r"file not found", "không tìm thấy tệp"),
+        (r"TOML syntax error", "lỗi cú pháp TOML"),
+        (r"listen must be HOST:PORT, got", "listen phải có dạng ĐỊA_CHỈ:CỔNG; đang là"),
+        (r"Input should be less than or equal to", "phải nhỏ hơn hoặc bằng"),
+        (r"Input should be greater than or equal to", "phải lớn hơn hoặc bằng"),
         (r"is not usable: no X server answers on", "không dùng được: không có máy chủ X trả lời ở"),
         (r": missing\)", ": không có)"),
     )

@@ -25,10 +25,10 @@ port = "/dev/ttyUSB0"
 @pytest.mark.parametrize(
     ("cameras", "key", "what"),
     [
-        (CAMERA + "colour = 1\n", "cameras[0].colour", "unknown key"),
-        (CAMERA.replace('"/dev/ttyUSB0"', "5"), "cameras[0].port", "wrong type"),
-        ('[[cameras]]\nid = "cam1"\n', "cameras[0]", "missing port"),
-        (CAMERA + CAMERA.replace("ttyUSB0", "ttyUSB1"), "cameras[1].id", "duplicate device id"),
+        (CAMERA + "colour = 1\n", "cameras[0].colour", "khóa không có trong cấu hình"),
+        (CAMERA.replace('"/dev/ttyUSB0"', "5"), "cameras[0].port", "sai kiểu: phải là chuỗi"),
+        ('[[cameras]]\nid = "cam1"\n', "cameras[0]", "thiếu cổng"),
+        (CAMERA + CAMERA.replace("ttyUSB0", "ttyUSB1"), "cameras[1].id", "trùng mã thiết bị"),
     ],
 )
 def test_broken_config_starts_nothing(

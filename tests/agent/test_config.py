@@ -203,6 +203,8 @@ def test_cli_config_check_ok_and_error(tmp_path: Path) -> None:
     ok = _cli("--config", str(EXAMPLE), "--lang", "en")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK"), ok.stdout
+    en = _cli("--config", str(_write(tmp_path, "[rooom]\n")), "--lang", "en")
+    assert "room: missing required key; also rooom: unknown key" in en.stderr
     assert "2 cameras" in ok.stdout
     bad = _write(tmp_path, GOOD.replace("address = 2", "address = 2\nbaud = 1234"))
     err = _cli("--config", str(bad))
@@ -210,6 +212,6 @@ def test_cli_config_check_ok_and_error(tmp_path: Path) -> None:
     lines = err.stderr.strip().splitlines()
     assert len(lines) == 1, err.stderr
     assert (
-        lines[0]
-        == f"Lỗi cấu hình: {bad}: cameras[1].baud: bad baud 1234 (one of 9600, 19200, 38400)"
+        lines[0] == f"Lỗi cấu hình: {bad}: cameras[1].baud: tốc độ baud 1234 không hợp lệ "
+        "(chọn một trong 9600, 19200, 38400)"
     )

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,20 @@ def cli(
     argv = ["camera", "--port", chain.sim.path, *(["--lang", lang] if lang else [])]
     result = CliRunner().invoke(app, [*argv, *args])
     return result.exit_code, result.stdout, result.stderr
+
+
+@contextmanager
+def running(argv: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """``argv`` as a child process with text pipes; killed if the test leaves it running."""
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
 
 
 def one_line_error(code: int, err: str) -> str:
@@ -252,20 +267,13 @@ def test_ctrl_c_during_a_move_stops_the_camera_and_says_so(
 ) -> None:
     command = [sys.executable, "-m", "appliance", "camera", "--port", chain.sim.path]
     command += ["--lang", lang, "move", "right", "--speed", "2", "--duration", "60"]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
-    )
-    try:
+    with running(command) as proc:
         assert proc.stdout is not None
         started = proc.stdout.readline()  # printed once the camera acknowledged the drive
         assert "speed 2" in started or "tốc độ 2" in started, started
         assert chain.sim.camera(1).state.moving
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert expected in err
@@ -284,10 +292,7 @@ def test_sim_unplug_and_replug_switches(tmp_path: Path) -> None:
     signal (for a running agent) or a timer."""
     link = tmp_path / "cam"
     argv = [sys.executable, "-m", "appliance", "sim", "visca", "--link", str(link), "--lang", "en"]
-    sim = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
-    )
-    try:
+    with running(argv) as sim:
         assert sim.stdout is not None
         assert sim.stdout.readline().strip() == str(link)
         assert "Simulating 1" in sim.stdout.readline()
@@ -301,24 +306,14 @@ def test_sim_unplug_and_replug_switches(tmp_path: Path) -> None:
         assert back.returncode == 0, back.stderr
         sim.send_signal(signal.SIGTERM)
         sim.communicate(timeout=10)
-    finally:
-        if sim.poll() is None:
-            sim.kill()
-            sim.wait(5)
     assert sim.returncode == 0
-    timed = [*argv, "--unplug-after", "0", "--replug-after", "0.1"]
-    sim = subprocess.Popen(timed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with running([*argv, "--unplug-after", "0", "--replug-after", "0.1"]) as sim:
         assert sim.stdout is not None
         lines = [sim.stdout.readline() for _ in range(4)]
         assert lines[2].startswith("Cable pulled"), lines
         assert lines[3].startswith("Cable plugged back"), lines
         sim.send_signal(signal.SIGTERM)
         sim.communicate(timeout=10)
-    finally:
-        if sim.poll() is None:
-            sim.kill()
-            sim.wait(5)
     refused = CliRunner().invoke(app, ["sim", "visca", "--port", "tcp:0", "--unplug-after", "1"])
     assert refused.exit_code == 1
     assert "--unplug-after/--replug-after chỉ dùng với --port pty" in refused.stderr
