@@ -372,3 +372,32 @@ async def test_the_secret_is_never_logged_even_at_debug(
             await client.stop()
     assert "hub link" in caplog.text  # the link did log
     assert SECRET not in caplog.text
+
+
+async def test_voice_follow_switches_reach_the_hub_as_events(room: Room) -> None:
+    """The service's follow.switch events (appliance/agent/events.py) are carried to the
+    hub through the outbox; other in-process kinds stay in the room."""
+    async with MiniHub(SECRET, "link-room") as hub:
+        client = _client(room, hub)
+        await client.start()
+        try:
+            await hub.wait_for("welcomed", lambda: client.state == CONNECTED)
+            room.service.events.publish({"kind": "follow.state", "state": "following"})
+            room.service.events.publish(
+                {"kind": "follow.switch", "seat": "Đại biểu 3", "camera": "cam1",
+                 "preset": "dai-bieu", "reaction_s": 0.42}
+            )  # fmt: skip
+
+            def switches() -> list[Event]:
+                return [e for e in hub.events if e.kind == "follow.switch"]
+
+            await hub.wait_for("the follow.switch event", lambda: bool(switches()))
+            assert switches()[0].data == {
+                "seat": "Đại biểu 3",
+                "camera": "cam1",
+                "preset": "dai-bieu",
+                "reaction_s": 0.42,
+            }
+            assert all(e.kind != "follow.state" for e in hub.events)
+        finally:
+            await client.stop()

@@ -84,6 +84,9 @@ WELCOME_TIMEOUT_S: Final = 10.0  # hello → welcome
 CLOSE_TIMEOUT_S: Final = 1.0  # our close frame at SIGTERM (inside the agent's 5 s stop budget)
 ENROL_POLL_S: Final = 2.0  # not enrolled: how often the secret file is looked for
 WATCH_INTERVAL_S: Final = 1.0  # device / health changes become events within this
+# In-process events of the service (appliance/agent/events.py) carried to the hub as link
+# events (appliance/link/messages.py EventKind).
+FORWARDED_EVENTS: Final = frozenset({"follow.switch"})
 SEND_BATCH: Final = 200  # outbox rows read per query
 
 # Link states (also the agent's /status "hub_link").
@@ -162,6 +165,7 @@ class LinkClient:
         self._stopping = False
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe_events: Callable[[], None] | None = None
         self._commands: set[asyncio.Task[None]] = set()
         self._ws: ClientConnection | None = None
         self._send_lock = asyncio.Lock()
@@ -213,6 +217,7 @@ class LinkClient:
         pending = await self._db(self._outbox.pending)
         log.info("hub link to %s: %d event(s) waiting in the outbox", self.url, pending)
         self._attach_checks()
+        self._attach_events()
         self._tasks = [
             asyncio.create_task(self._run(), name="hub-link"),
             asyncio.create_task(self._watch(), name="hub-link-watch"),
@@ -223,6 +228,9 @@ class LinkClient:
         the commands still running, flush and close the outbox."""
         self._state = STOPPED
         self._stopping = True  # no new connection once our close frame is out
+        if self._unsubscribe_events is not None:
+            self._unsubscribe_events()
+            self._unsubscribe_events = None
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
@@ -472,6 +480,20 @@ class LinkClient:
 
     def _check_event(self, kind: str, data: dict[str, Any]) -> None:
         self.emit(kind, data)
+
+    def _attach_events(self) -> None:
+        """The service's in-process events the hub must hear (docs/INTERFACES.md "Events"):
+        a voice-follow switch reaches the hub like a check result, through the outbox."""
+        bus = getattr(self.service, "events", None)
+        if bus is None:
+            return
+
+        def forward(event: dict[str, Any]) -> None:
+            if event.get("kind") in FORWARDED_EVENTS:
+                data = {k: v for k, v in event.items() if k not in ("kind", "at")}
+                self.emit(str(event["kind"]), data)
+
+        self._unsubscribe_events = bus.subscribe(forward)
 
     async def _watch(self) -> None:
         """Device and health changes → events (the hello/heartbeat carry the full state)."""
