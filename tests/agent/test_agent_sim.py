@@ -236,8 +236,9 @@ def test_a_move_cut_short_by_a_stop_is_not_a_success(
             mover.join(60)
     (answer,) = answers
     assert answer.status_code == 409, answer.text
-    assert answer.json()["error"] == "interrupted"
-    assert "dừng trước khi đến vị trí yêu cầu" in answer.json()["message"]
+    # The driver knows the stop overtook the move (issue 7 item 2: "superseded"); a move that
+    # ended elsewhere without the driver seeing why is "interrupted". Never a 200.
+    assert answer.json()["error"] in ("superseded", "interrupted"), answer.text
     assert sim.call(lambda: sim.hardware.visca.state(2).pan_deg) < 140
 
 

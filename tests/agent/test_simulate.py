@@ -192,7 +192,8 @@ def test_room_id_outside_the_rooms_directory_is_refused_before_writing(tmp_path:
             "--listen", "0.0.0.0:9"]  # fmt: skip
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 1, result.output
-    assert "--room-id: room.id: must be letters, digits" in result.stderr
+    # Vietnamese by default (the technician's language): "chỉ gồm chữ, số, …"
+    assert "--room-id: room.id: chỉ gồm chữ, số" in result.stderr
     assert "../../etc" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.rglob("*")) == []  # nothing written anywhere, not even the rooms dir

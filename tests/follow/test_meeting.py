@@ -74,7 +74,9 @@ async def test_scripted_meeting(meeting_audio: MeetingAudioSimulator, tmp_path: 
     switches = [e for e in run.events if e["kind"] == "follow.switch"]
     assert len(switches) == score.moves
     assert all(e["camera"] == "cam1" and e["reaction_s"] is not None for e in switches)
-    assert {e["seat"] for e in switches} - {"overview"} == {f"Đại biểu {t.seat + 1}" for t in script.turns}
+    assert {e["seat"] for e in switches} - {"overview"} == {
+        f"Đại biểu {t.seat + 1}" for t in script.turns
+    }
 
 
 async def test_channel_count_mismatch(meeting_audio: MeetingAudioSimulator, tmp_path: Path) -> None:
