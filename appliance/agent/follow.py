@@ -65,8 +65,9 @@ STATE_PINNED: Final = "pinned"
 STATE_ERROR: Final = "error"
 
 
-class FollowUnavailableError(DeviceUnavailableError):
-    """The room has no ``[follow]`` section (the API answers 503)."""
+class FollowUnavailableError(UnknownDeviceError):
+    """The room has no ``[follow]`` section: the API answers 404 (nothing to follow here;
+    a 503 would say "try again later", which never helps)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class SeatReading:
 
 
 def follow_of(service: AgentService) -> VoiceFollow:
-    """The room's voice follow; ``FollowUnavailableError`` (503) when it has none."""
+    """The room's voice follow; ``FollowUnavailableError`` (404) when it has none."""
     follow = service.follow
     if not isinstance(follow, VoiceFollow):
         raise FollowUnavailableError(

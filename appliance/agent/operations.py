@@ -138,8 +138,10 @@ async def camera_goto(
         target = (pan, tilt)
         await cam.goto(pan, tilt, speed)
     elif pan_deg is not None and tilt_deg is not None:
-        target = (cam.profile.pan_from_degrees(pan_deg), cam.profile.tilt_from_degrees(tilt_deg))
+        # The move first: it refuses a position outside the model's range (422); the
+        # target in camera units is only computed for a position the camera accepted.
         await cam.goto_degrees(pan_deg, tilt_deg, speed)
+        target = (cam.profile.pan_from_degrees(pan_deg), cam.profile.tilt_from_degrees(tilt_deg))
     else:
         raise InvalidRequestError(
             camera, "give pan and tilt or pan_deg and tilt_deg", operation="goto"
