@@ -77,6 +77,10 @@ register(
         "web.csv.message": {"vi": "Nội dung", "en": "Message"},
         "web.csv.hint": {"vi": "Cách khắc phục", "en": "What to do"},
         "web.room.title": {"vi": "Điểm cầu", "en": "Room"},
+        "web.room.missing": {
+            "vi": "Không có điểm cầu «{room}» (hoặc bạn không được xem điểm cầu này)",
+            "en": "No room '{room}' (or you may not see it)",
+        },
         "web.room.camera": {"vi": "Camera", "en": "Camera"},
         "web.room.camera_choice": {"vi": "Chọn camera", "en": "Camera"},
         "web.room.snapshot": {

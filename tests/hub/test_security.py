@@ -35,7 +35,10 @@ from appliance.hub.security.login import LoginGuard
 from tests.support.hub import HubHandle, running_hub
 
 PASSWORD = "mật khẩu đủ dài 2026"  # noqa: S105 (test accounts)
-OPEN_ROUTES = {("GET", "/healthz")}
+# Open by nature, with no data behind them: liveness, the login form, the language cookie.
+OPEN_ROUTES = {("GET", "/healthz"): 200, ("GET", "/login"): 200, ("GET", "/lang/{code}"): 303}
+# The dashboard's pages: without a valid session they send the browser to the login form.
+PAGE_ROUTES = {("GET", "/"), ("GET", "/checks"), ("GET", "/rooms/{room_id}")}
 # Routes whose credential is in the body: anonymous use with a made-up one is refused.
 BODY_CREDENTIAL = {
     ("POST", "/api/v1/auth/login"): {"username": "nobody", "password": "x" * 12},
@@ -141,9 +144,19 @@ async def test_every_route_refuses_anonymous_and_forged_credentials(hub: HubHand
         for method, template in routes:
             path = _fill(template)
             if (method, template) in OPEN_ROUTES:
-                assert (await client.request(method, path)).status_code == 200
+                expected = OPEN_ROUTES[(method, template)]
+                assert (await client.request(method, path)).status_code == expected, path
                 continue
             for label, headers, cookies in attempts:
+                if (method, template) in PAGE_ROUTES:
+                    client.cookies.clear()
+                    for k, v in cookies.items():
+                        client.cookies.set(k, v)
+                    resp = await client.get(path, headers=headers, follow_redirects=False)
+                    assert resp.status_code == 303, f"{label} page {path}: {resp.status_code}"
+                    assert resp.headers["location"].startswith("/login"), resp.headers
+                    refused.append(f"page {path}")
+                    continue
                 if method == "WS":
                     with pytest.raises(InvalidStatus) as exc:
                         async with connect(

@@ -19,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from appliance import __version__
+from appliance.hub.api.access import visible_room
+from appliance.hub.errors import RoomNotFoundError
 from appliance.hub.security.deps import current_principal
 from appliance.hub.security.roles import COMMAND_ROLE, Principal
 from appliance.i18n import normalize_lang, t
@@ -122,6 +124,12 @@ async def room_page(request: Request, room_id: str) -> Response:
     who = await _principal(request)
     if who is None:
         return _to_login(request)
+    try:  # a room the user may not see does not exist for them (as in the API)
+        await visible_room(request.app.state.store, who, room_id)
+    except RoomNotFoundError:
+        response = _render(request, "missing.html", who, room_id=room_id)
+        response.status_code = 404
+        return response
     return _render(request, "room.html", who, room_id=room_id)
 
 
