@@ -173,26 +173,7 @@ class RoomAudioSimulator:
             return
         script = self.dir / "room.pa"
         script.write_text(self._server_script(), encoding="utf-8")
-        env = dict(
-            os.environ,
-            HOME=str(self.dir / "home"),
-            PULSE_RUNTIME_PATH=str(self.dir / "run"),
-            PULSE_STATE_PATH=str(self.dir / "state"),
-        )
-        # -n: no default.pa (no udev/dbus/suspend modules) → deterministic; -F: our modules.
-        # setpriv --pdeathsig (util-linux): the server gets SIGTERM when the thread that
-        # started it ends, so an owner that crashes or is killed never leaves one behind.
-        setpriv = shutil.which("setpriv")
-        lifeline = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
-        args = [*lifeline,
-            pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
-            "--realtime=no", "--high-priority=no", "--use-pid-file=no",
-            "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),
-        ]  # fmt: skip
-        with (self.dir / "server.log").open("wb") as errlog:
-            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                args, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
-            )
+        self._proc = _spawn_pulseaudio(pulseaudio, self.dir, script)
         try:
             self._wait_ready()
             if self.room_noise_dbfs is not None:
@@ -476,23 +457,7 @@ class SharedAudioServer:
             f"socket={self.dir / 'native'}\n",
             encoding="utf-8",
         )
-        env = dict(
-            os.environ,
-            HOME=str(self.dir / "home"),
-            PULSE_RUNTIME_PATH=str(self.dir / "run"),
-            PULSE_STATE_PATH=str(self.dir / "state"),
-        )
-        setpriv = shutil.which("setpriv")
-        lifeline = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
-        args = [*lifeline,
-            pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
-            "--realtime=no", "--high-priority=no", "--use-pid-file=no",
-            "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),
-        ]  # fmt: skip
-        with (self.dir / "server.log").open("wb") as errlog:
-            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                args, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
-            )
+        self._proc = _spawn_pulseaudio(pulseaudio, self.dir, script)
         deadline = time.monotonic() + self._start_timeout_s
         while True:
             if self._proc.poll() is not None:
@@ -531,6 +496,32 @@ class SharedAudioServer:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+
+def _spawn_pulseaudio(pulseaudio: str, directory: Path, script: Path) -> subprocess.Popen[bytes]:
+    """A user-mode PulseAudio in ``directory`` running ``script`` (PLATFORM.md Media 1).
+
+    -n: no default.pa (no udev/dbus/suspend modules) → deterministic; -F: our modules.
+    setpriv --pdeathsig (util-linux): the server gets SIGTERM when the thread that started
+    it ends, so an owner that crashes or is killed never leaves one behind.
+    """
+    env = dict(
+        os.environ,
+        HOME=str(directory / "home"),
+        PULSE_RUNTIME_PATH=str(directory / "run"),
+        PULSE_STATE_PATH=str(directory / "state"),
+    )
+    setpriv = shutil.which("setpriv")
+    lifeline = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
+    args = [*lifeline,
+        pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
+        "--realtime=no", "--high-priority=no", "--use-pid-file=no",
+        "--log-target=stderr", "--log-level=error", "-n", "-F", str(script),
+    ]  # fmt: skip
+    with (directory / "server.log").open("wb") as errlog:
+        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            args, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
+        )
 
 
 def _pa_volume(gain_db: float) -> int:
