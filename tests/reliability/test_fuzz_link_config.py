@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import strategies as st
 
 from appliance.config import AgentConfig, load_config
@@ -20,6 +21,9 @@ from appliance.link import LinkProtocolError, decode_agent_message, decode_hub_m
 from drivers.errors import ConfigError
 from tests.reliability.conftest import BATCH, EXAMPLES
 from tests.reliability.fuzz import run
+
+# 10⁵ inputs per target: ~30–60 s of CPU each, more on a loaded machine.
+pytestmark = pytest.mark.timeout(900)
 
 _scalars = st.one_of(
     st.none(),

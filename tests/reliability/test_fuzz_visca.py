@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import strategies as st
 
 from drivers.visca import messages as m
@@ -16,6 +17,9 @@ from drivers.visca.models import profile_for
 from drivers.visca.simulator import CameraSimulator, ChainEngine
 from tests.reliability.conftest import BATCH, EXAMPLES
 from tests.reliability.fuzz import run
+
+# 10⁵ inputs per target: ~30–60 s of CPU each, more on a loaded machine.
+pytestmark = pytest.mark.timeout(900)
 
 # Streams mix real reply shapes with noise, so the framer's resync paths are reached.
 _reply_like = st.builds(
