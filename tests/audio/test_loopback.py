@@ -72,10 +72,20 @@ async def test_noisy_room_warns_low_snr(room_audio: RoomAudioSimulator) -> None:
 
 async def test_cancelling_a_test_closes_both_streams(room_audio: RoomAudioSimulator) -> None:
     task = asyncio.create_task(loopback_test("Room Speaker", "Room Mic"))
-    await asyncio.sleep(0.4)  # microphone open, speaker playing or about to
+    # Cancel once the microphone stream is really open (a signal, not a guessed sleep).
+    for _ in range(1500):  # ≤ 15 s
+        if _sd._open_streams or task.done():
+            break
+        await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    # Both streams are closed by their opener's thread: done within a bounded wait
+    # (under a loaded machine the close lags the cancel by a moment; it never leaks).
+    for _ in range(1000):  # ≤ 10 s
+        if _sd._open_streams == 0:
+            break
+        await asyncio.sleep(0.01)
     assert _sd._open_streams == 0
     r = await loopback_test("Room Speaker", "Room Mic")  # the devices are free again
     assert r.status is LoopbackStatus.PASS
