@@ -208,11 +208,18 @@ class RoomAudioSimulator:
         self._tones.clear()
 
     def activate(self) -> None:
-        """Point this process's sound stack at the room and rescan devices (no stream may be open)."""
+        """Point this process's sound stack at the room and rescan devices (no stream may be open).
+
+        Again on an active room: the environment is put back if another simulator in this
+        process changed it since (activations that do not nest, e.g. a session-wide room and
+        a module's own one, leave the process pointing at the wrong server otherwise).
+        """
+        new = self.env()
         if self._saved_env is None:
-            new = self.env()
             self._saved_env = {k: os.environ.get(k) for k in new}
-            os.environ.update(new)
+        elif all(os.environ.get(k) == v for k, v in new.items()):
+            return
+        os.environ.update(new)
         _sd.reinitialize()
 
     def deactivate(self) -> None:

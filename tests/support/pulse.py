@@ -49,6 +49,9 @@ def pulse_room() -> Iterator[RoomAudioSimulator]:
 
 @pytest.fixture
 def room_audio(pulse_room: RoomAudioSimulator) -> Iterator[RoomAudioSimulator]:
+    # The session's room may have been activated before another simulator of this worker
+    # changed the process's PULSE_SERVER: point the sound stack at this room again.
+    pulse_room.activate()
     pulse_room.reset_faults()
     yield pulse_room
     pulse_room.reset_faults()
