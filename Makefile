@@ -10,11 +10,15 @@ WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
 .PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
 
+# The suite on every core, at most 4 workers (pytest-xdist), test by test; a module whose
+# tests build on each other is one xdist_group (the rollout). XDIST= runs serially.
+XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
+
 test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The demo province: a hub and ROOMS rooms on simulated hardware, until Ctrl-C (issue 13).
 ROOMS ?= 31
@@ -29,7 +33,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(WHEELHOUSE).tar
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
 bench: system-deps $(STAMP)

@@ -239,7 +239,11 @@ class RoomNetwork:
     def __init__(self, rooms: int) -> None:
         require("ip", "iproute2")
         tag = os.getpid() % 10000
-        self.subnet = f"10.231.{tag % 250}"
+        # Parallel test workers (pytest-xdist, `make test`) never share a subnet: the
+        # worker's number picks the octet modulo 8, the pid the rest.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+        octet = (tag % 31) * 8 + (int(worker) if worker.isdigit() else 0) % 8
+        self.subnet = f"10.231.{octet}"
         self.gateway = f"{self.subnet}.1"
         self.bridge = f"apbr{tag}"
         self.namespaces = [f"aproom{i}-{tag}" for i in range(1, rooms + 1)]
