@@ -113,11 +113,13 @@ def _include_routes(app: FastAPI) -> None:
         events,
         health,
         link,
+        metrics,
         rooms,
         scenes,
     )
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (enrol, link, events, rooms, control, checks, scenes):
         v1.include_router(module.router)

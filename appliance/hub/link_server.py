@@ -33,6 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from appliance.hub.errors import CommandError
 from appliance.hub.events import EventBus, HubEvent
+from appliance.hub.metrics import HubMetrics
 from appliance.hub.presence import Presence
 from appliance.hub.settings import HubSettings
 from appliance.hub.store import Store
@@ -120,6 +121,8 @@ class LinkServer:
         self._links: dict[str, RoomLink] = {}
         self._watchdog: list[asyncio.Task[None]] = []
         self.protocol_errors = 0
+        self.metrics = HubMetrics()
+        self.metrics.watch(presence, self)
 
     def is_linked(self, room_id: str) -> bool:
         return room_id in self._links
@@ -150,21 +153,26 @@ class LinkServer:
         request_id = uuid.uuid4().hex
         fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         link.pending[request_id] = fut  # registered before sending: a fast result is not lost
+        started = time.monotonic()
         try:
             await link.send(Command(request_id=request_id, op=op, args=args, timeout_s=timeout_s))
             async with asyncio.timeout(timeout_s + self._settings.command_grace_s):
                 result = await fut
         except TimeoutError:
+            self.metrics.command(op, "timeout", None)
             raise CommandError.of(
                 room_id, op, "timeout", f"no result within {timeout_s:.1f} s"
             ) from None
         except (RuntimeError, OSError, WebSocketDisconnect):
+            self.metrics.command(op, "offline", None)
             raise CommandError.of(room_id, op, "offline", "the link closed") from None
         finally:
             link.pending.pop(request_id, None)
         if result.outcome == "error":
             info = result.error or ErrorInfo(kind="internal", message="error without details")
+            self.metrics.command(op, info.kind, time.monotonic() - started)
             raise CommandError(room_id, op, info)
+        self.metrics.command(op, "ok", time.monotonic() - started)
         return result
 
     # -- the endpoint ----------------------------------------------------------------------
@@ -197,6 +205,7 @@ class LinkServer:
         try:
             link.last_acked = await self._store.last_event_id(room_id)
             self._presence.online(room_id, district, hello)
+            self.metrics.linked(room_id)
             await link.send(
                 Welcome(
                     room_id=room_id,
@@ -376,6 +385,8 @@ class LinkServer:
                 self._presence.device_event(link.room_id, ev.data)
             elif ev.kind == "health" and isinstance(ev.data.get("health"), str):
                 self._presence.set_health(link.room_id, ev.data["health"])
+            elif ev.kind == "check.result":
+                self.metrics.check_result(ev.data)  # stored: counted once (acked ids skip)
             data = {"event_id": ev.id, "at": ev.at, **ev.data}
             self._bus.publish(
                 HubEvent(ev.kind, room_id=link.room_id, district=link.district, data=data)
