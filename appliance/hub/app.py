@@ -59,6 +59,9 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
             else await Store.open(settings.database_url, evidence_dir=settings.evidence_dir)
         )
         settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+        # Links a hub that died left open end now (appliance/hub/db/history.py).
+        if (closed := await st.close_dangling_link_sessions()) > 0:
+            log.info("%d link sessions left open by the last run closed at start", closed)
         bus = EventBus()
         presence = Presence(bus)
         links = LinkServer(st, presence, bus, settings)
@@ -114,6 +117,7 @@ def _include_routes(app: FastAPI) -> None:
         health,
         link,
         metrics,
+        reports,
         rooms,
         scenes,
     )
@@ -121,7 +125,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(metrics.router)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (enrol, link, events, rooms, control, checks, scenes):
+    for module in (enrol, link, events, rooms, control, checks, scenes, reports):
         v1.include_router(module.router)
     # The accounts/admin half (hub-store): included once its modules are there.
     for name in ACCOUNT_ROUTES:

@@ -83,6 +83,7 @@ class RoomLink:
         self.close_reason: str | None = None
         self.last_frame = time.monotonic()
         self.logged_kinds: set[str] = set()
+        self.session_id: int | None = None  # its link_sessions row (reports: time online)
         self._send_lock = asyncio.Lock()
 
     async def send(self, message: HubMessage) -> None:
@@ -206,6 +207,7 @@ class LinkServer:
             link.last_acked = await self._store.last_event_id(room_id)
             self._presence.online(room_id, district, hello)
             self.metrics.linked(room_id)
+            link.session_id = await self._link_session(room_id)
             await link.send(
                 Welcome(
                     room_id=room_id,
@@ -220,12 +222,25 @@ class LinkServer:
             reason = f"link error: {type(exc).__name__}"
         finally:
             await cancel_and_wait(saver, what=f"room {room_id} event saver")
+            if link.session_id is not None:
+                try:
+                    await self._store.close_link_session(link.session_id)
+                except Exception:  # the report loses an end time; the hub goes on
+                    log.exception("room %s: the link session could not be closed", room_id)
             if self._links.get(room_id) is link:
                 del self._links[room_id]
                 link.fail_pending(ErrorInfo(kind="offline", message=f"link lost: {reason}"))
                 self._presence.offline(room_id, reason)
                 log.info("room %s offline: %s", room_id, reason)
             await link.close(1000, reason)
+
+    async def _link_session(self, room_id: str) -> int | None:
+        """The room's link_sessions row; a store failure costs the report, never the link."""
+        try:
+            return await self._store.open_link_session(room_id)
+        except Exception:
+            log.exception("room %s: the link session could not be stored", room_id)
+            return None
 
     async def close_all(self) -> None:
         await cancel_and_wait(*self._watchdog, what="link watchdog")

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from appliance.hub.db import accounts, migrate
+from appliance.hub.db import accounts, history, migrate
 from appliance.hub.db.engine import is_sqlite, make_engine, make_sessions, normalize_url
 from appliance.hub.db.errors import (
     ConflictError,
@@ -157,6 +157,36 @@ class Store:
             raise StoreError("the store is closed")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    # -- link history (reports) -----------------------------------------------------------
+
+    async def open_link_session(self, room_id: str) -> int:
+        return await self._run(self._in_tx, history.open_session, room_id, self._clock())
+
+    async def close_link_session(self, session_id: int) -> None:
+        await self._run(self._in_tx, history.close_session, session_id, self._clock())
+
+    async def close_dangling_link_sessions(self) -> int:
+        """At hub start: sessions a hub that died left open end now (history.py says why)."""
+        return await self._run(self._in_tx, history.close_dangling, self._clock())
+
+    async def link_spans(
+        self, start: float, end: float, room_ids: Sequence[str]
+    ) -> list[history.LinkSpan]:
+        return await self._run(self._in_session, history.spans_between, start, end, room_ids)
+
+    async def results_between(
+        self, start: float, end: float, room_ids: Sequence[str]
+    ) -> list[history.StoredResult]:
+        return await self._run(self._in_session, history.results_between, start, end, room_ids)
+
+    def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._sessions.begin() as s:
+            return fn(s, *args)
+
+    def _in_session(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._sessions() as s:
+            return fn(s, *args)
 
     # -- rooms ---------------------------------------------------------------------------
 

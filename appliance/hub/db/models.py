@@ -8,6 +8,7 @@
     users ─┬─ sessions             (hashed cookie value + hashed CSRF token)
            └─ api_tokens           (hashed Bearer tokens)
     audit_log                      (no foreign keys: the trail outlives rooms and users)
+    link_sessions                  (a room's link from hello to close: time online, reports)
 
 Times are epoch seconds (``float``): the same on SQLite and PostgreSQL, no time-zone
 conversions, and directly comparable with the agents' ``sent_at``/``at``. Every secret
@@ -231,3 +232,19 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class LinkSessionRow(Base):
+    """One link of a room, from its hello to its close (reports: time online).
+
+    ``disconnected_at`` is None while the link is up; a hub that died leaves it None and
+    closes it at its next start (appliance/hub/db/history.py says with which time).
+    """
+
+    __tablename__ = "link_sessions"
+    __table_args__ = (Index("ix_link_sessions_room_connected", "room_id", "connected_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    connected_at: Mapped[float] = mapped_column(Float)
+    disconnected_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)

@@ -1,0 +1,170 @@
+"""Reports per room or per district over a period (issue 11): figures, then JSON or CSV.
+
+- **time online**: the union of the room's link sessions clipped to the period (two links
+  that overlap while one replaces the other count once; a link still up counts until
+  ``now``), over the period's length (up to ``now`` for a period that has not ended);
+- **readiness**: finished check runs in the period; *ready* when the run's overall result is
+  ``pass`` or ``warn`` (a warning does not stop a meeting), cancelled runs not counted;
+- **failed items**: items with status ``fail`` in those runs, most frequent first;
+- **time from alert to resolution**: none yet (no alerts in the hub yet): ``null``.
+
+A district's time online is the sum over its rooms over the sum of their periods.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from appliance.hub.db.history import LinkSpan, StoredResult
+from appliance.hub.db.records import RoomRecord
+
+Group = Literal["room", "district"]
+READY: Final = frozenset({"pass", "warn"})
+NOT_COUNTED: Final = frozenset({"cancelled", "running", "queued"})
+# CSV header: Vietnamese first (the province's leadership reads it), English in brackets.
+CSV_HEADER: Final = (
+    "Mã (key)",
+    "Tên (name)",
+    "Huyện (district)",
+    "Số phòng (rooms)",
+    "Giờ trực tuyến (hours online)",
+    "Tỉ lệ trực tuyến (online ratio)",
+    "Số lần kiểm tra (checks)",
+    "Sẵn sàng (ready)",
+    "Tỉ lệ đạt (pass rate)",
+    "Mục lỗi nhiều nhất (failed items)",
+    "Thời gian xử lý cảnh báo TB, giây (mean time to resolve, s)",
+)
+
+
+@dataclass
+class ReportRow:
+    key: str  # the room id or the district
+    name: str
+    district: str
+    rooms: int
+    period_s: float
+    online_s: float
+    checks: int = 0
+    ready: int = 0
+    failed_items: list[tuple[str, int]] = field(default_factory=list)
+    mean_time_to_resolve_s: float | None = None  # no alerts yet
+
+    @property
+    def online_ratio(self) -> float | None:
+        return self.online_s / self.period_s if self.period_s > 0 else None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.ready / self.checks if self.checks else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "district": self.district,
+            "rooms": self.rooms,
+            "period_s": self.period_s,
+            "online_s": self.online_s,
+            "online_ratio": self.online_ratio,
+            "checks": self.checks,
+            "ready": self.ready,
+            "pass_rate": self.pass_rate,
+            "failed_items": [{"item": i, "count": n} for i, n in self.failed_items],
+            "mean_time_to_resolve_s": self.mean_time_to_resolve_s,
+        }
+
+
+def online_seconds(spans: Iterable[LinkSpan], start: float, end: float, now: float) -> float:
+    """The union of the spans clipped to [start, min(end, now))."""
+    stop = min(end, now)
+    pieces = sorted(
+        (max(sp.connected_at, start), min(sp.disconnected_at or now, stop)) for sp in spans
+    )
+    total, cur_a, cur_b = 0.0, None, None
+    for a, b in pieces:
+        if b <= a:
+            continue
+        if cur_b is None or a > cur_b:
+            if cur_a is not None and cur_b is not None:
+                total += cur_b - cur_a
+            cur_a, cur_b = a, b
+        else:
+            cur_b = max(cur_b, b)
+    if cur_a is not None and cur_b is not None:
+        total += cur_b - cur_a
+    return total
+
+
+def build(
+    rooms: Sequence[RoomRecord],
+    spans: Sequence[LinkSpan],
+    results: Sequence[StoredResult],
+    *,
+    start: float,
+    end: float,
+    now: float,
+    group: Group = "room",
+) -> list[ReportRow]:
+    period = max(0.0, min(end, now) - start)
+    by_room: dict[str, list[LinkSpan]] = {}
+    for sp in spans:
+        by_room.setdefault(sp.room_id, []).append(sp)
+    rows: dict[str, ReportRow] = {}
+    failed: dict[str, Counter[str]] = {}
+    room_key: dict[str, str] = {}
+    for room in rooms:
+        district = room.district or ""
+        key = room.id if group == "room" else district
+        room_key[room.id] = key
+        row = rows.get(key)
+        if row is None:
+            name = (room.name or room.id) if group == "room" else district
+            row = rows[key] = ReportRow(key, name, district, 0, 0.0, 0.0)
+            failed[key] = Counter()
+        row.rooms += 1
+        row.period_s += period
+        row.online_s += online_seconds(by_room.get(room.id, ()), start, end, now)
+    for res in results:
+        found = room_key.get(res.room_id)
+        if found is None or res.status in NOT_COUNTED:
+            continue
+        key, row = found, rows[found]
+        row.checks += 1
+        row.ready += res.overall in READY
+        items = res.data.get("results")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("status") == "fail":
+                failed[key][str(item.get("id", "?"))] += 1
+    for key, row in rows.items():
+        row.failed_items = sorted(failed[key].items(), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(rows.values(), key=lambda r: (r.district, r.key))
+
+
+def to_csv(rows: Sequence[ReportRow]) -> bytes:
+    """UTF-8 with a BOM: a spreadsheet opens the Vietnamese names right."""
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(CSV_HEADER)
+    for r in rows:
+        out.writerow(
+            [
+                r.key,
+                r.name,
+                r.district,
+                r.rooms,
+                f"{r.online_s / 3600:.2f}",
+                "" if r.online_ratio is None else f"{r.online_ratio:.4f}",
+                r.checks,
+                r.ready,
+                "" if r.pass_rate is None else f"{r.pass_rate:.4f}",
+                "; ".join(f"{i} ×{n}" for i, n in r.failed_items),
+                "" if r.mean_time_to_resolve_s is None else f"{r.mean_time_to_resolve_s:.0f}",
+            ]
+        )
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
