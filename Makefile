@@ -10,9 +10,10 @@ WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
 .PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
 
-# The suite on every core, at most 4 workers (pytest-xdist), test by test; a module whose
-# tests build on each other is one xdist_group (the rollout). XDIST= runs serially.
-XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
+# The suite on every core, at most 4 workers (pytest-xdist), a file per worker at a time
+# (loadfile: a module's fixtures live once and its tests run in order, e.g. the rollout's
+# containers; loadgroup interleaved other files and tore them down). XDIST= runs serially.
+XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
 test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .

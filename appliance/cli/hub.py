@@ -21,6 +21,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 
@@ -298,3 +299,53 @@ def rooms_list(state_dir: Path = _STATE_DIR, db: str | None = _DB, lang: str = _
             typer.echo(f"{r.id}\t{r.district}\t{r.name}\t{'enrolled' if r.enrolled else '-'}")
 
     _with_store(state_dir, db, lang, work)
+
+
+@app.command("report")
+def report(
+    start: Annotated[
+        datetime, typer.Option("--from", help="First day (YYYY-MM-DD, Vietnam time).")
+    ],
+    end: Annotated[
+        datetime, typer.Option("--to", help="Day after the last (YYYY-MM-DD, Vietnam time).")
+    ],
+    group: Annotated[str, typer.Option("--group", help="room or district.")] = "room",
+    fmt: Annotated[str, typer.Option("--format", help="json or csv (UTF-8 with BOM).")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
+    ] = None,
+    state_dir: Path = _STATE_DIR,
+    db: str | None = _DB,
+    lang: str = _LANG,
+) -> None:
+    """Report per room or district: time online, readiness pass rate, failed items."""
+    import json
+    import time
+
+    from appliance.hub import reports
+    from appliance.hub.store import Store
+
+    if group not in ("room", "district") or fmt not in ("json", "csv"):
+        typer.echo(t("hub.cli.report_bad_choice", lang), err=True)
+        raise typer.Exit(2)
+    t0, t1 = reports.epoch(start), reports.epoch(end)
+    if t1 <= t0:
+        typer.echo(t("hub.cli.report_bad_period", lang), err=True)
+        raise typer.Exit(2)
+    grouping: reports.Group = "room" if group == "room" else "district"
+
+    async def work(store: Store) -> list[reports.ReportRow]:
+        return await reports.make_report(store, t0, t1, now=time.time(), group=grouping)
+
+    rows = _with_store(state_dir, db, lang, work)
+    if fmt == "csv":
+        data = reports.to_csv(rows)
+    else:
+        body = reports.to_json(rows, t0, t1, grouping)
+        data = (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+        typer.echo(t("hub.cli.report_written", lang, path=str(out), rows=len(rows)), err=True)

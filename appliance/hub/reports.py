@@ -18,12 +18,16 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Final, Literal
 
 from appliance.hub.db.history import LinkSpan, StoredResult
 from appliance.hub.db.records import RoomRecord
+from appliance.hub.store import Store
 
 Group = Literal["room", "district"]
+# Dates without a zone are the province's: Vietnam, UTC+7, no summer time.
+VIETNAM: Final = timezone(timedelta(hours=7))
 READY: Final = frozenset({"pass", "warn"})
 NOT_COUNTED: Final = frozenset({"cancelled", "running", "queued"})
 # CSV header: Vietnamese first (the province's leadership reads it), English in brackets.
@@ -40,6 +44,11 @@ CSV_HEADER: Final = (
     "Mục lỗi nhiều nhất (failed items)",
     "Thời gian xử lý cảnh báo TB, giây (mean time to resolve, s)",
 )
+
+
+def epoch(value: datetime) -> float:
+    """Epoch seconds of ``value``; a naive date or time is Vietnam's."""
+    return (value if value.tzinfo else value.replace(tzinfo=VIETNAM)).timestamp()
 
 
 @dataclass
@@ -144,6 +153,27 @@ def build(
     for key, row in rows.items():
         row.failed_items = sorted(failed[key].items(), key=lambda kv: (-kv[1], kv[0]))
     return sorted(rows.values(), key=lambda r: (r.district, r.key))
+
+
+async def make_report(
+    store: Store,
+    start: float,
+    end: float,
+    *,
+    now: float,
+    group: Group = "room",
+    districts: Iterable[str] | None = None,
+) -> list[ReportRow]:
+    """The report of the rooms in ``districts`` (all when None) from the hub's database."""
+    rooms = await store.list_rooms(districts=districts)
+    ids = [r.id for r in rooms]
+    spans = await store.link_spans(start, end, ids) if ids else []
+    results = await store.results_between(start, end, ids) if ids else []
+    return build(rooms, spans, results, start=start, end=end, now=now, group=group)
+
+
+def to_json(rows: Sequence[ReportRow], start: float, end: float, group: Group) -> dict[str, object]:
+    return {"from": start, "to": end, "group": group, "rows": [r.as_dict() for r in rows]}
 
 
 def to_csv(rows: Sequence[ReportRow]) -> bytes:

@@ -179,6 +179,16 @@ HELP_VI: Final[dict[str, str]] = {
     "Plant three faults (camera, microphone, display).": "Tạo ba sự cố mô phỏng (camera, micro, màn hình).",
     "Play a scripted meeting on simulated seat microphones (for demos and training).": "Phát một cuộc họp theo kịch bản trên các micro ghế mô phỏng (để trình diễn và đào tạo).",
     "Print the rooms: id, district, name, enrolled.": "In danh sách điểm cầu: id, huyện, tên, đã đăng ký.",
+    "Report per room or district: time online, readiness pass rate, failed items.": (
+        "Báo cáo theo điểm cầu hoặc huyện: thời gian trực tuyến, tỉ lệ sẵn sàng, mục lỗi."
+    ),
+    "First day (YYYY-MM-DD, Vietnam time).": "Ngày đầu (YYYY-MM-DD, giờ Việt Nam).",
+    "Day after the last (YYYY-MM-DD, Vietnam time).": (
+        "Ngày sau ngày cuối (YYYY-MM-DD, giờ Việt Nam)."
+    ),
+    "room or district.": "room (điểm cầu) hoặc district (huyện).",
+    "json or csv (UTF-8 with BOM).": "json hoặc csv (UTF-8 có BOM).",
+    "Write to this file (default: standard output).": "Ghi ra tệp này (mặc định: màn hình).",
     "Print the status as JSON.": "In trạng thái dạng JSON.",
     "Read the password from stdin (first line).": "Đọc mật khẩu từ stdin (dòng đầu).",
     "Read the password from this file (first line).": "Đọc mật khẩu từ tệp này (dòng đầu).",

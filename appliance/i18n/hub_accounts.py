@@ -132,5 +132,17 @@ register(
             "vi": "Lỗi: {error}",
             "en": "Error: {error}",
         },
+        "hub.cli.report_bad_choice": {
+            "vi": "--group là room hoặc district; --format là json hoặc csv",
+            "en": "--group is room or district; --format is json or csv",
+        },
+        "hub.cli.report_bad_period": {
+            "vi": "--to phải sau --from",
+            "en": "--to must be after --from",
+        },
+        "hub.cli.report_written": {
+            "vi": "Đã ghi báo cáo ({rows} dòng) vào {path}",
+            "en": "Report written ({rows} rows) to {path}",
+        },
     }
 )

@@ -61,14 +61,19 @@ def late_camera_reads(
     return right, errors, wrong
 
 
+def _wait_link_ready(client: httpx.Client) -> None:
+    """READY=1 comes before the camera link has connected, and a link that a previous
+    test's fault dropped reconnects: 503 until then."""
+    deadline = time.monotonic() + LINK_READY_S
+    while client.get("/cameras/cam1/power").status_code != 200:
+        assert time.monotonic() < deadline, "camera link never became ready"
+        time.sleep(0.05)
+
+
 def prepare(agent: AgentProcess) -> None:
     """Give zoom, focus and pan/tilt distinct values, so a swapped answer shows."""
     with _client(agent) as client:
-        # READY=1 comes before the camera link has connected (503 until then).
-        deadline = time.monotonic() + LINK_READY_S
-        while client.get("/cameras/cam1/power").status_code != 200:
-            assert time.monotonic() < deadline, "camera link never became ready"
-            time.sleep(0.05)
+        _wait_link_ready(client)
         r = client.put("/cameras/cam1/position", json={"pan_deg": 20.0, "tilt_deg": 5.0})
         assert r.status_code == 200, r.text
         assert client.post("/cameras/cam1/zoom", json={"position": 0x2345}).status_code == 200
@@ -112,6 +117,7 @@ def test_superseded_preset_recall_is_409_and_the_latest_click_wins(room: Room) -
     agent, sim = room
     spots = {1: -150.0, 2: 45.0}  # 1 is 300° from the start: ~3 s on the way there
     with _client(agent) as client:
+        _wait_link_ready(client)
         for number, pan_deg in spots.items():
             r = client.put("/cameras/cam1/position", json={"pan_deg": pan_deg, "tilt_deg": 0.0})
             assert r.status_code == 200, r.text

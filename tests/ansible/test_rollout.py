@@ -37,8 +37,7 @@ import pytest
 from tests.support.nspawn import Container, RoomNetwork, cached_root, wait_for
 from tests.support.wheels import build_project_wheel, deps_wheelhouse
 
-# The tests build on each other (install, re-run, roll out, roll back): one xdist worker.
-pytestmark = [pytest.mark.timeout(1800), pytest.mark.slow, pytest.mark.xdist_group("rollout")]
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_DIR = ROOT / "ansible"

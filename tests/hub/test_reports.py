@@ -3,8 +3,11 @@ through the real hub's API (JSON and CSV), and the link sessions a real link wri
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,3 +165,34 @@ async def test_a_real_link_writes_its_session(hub: HubHandle, agents: list[SimAg
     spans = await hub.store.link_spans(0, 1e12, ["r1"])
     assert len(spans) == 2
     assert all(sp.disconnected_at is not None for sp in spans)
+
+
+async def test_cli_report_of_the_same_history(hub: HubHandle, tmp_path: Path) -> None:
+    await _plant(hub)
+    out = tmp_path / "bao-cao.csv"
+    base = [sys.executable, "-m", "appliance", "hub", "report", "--state-dir"]
+    base += [str(hub.settings.state_dir), "--from", "2026-11-01", "--to", "2026-11-02"]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*base, "--group", "district", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Đã ghi báo cáo (2 dòng)" in done.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(raw.decode("utf-8-sig")))}
+    assert rows[A][3] == "2"
+    assert rows[A][5] == f"{(21_200 + 1800) / (2 * DAY):.4f}"
+    assert rows[B][2] == B
+    bad = await asyncio.to_thread(
+        subprocess.run,
+        [*base[:-4], "--from", "2026-11-02", "--to", "2026-11-01"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert "--to phải sau --from" in bad.stderr

@@ -10,8 +10,8 @@ only their districts.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Final, Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
@@ -22,12 +22,6 @@ from appliance.hub.db.errors import InvalidInputError
 from appliance.hub.security.deps import PrincipalDep
 
 router = APIRouter(tags=["reports"])
-
-VIETNAM: Final = timezone(timedelta(hours=7))
-
-
-def _epoch(value: datetime) -> float:
-    return (value if value.tzinfo else value.replace(tzinfo=VIETNAM)).timestamp()
 
 
 @router.get(
@@ -43,15 +37,12 @@ async def report(
     group: Literal["room", "district"] = "room",
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    t0, t1 = _epoch(start), _epoch(end)
+    t0, t1 = reports.epoch(start), reports.epoch(end)
     if t1 <= t0:
         raise InvalidInputError("'to' must be after 'from'")
-    scope = who.district_scope()
-    rooms = await store.list_rooms(districts=scope)
-    ids = [r.id for r in rooms]
-    spans = await store.link_spans(t0, t1, ids) if ids else []
-    results = await store.results_between(t0, t1, ids) if ids else []
-    rows = reports.build(rooms, spans, results, start=t0, end=t1, now=time.time(), group=group)
+    rows = await reports.make_report(
+        store, t0, t1, now=time.time(), group=group, districts=who.district_scope()
+    )
     if format == "csv":
         name = f"bao-cao-{start.date()}-{end.date()}-{group}.csv"
         return Response(
@@ -59,10 +50,4 @@ async def report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    body: dict[str, Any] = {
-        "from": t0,
-        "to": t1,
-        "group": group,
-        "rows": [r.as_dict() for r in rows],
-    }
-    return JSONResponse(body)
+    return JSONResponse(reports.to_json(rows, t0, t1, group))
