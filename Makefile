@@ -13,13 +13,17 @@ WHEELHOUSE := dist/wheelhouse-$(VERSION)
 # The suite on every core, at most 4 workers (pytest-xdist), a file per worker at a time
 # (loadfile: a module's fixtures live once and its tests run in order, e.g. the rollout's
 # containers; loadgroup interleaved other files and tore them down). XDIST= runs serially.
+# tests/audio (the sound driver itself) runs after, in a process of its own: in a worker
+# that had run other files' sound simulators first, 10 of its tests heard the wrong room
+# (the process-wide PortAudio/ALSA state); not yet understood, see the note of 2026-12-04.
 XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
 test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --ignore=tests/audio $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/audio $(PYTEST_ARGS)
 
 # The demo province: a hub and ROOMS rooms on simulated hardware, until Ctrl-C (issue 13).
 ROOMS ?= 31
@@ -34,7 +38,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(WHEELHOUSE).tar
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --ignore=tests/audio $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/audio $(PYTEST_ARGS)
 
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
 bench: system-deps $(STAMP)
