@@ -4,7 +4,8 @@
     /api/v1/enrol                  a room exchanges its one-time token for a secret
     /api/v1/link                   the agents' WebSocket (Bearer room secret)
     /api/v1/events                 Server-Sent Events for screens (login)
-    /api/v1/rooms…, /checks…, /scenes…, /auth…, /users…, /audit…   (login or API token)
+    /api/v1/rooms…, /checks…, /scenes…, /meetings…, /reports…, /auth…, /users…, /audit…
+                                   (login or API token)
 
 The lifespan opens the store (upgrading the schema), starts the presence flush and
 stops everything in order: links closed, fleet checks cancelled, presence flushed one
@@ -18,7 +19,7 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -34,6 +35,7 @@ from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
 from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
+from appliance.hub.schedule import Scheduler
 from appliance.hub.security.deps import PrincipalDep
 from appliance.hub.settings import HubSettings
 from appliance.hub.store import Store
@@ -47,8 +49,14 @@ OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 ACCOUNT_ROUTES = ("auth", "users", "rooms_admin", "audit")
 
 
-def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
-    """The hub for ``settings``; ``store`` lets a test share one already open store."""
+def create_app(
+    settings: HubSettings,
+    *,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The hub for ``settings``; ``store`` lets a test share one already open store,
+    ``clock`` lets it move the meeting schedule's time (appliance/hub/schedule.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,15 +74,22 @@ def create_app(settings: HubSettings, *, store: Store | None = None) -> FastAPI:
         presence = Presence(bus)
         links = LinkServer(st, presence, bus, settings)
         fleet = Fleet(links, st, bus, settings)
+        scheduler = Scheduler(st, fleet, bus, clock=clock, tick_s=settings.schedule_tick_s)
+        fleet.busy = lambda room_id: (
+            occ.meeting.title if (occ := scheduler.in_meeting(room_id)) is not None else None
+        )
+        links.metrics.watch_schedule(presence, scheduler.rooms_in_meeting)
         links.start()
+        scheduler.start()
         app.state.store, app.state.bus, app.state.presence = st, bus, presence
-        app.state.links, app.state.fleet = links, fleet
+        app.state.links, app.state.fleet, app.state.scheduler = links, fleet, scheduler
         flusher = asyncio.create_task(
             _flush_presence(st, presence, settings), name="presence-flush"
         )
         try:
             yield
         finally:
+            await scheduler.close()
             await links.close_all()
             await fleet.close()
             await cancel_and_wait(flusher, what="presence flush")
@@ -116,6 +131,7 @@ def _include_routes(app: FastAPI) -> None:
         events,
         health,
         link,
+        meetings,
         metrics,
         reports,
         rooms,
@@ -125,7 +141,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(metrics.router)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (enrol, link, events, rooms, control, checks, scenes, reports):
+    for module in (enrol, link, events, rooms, control, checks, scenes, reports, meetings):
         v1.include_router(module.router)
     # The accounts/admin half (hub-store): included once its modules are there.
     for name in ACCOUNT_ROUTES:

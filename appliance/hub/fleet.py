@@ -22,6 +22,7 @@ import binascii
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -31,6 +32,7 @@ from appliance.hub.events import EventBus, HubEvent
 from appliance.hub.link_server import LinkServer
 from appliance.hub.settings import HubSettings
 from appliance.hub.store import Store
+from appliance.i18n import t
 from appliance.link.messages import Result
 from drivers.supervision import cancel_and_wait
 
@@ -48,7 +50,7 @@ FLEET_RUNS_KEPT: Final = 50
 @dataclass
 class RoomCheck:
     room_id: str
-    state: str = "queued"  # queued / running / done / error
+    state: str = "queued"  # queued / running / done / error / skipped (in a meeting)
     run_id: str | None = None
     done: int = 0
     total: int = 0
@@ -105,6 +107,9 @@ class Fleet:
         self._settings = settings
         self._checks: dict[str, FleetCheck] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # The title of the meeting a room is in right now, or None (the app sets it to the
+        # meeting scheduler's table): fleet checks skip such a room unless forced.
+        self.busy: Callable[[str], str | None] = lambda room_id: None
 
     async def close(self) -> None:
         await cancel_and_wait(*self._tasks, what="fleet checks")
@@ -157,14 +162,29 @@ class Fleet:
     # -- fleet check ---------------------------------------------------------------------
 
     def start_check(
-        self, who: str, room_ids: list[str], only: list[str] | None = None
+        self,
+        who: str,
+        room_ids: list[str],
+        only: list[str] | None = None,
+        *,
+        force: bool = False,
     ) -> FleetCheck:
+        """Start the readiness check in every room at once. A room in a meeting under way
+        is ``skipped`` (the check plays test tones and moves cameras) unless ``force``."""
         run = FleetCheck(
             id=uuid.uuid4().hex[:12],
             started_by=who,
             started_at=time.time(),
             rooms={r: RoomCheck(r) for r in room_ids},
         )
+        for rc in run.rooms.values():
+            title = None if force else self.busy(rc.room_id)
+            if title is not None:
+                rc.state = "skipped"
+                rc.error = {
+                    "kind": "in_meeting",
+                    "message": t("hub.meeting.in_meeting", "en", title=title),
+                }
         self._checks[run.id] = run
         while len(self._checks) > FLEET_RUNS_KEPT:
             oldest = next(iter(self._checks))
@@ -191,7 +211,11 @@ class Fleet:
     async def _run_check(self, who: str, run: FleetCheck, only: list[str] | None) -> None:
         try:
             await asyncio.gather(
-                *(self._check_room(who, run, rc, only) for rc in run.rooms.values())
+                *(
+                    self._check_room(who, run, rc, only)
+                    for rc in run.rooms.values()
+                    if rc.state != "skipped"
+                )
             )
         finally:
             run.finished_at = time.time()

@@ -10,14 +10,15 @@ never-linked room leaves no stale series); the rest are counters the link server
     appliance_hub_check_items_total{item,status}         check items stored, by their status
     appliance_hub_command_seconds{operation}             hub → room command latency (histogram)
     appliance_hub_commands_total{operation,outcome}      commands by outcome (ok or error kind)
+    appliance_hub_room_in_meeting{room,district}         1 while a meeting of the room is under way
 
-Not yet here: "in meeting" (the meeting schedule does not exist yet) and the alert
-delivery counters (no alerts yet); they come with those parts of issue 11.
+Not yet here: the alert delivery counters (no alerts yet); they come with that part of
+issue 11.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -67,6 +68,30 @@ class _PresenceCollector(Collector):
         yield links
 
 
+class _MeetingCollector(Collector):
+    """Every room the presence table knows at 0 or 1, and a room in meeting that never
+    linked since the hub started at 1 (its meeting is under way all the same)."""
+
+    def __init__(self, presence: Presence, in_meeting: Callable[[], Mapping[str, Any]]) -> None:
+        self._presence = presence
+        self._in_meeting = in_meeting
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "appliance_hub_room_in_meeting",
+            "1 while a meeting of the room is under way (the hub's schedule)",
+            labels=["room", "district"],
+        )
+        busy = dict(self._in_meeting())
+        for room in self._presence.rooms():
+            gauge.add_metric(
+                [room.room_id, room.district or ""], 1.0 if busy.pop(room.room_id, None) else 0.0
+            )
+        for room_id in busy:
+            gauge.add_metric([room_id, ""], 1.0)
+        return [gauge]
+
+
 class HubMetrics:
     """The registry of one hub app and the hooks the link server calls."""
 
@@ -101,6 +126,12 @@ class HubMetrics:
 
     def watch(self, presence: Presence, links: Any) -> None:
         self.registry.register(_PresenceCollector(presence, links))
+
+    def watch_schedule(
+        self, presence: Presence, in_meeting: Callable[[], Mapping[str, Any]]
+    ) -> None:
+        """``in_meeting()``: room id → the meeting under way (Scheduler.rooms_in_meeting)."""
+        self.registry.register(_MeetingCollector(presence, in_meeting))
 
     def linked(self, room_id: str) -> None:
         if room_id in self._linked:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -45,11 +46,11 @@ class _Server(uvicorn.Server):
         yield
 
 
-def make_server(settings: HubSettings) -> uvicorn.Server:
-    """The uvicorn server for ``settings`` (not started)."""
+def make_server(settings: HubSettings, *, clock: Callable[[], float] = time.time) -> uvicorn.Server:
+    """The uvicorn server for ``settings`` (not started); ``clock``: create_app's."""
     host, port = parse_hub_listen(settings.listen)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, clock=clock),
         host=host,
         port=port,
         lifespan="on",

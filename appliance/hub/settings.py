@@ -41,6 +41,9 @@ WS_PING_TIMEOUT_S: Final = 20.0
 # only a frame past this hard cap closes the connection (code 1009).
 WS_MAX_SIZE_BYTES: Final = 2 * MAX_FRAME_BYTES
 ENROL_TOKEN_TTL_S: Final = 24 * 3600.0
+# The meeting schedule looks at the clock at least this often (sooner when a meeting's
+# check or start is nearer): a room is "in meeting" within this of the start.
+SCHEDULE_TICK_S: Final = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,18 @@ class HubSettings:
     hello_timeout_s: float = HELLO_TIMEOUT_S
     command_grace_s: float = COMMAND_GRACE_S
     enrol_token_ttl_s: float = ENROL_TOKEN_TTL_S
+    schedule_tick_s: float = SCHEDULE_TICK_S
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("--tls-cert and --tls-key go together")
-        for name in ("heartbeat_s", "offline_after_s", "offline_scan_s", "presence_flush_s"):
+        for name in (
+            "heartbeat_s",
+            "offline_after_s",
+            "offline_scan_s",
+            "presence_flush_s",
+            "schedule_tick_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
         parse_hub_listen(self.listen)

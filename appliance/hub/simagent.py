@@ -126,6 +126,9 @@ class SimAgent:
         self.commands: list[Command] = []
         self.checks: dict[str, dict[str, Any]] = {}
         self.fail_ops: dict[str, ErrorKind] = {}
+        # Check items (by index) that fail, as a planted fault: the result is "fail" and
+        # the room's health "error", like an agent whose microphone is silent.
+        self.failing_items: set[int] = set()
         self.op_delay_s: dict[str, float] = {}
         self.frozen = False
         self.connected = asyncio.Event()
@@ -446,7 +449,7 @@ class SimAgent:
                 {
                     "id": item,
                     "item": item,
-                    "status": "pass",
+                    "status": "fail" if i in self.failing_items else "pass",
                     # The agent's own path of the file; the hub asks for it by file name.
                     "evidence": {"snapshot": f"/var/lib/appliance/evidence/{run_id}/{item}.jpg"},
                     "duration_s": self.check_item_s,
@@ -455,7 +458,13 @@ class SimAgent:
             await self.emit(
                 "check.progress", {"run_id": run_id, "done": i + 1, "total": total, "item": item}
             )
-        run.update(status="finished", results=results, overall="pass", health="healthy")
+        failed = any(r["status"] == "fail" for r in results)
+        run.update(
+            status="finished",
+            results=results,
+            overall="fail" if failed else "pass",
+            health="error" if failed else "healthy",
+        )
         await self.emit("check.result", dict(run))
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from appliance.hub.db import accounts, history, migrate
+from appliance.hub.db import accounts, history, meetings, migrate
 from appliance.hub.db.engine import is_sqlite, make_engine, make_sessions, normalize_url
 from appliance.hub.db.errors import (
     ConflictError,
@@ -179,6 +179,41 @@ class Store:
         self, start: float, end: float, room_ids: Sequence[str]
     ) -> list[history.StoredResult]:
         return await self._run(self._in_session, history.results_between, start, end, room_ids)
+
+    # -- meeting schedule ------------------------------------------------------------------
+
+    async def create_meeting(
+        self, meeting: meetings.MeetingIn, *, by: str | None = None
+    ) -> meetings.MeetingRecord:
+        return await self._run(self._in_tx, meetings.create, meeting, by, self._clock())
+
+    async def change_meeting(
+        self, meeting_id: int, meeting: meetings.MeetingIn
+    ) -> meetings.MeetingRecord:
+        return await self._run(self._in_tx, meetings.change, meeting_id, meeting, self._clock())
+
+    async def delete_meeting(self, meeting_id: int) -> None:
+        await self._run(self._in_tx, meetings.delete, meeting_id)
+
+    async def get_meeting(self, meeting_id: int) -> meetings.MeetingRecord | None:
+        return await self._run(self._in_session, meetings.get, meeting_id)
+
+    async def active_meetings(self, since: float) -> list[meetings.MeetingRecord]:
+        """Meetings with an occurrence that may end after ``since``."""
+        return await self._run(self._in_session, meetings.list_active, since)
+
+    async def import_meetings(
+        self, rows: Sequence[meetings.MeetingIn], *, by: str | None = None
+    ) -> meetings.ImportOutcome:
+        """Create or update (by iCalendar UID) in ONE transaction."""
+        return await self._run(self._in_tx, meetings.import_many, rows, by, self._clock())
+
+    async def claim_meeting_check(self, meeting_id: int, occurrence_start: float) -> bool:
+        """True for exactly one caller per occurrence (meetings.claim_check says how)."""
+        return await self._run(self._in_tx, meetings.claim_check, meeting_id, occurrence_start)
+
+    async def note_meeting_check(self, meeting_id: int, fleet_id: str) -> None:
+        await self._run(self._in_tx, meetings.note_fleet_check, meeting_id, fleet_id)
 
     def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
         with self._sessions.begin() as s:

@@ -36,6 +36,7 @@ from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
 from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
+from appliance.hub.schedule import Scheduler
 from appliance.hub.server import bound_port, make_server
 from appliance.hub.settings import HubSettings
 from appliance.hub.simagent import SimAgent
@@ -99,6 +100,11 @@ class HubHandle:
         return bus
 
     @property
+    def scheduler(self) -> Scheduler:
+        scheduler: Scheduler = self.app.state.scheduler
+        return scheduler
+
+    @property
     def fleet(self) -> Fleet:
         fleet: Fleet = self.app.state.fleet
         return fleet
@@ -139,10 +145,13 @@ async def enrol(
 
 
 @contextlib.asynccontextmanager
-async def running_hub(state_dir: Path, **settings: Any) -> AsyncIterator[HubHandle]:
-    """The hub's app under uvicorn on 127.0.0.1 (a free port), in this event loop."""
+async def running_hub(
+    state_dir: Path, *, clock: Callable[[], float] = time.time, **settings: Any
+) -> AsyncIterator[HubHandle]:
+    """The hub's app under uvicorn on 127.0.0.1 (a free port), in this event loop;
+    ``clock``: the meeting schedule's (a test moves it)."""
     hub_settings = HubSettings(state_dir=state_dir, listen="127.0.0.1:0", **settings)
-    server = make_server(hub_settings)
+    server = make_server(hub_settings, clock=clock)
     task = asyncio.create_task(server.serve(), name="test-hub")
     deadline = time.monotonic() + START_TIMEOUT_S
     while not server.started:

@@ -9,6 +9,7 @@
            └─ api_tokens           (hashed Bearer tokens)
     audit_log                      (no foreign keys: the trail outlives rooms and users)
     link_sessions                  (a room's link from hello to close: time online, reports)
+    meetings                       (schedule: one-off and weekly; the automatic check claimed once)
 
 Times are epoch seconds (``float``): the same on SQLite and PostgreSQL, no time-zone
 conversions, and directly comparable with the agents' ``sent_at``/``at``. Every secret
@@ -248,3 +249,31 @@ class LinkSessionRow(Base):
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
     connected_at: Mapped[float] = mapped_column(Float)
     disconnected_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+
+
+class MeetingRow(Base):
+    """A meeting of some rooms: one-off, or weekly from ``starts_at`` (until ``until_at``).
+
+    ``checked_for`` is the start of the occurrence whose automatic readiness check has been
+    claimed: a conditional update of it is how exactly one hub process (of several, or of a
+    restarted one) runs each occurrence's check (appliance/hub/schedule.py).
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(NAME_LEN))
+    starts_at: Mapped[float] = mapped_column(Float, index=True)
+    ends_at: Mapped[float] = mapped_column(Float)
+    weekly: Mapped[bool] = mapped_column(Boolean, default=False)
+    until_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rooms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    check_before_s: Mapped[float] = mapped_column(Float)
+    power_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The iCalendar UID of an imported meeting: importing the same file again updates it.
+    uid: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True, unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    checked_for: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_fleet_check: Mapped[str | None] = mapped_column(String(ID_LEN), nullable=True)

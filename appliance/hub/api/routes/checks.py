@@ -35,6 +35,9 @@ class FleetCheckIn(BaseModel):
     district: str | None = None
     all: bool = False
     only: list[Annotated[str, Field(max_length=64)]] | None = None
+    # A room in a meeting under way is skipped (state "skipped", error kind in_meeting)
+    # unless force: the check plays test tones and moves cameras.
+    force: bool = False
     wait: bool = False  # answer when every room has its result (scripts); else at once
     wait_s: Annotated[float, Field(gt=0, le=WAIT_MAX_S)] = 120.0
 
@@ -85,7 +88,7 @@ async def checks_start(
     rooms = await chosen_rooms(store, who, body.room_ids, body.district, body.all)
     if not rooms:
         raise InvalidInputError(t("hub.rooms.none_chosen", lang))
-    run = fleet.start_check(who.who, [r.id for r in rooms], body.only)
+    run = fleet.start_check(who.who, [r.id for r in rooms], body.only, force=body.force)
     if body.wait:
         # Past wait_s the answer is the run as it stands (finished_at null): the rooms
         # still running go on, and GET /checks/{id} or the SSE stream follow them.

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from appliance.hub.api.access import visible_room
 from appliance.hub.api.deps import PresenceDep, StoreDep
 from appliance.hub.db.records import RoomRecord
 from appliance.hub.presence import Presence
+from appliance.hub.schedule import Scheduler
 from appliance.hub.security.deps import PrincipalDep
 
 router = APIRouter(tags=["rooms"])
@@ -39,6 +40,10 @@ class RoomOut(BaseModel):
     since: float | None  # when it last went online/offline (this hub process)
     agent_version: str | None
     offline_reason: str | None = None
+    # A meeting of the room is under way (the hub's schedule): fleet checks and rollouts
+    # skip the room unless forced; camera commands work as always.
+    in_meeting: bool = False
+    meeting: dict[str, Any] | None = None  # {meeting_id, title, starts_at, ends_at}
 
 
 class DeviceOut(BaseModel):
@@ -57,11 +62,14 @@ class RoomDetailOut(RoomOut):
     last_event_id: int
 
 
-def room_out(room: RoomRecord, presence: Presence) -> RoomOut:
-    return RoomOut(**_summary(room, presence))
+def room_out(room: RoomRecord, presence: Presence, schedule: Scheduler | None = None) -> RoomOut:
+    return RoomOut(**_summary(room, presence, schedule))
 
 
-def _summary(room: RoomRecord, presence: Presence) -> dict[str, Any]:
+def _summary(
+    room: RoomRecord, presence: Presence, schedule: Scheduler | None = None
+) -> dict[str, Any]:
+    occ = schedule.in_meeting(room.id) if schedule is not None else None
     live = presence.get(room.id)
     online = live is not None and live.online
     health = live.health if live is not None else room.health
@@ -87,11 +95,18 @@ def _summary(room: RoomRecord, presence: Presence) -> dict[str, Any]:
         "since": live.since if live is not None else None,
         "agent_version": (live.agent_version if live is not None else None) or room.agent_version,
         "offline_reason": live.offline_reason if live is not None else None,
+        "in_meeting": occ is not None,
+        "meeting": occ.public() if occ is not None else None,
     }
+
+
+def _schedule(request: Request) -> Scheduler | None:
+    return getattr(request.app.state, "scheduler", None)
 
 
 @router.get("/rooms", name="rooms_list")
 async def rooms_list(
+    request: Request,
     who: PrincipalDep,
     store: StoreDep,
     presence: PresenceDep,
@@ -99,13 +114,14 @@ async def rooms_list(
     status: Status | None = None,
 ) -> list[RoomOut]:
     rooms = await store.list_rooms(district=district, districts=who.district_scope())
-    out = [room_out(r, presence) for r in rooms]
+    schedule = _schedule(request)
+    out = [room_out(r, presence, schedule) for r in rooms]
     return [r for r in out if status is None or r.status == status]
 
 
 @router.get("/rooms/{room_id}", name="room_detail")
 async def room_detail(
-    room_id: str, who: PrincipalDep, store: StoreDep, presence: PresenceDep
+    request: Request, room_id: str, who: PrincipalDep, store: StoreDep, presence: PresenceDep
 ) -> RoomDetailOut:
     room = await visible_room(store, who, room_id)
     live = presence.get(room_id)
@@ -116,7 +132,7 @@ async def room_detail(
         devices = [DeviceOut(**d) for d in room.devices if isinstance(d, dict)]
         presets, caps, offset = room.presets, [], room.clock_offset_s
     return RoomDetailOut(
-        **_summary(room, presence),
+        **_summary(room, presence, _schedule(request)),
         devices=devices,
         presets=presets,
         capabilities=caps,
