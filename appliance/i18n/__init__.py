@@ -35,6 +35,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "link",
     "hub_accounts",
     "hub_fleet",
+    "hub_reports",
     "cli",
     "follow",
 )
