@@ -87,7 +87,7 @@ def _plots(rows: list[dict[str, Any]]) -> list[str]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return ["(matplotlib is not installed: `make venv` installs it with the dev extras)"]
+        return ["(matplotlib is not installed: `make venv` installs it)"]
     made: list[str] = []
     by_series: dict[str, list[dict[str, Any]]] = {}
     for row in rows:

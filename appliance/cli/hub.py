@@ -8,6 +8,8 @@
     appliance hub rooms add ID --name N --district D
     appliance hub rooms token ROOM [--ttl-hours H]   the token alone on stdout (shown once)
     appliance hub rooms list
+    appliance hub report --from D --to D | --month YYYY-MM  [--group room|district]
+                         [--format csv|json|pdf] [--out F]   (pdf: one A4 page, a month)
 
 Every command takes ``--state-dir`` (default /var/lib/appliance-hub; SQLite file in it)
 and ``--db URL`` (PostgreSQL: ``postgresql://user@host/db``). The database is brought to
@@ -23,13 +25,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Final, NoReturn, TypeVar
 
 import typer
 
 from appliance.i18n import t
 
 if TYPE_CHECKING:
+    from appliance.hub.reports import Month
     from appliance.hub.settings import HubSettings
 
 DEFAULT_STATE_DIR: Final = Path("/var/lib/appliance-hub")
@@ -304,13 +307,21 @@ def rooms_list(state_dir: Path = _STATE_DIR, db: str | None = _DB, lang: str = _
 @app.command("report")
 def report(
     start: Annotated[
-        datetime, typer.Option("--from", help="First day (YYYY-MM-DD, Vietnam time).")
-    ],
+        datetime | None, typer.Option("--from", help="First day (YYYY-MM-DD, Vietnam time).")
+    ] = None,
     end: Annotated[
-        datetime, typer.Option("--to", help="Day after the last (YYYY-MM-DD, Vietnam time).")
-    ],
+        datetime | None,
+        typer.Option("--to", help="Day after the last (YYYY-MM-DD, Vietnam time)."),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option("--month", help="A calendar month (YYYY-MM, Vietnam time), not --from/--to."),
+    ] = None,
     group: Annotated[str, typer.Option("--group", help="room or district.")] = "room",
-    fmt: Annotated[str, typer.Option("--format", help="json or csv (UTF-8 with BOM).")] = "csv",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="json, csv (UTF-8 with BOM) or pdf (one A4 page, --month)."),
+    ] = "csv",
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
     ] = None,
@@ -325,27 +336,65 @@ def report(
     from appliance.hub import reports
     from appliance.hub.store import Store
 
-    if group not in ("room", "district") or fmt not in ("json", "csv"):
-        typer.echo(t("hub.cli.report_bad_choice", lang), err=True)
-        raise typer.Exit(2)
-    t0, t1 = reports.epoch(start), reports.epoch(end)
-    if t1 <= t0:
-        typer.echo(t("hub.cli.report_bad_period", lang), err=True)
-        raise typer.Exit(2)
+    if group not in ("room", "district") or fmt not in ("json", "csv", "pdf"):
+        _fail("hub.cli.report_bad_choice", lang)
+    t0, t1, calendar_month = _report_period(start, end, month, fmt, lang)
     grouping: reports.Group = "room" if group == "room" else "district"
 
     async def work(store: Store) -> list[reports.ReportRow]:
         return await reports.make_report(store, t0, t1, now=time.time(), group=grouping)
 
-    rows = _with_store(state_dir, db, lang, work)
-    if fmt == "csv":
-        data = reports.to_csv(rows)
+    if calendar_month is not None and fmt == "pdf":  # pdf without --month exited above
+        from appliance.hub.report_pdf import render_month_pdf
+
+        chosen = calendar_month
+
+        async def work_month(store: Store) -> reports.MonthReport:
+            return await reports.make_month_report(store, chosen, now=time.time(), group=grouping)
+
+        monthly = _with_store(state_dir, db, lang, work_month)
+        data, count = render_month_pdf(monthly, lang=lang), len(monthly.rows)
     else:
-        body = reports.to_json(rows, t0, t1, grouping)
-        data = (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode()
+        rows = _with_store(state_dir, db, lang, work)
+        count = len(rows)
+        if fmt == "csv":
+            data = reports.to_csv(rows)
+        else:
+            body = reports.to_json(rows, t0, t1, grouping)
+            data = (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode()
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         out.write_bytes(data)
-        typer.echo(t("hub.cli.report_written", lang, path=str(out), rows=len(rows)), err=True)
+        typer.echo(t("hub.cli.report_written", lang, path=str(out), rows=count), err=True)
+
+
+def _report_period(
+    start: datetime | None, end: datetime | None, month: str | None, fmt: str, lang: str
+) -> tuple[float, float, Month | None]:
+    """(from, to) in epoch seconds, and the month when ``--month`` chose it; or exit 2."""
+    from appliance.hub.reports import Month, epoch
+
+    if month is not None:
+        if start is not None or end is not None:
+            _fail("hub.cli.report_period_choice", lang)
+        try:
+            chosen = Month.parse(month)
+        except ValueError:
+            _fail("hub.report.bad_month", lang, month=month)
+        return chosen.start, chosen.end, chosen
+    if fmt == "pdf":
+        _fail("hub.cli.report_pdf_needs_month", lang)
+    if start is None or end is None:
+        _fail("hub.cli.report_period_choice", lang)
+    t0, t1 = epoch(start), epoch(end)
+    if t1 <= t0:
+        _fail("hub.cli.report_bad_period", lang)
+    return t0, t1, None
+
+
+def _fail(key: str, lang: str, **params: object) -> NoReturn:
+    """The message on stderr, exit 2 (a usage error, as click's own)."""
+    typer.echo(t(key, lang, **params), err=True)
+    raise typer.Exit(2)

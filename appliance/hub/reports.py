@@ -9,12 +9,17 @@
 - **time from alert to resolution**: none yet (no alerts in the hub yet): ``null``.
 
 A district's time online is the sum over its rooms over the sum of their periods.
+
+A month (:class:`Month`, ``YYYY-MM``) is Vietnam's calendar month; :func:`make_month_report`
+gives its rows per room and per district together, for the one-page PDF of
+:mod:`appliance.hub.report_pdf`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +49,46 @@ CSV_HEADER: Final = (
     "Mục lỗi nhiều nhất (failed items)",
     "Thời gian xử lý cảnh báo TB, giây (mean time to resolve, s)",
 )
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month in Vietnam's time zone."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """``2026-11`` → Month(2026, 11); ValueError for anything else."""
+        found = _MONTH.fullmatch(text.strip())
+        if found is None:
+            raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        return cls(int(found[1]), int(found[2]))
+
+    @property
+    def start(self) -> float:
+        return datetime(self.year, self.month, 1, tzinfo=VIETNAM).timestamp()
+
+    @property
+    def end(self) -> float:
+        """The first instant of the next month."""
+        year, month = divmod(self.year * 12 + self.month, 12)  # the next month, 0-based
+        return datetime(year, month + 1, 1, tzinfo=VIETNAM).timestamp()
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """As a Vietnamese reader writes it: ``11/2026``."""
+        return f"{self.month:02d}/{self.year:04d}"
+
+
+# Years 2000–2999 only: no history predates the hub, and Month(9999, 12).end would overflow
+# datetime (a 500 instead of a 422).
+_MONTH: Final = re.compile(r"(2\d{3})-(0[1-9]|1[0-2])")
 
 
 def epoch(value: datetime) -> float:
@@ -170,6 +215,40 @@ async def make_report(
     spans = await store.link_spans(start, end, ids) if ids else []
     results = await store.results_between(start, end, ids) if ids else []
     return build(rooms, spans, results, start=start, end=end, now=now, group=group)
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """One month's report: ``rows`` by ``group`` (the chart), ``rooms`` by room (the table)."""
+
+    month: Month
+    group: Group
+    rows: list[ReportRow]
+    rooms: list[ReportRow]
+    made_at: float  # the ``now`` it was made at: a month not yet over counts up to it
+
+
+async def make_month_report(
+    store: Store,
+    month: Month,
+    *,
+    now: float,
+    group: Group = "district",
+    districts: Iterable[str] | None = None,
+) -> MonthReport:
+    """The month's report from one read of the database, built per room and per ``group``."""
+    start, end = month.start, month.end
+    rooms = await store.list_rooms(districts=districts)
+    ids = [r.id for r in rooms]
+    spans = await store.link_spans(start, end, ids) if ids else []
+    results = await store.results_between(start, end, ids) if ids else []
+    by_room = build(rooms, spans, results, start=start, end=end, now=now, group="room")
+    rows = (
+        by_room
+        if group == "room"
+        else build(rooms, spans, results, start=start, end=end, now=now, group=group)
+    )
+    return MonthReport(month, group, rows, by_room, now)
 
 
 def to_json(rows: Sequence[ReportRow], start: float, end: float, group: Group) -> dict[str, object]:

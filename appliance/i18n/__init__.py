@@ -36,6 +36,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "hub_accounts",
     "hub_fleet",
     "hub_schedule",
+    "hub_reports",
     "cli",
     "follow",
 )

@@ -187,7 +187,12 @@ HELP_VI: Final[dict[str, str]] = {
         "Ngày sau ngày cuối (YYYY-MM-DD, giờ Việt Nam)."
     ),
     "room or district.": "room (điểm cầu) hoặc district (huyện).",
-    "json or csv (UTF-8 with BOM).": "json hoặc csv (UTF-8 có BOM).",
+    "json, csv (UTF-8 with BOM) or pdf (one A4 page, --month).": (
+        "json, csv (UTF-8 có BOM) hoặc pdf (một trang A4, dùng với --month)."
+    ),
+    "A calendar month (YYYY-MM, Vietnam time), not --from/--to.": (
+        "Một tháng (YYYY-MM, giờ Việt Nam), thay cho --from/--to."
+    ),
     "Write to this file (default: standard output).": "Ghi ra tệp này (mặc định: màn hình).",
     "Print the status as JSON.": "In trạng thái dạng JSON.",
     "Read the password from stdin (first line).": "Đọc mật khẩu từ stdin (dòng đầu).",

@@ -133,8 +133,16 @@ register(
             "en": "Error: {error}",
         },
         "hub.cli.report_bad_choice": {
-            "vi": "--group là room hoặc district; --format là json hoặc csv",
-            "en": "--group is room or district; --format is json or csv",
+            "vi": "--group là room hoặc district; --format là json, csv hoặc pdf",
+            "en": "--group is room or district; --format is json, csv or pdf",
+        },
+        "hub.cli.report_period_choice": {
+            "vi": "Cần --month YYYY-MM, hoặc cả --from và --to (không dùng cùng lúc)",
+            "en": "Give --month YYYY-MM, or both --from and --to (not both ways)",
+        },
+        "hub.cli.report_pdf_needs_month": {
+            "vi": "Báo cáo PDF là báo cáo tháng: dùng --month YYYY-MM thay cho --from/--to",
+            "en": "The PDF report is a monthly one: use --month YYYY-MM instead of --from/--to",
         },
         "hub.cli.report_bad_period": {
             "vi": "--to phải sau --from",
