@@ -58,6 +58,7 @@ def _settings(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     public_url: str | None = None,
+    alerts_file: Path | None = None,
 ) -> HubSettings:
     from appliance.hub.settings import DEFAULT_LISTEN, HubSettings
 
@@ -69,6 +70,7 @@ def _settings(
             tls_cert=tls_cert,
             tls_key=tls_key,
             public_url=public_url,
+            alerts_file=alerts_file,
         )
     except ValueError as exc:
         typer.echo(t("hub.cli.error", "vi", error=str(exc)), err=True)
@@ -114,6 +116,10 @@ def serve(
     public_url: str | None = typer.Option(
         None, "--public-url", help="The hub's URL as agents reach it (for their link URL)."
     ),
+    alerts: Annotated[
+        Path | None,
+        typer.Option("--alerts", help="Alerts configuration (TOML: hold-downs, webhooks, e-mail)."),
+    ] = None,
 ) -> None:
     """Run the hub until SIGTERM."""
     from appliance.hub.security import logredact
@@ -124,8 +130,23 @@ def serve(
         root.setLevel(logging.INFO)
     logredact.install(root)  # libraries' DEBUG lines may print request headers
     settings = _settings(
-        state_dir, db, listen=listen, tls_cert=tls_cert, tls_key=tls_key, public_url=public_url
+        state_dir,
+        db,
+        listen=listen,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        public_url=public_url,
+        alerts_file=alerts,
     )
+    if alerts is not None:
+        from appliance.hub.alerts.config import load as load_alerts
+        from drivers.errors import ConfigError
+
+        try:
+            load_alerts(alerts)  # a broken file stops the start here, with its key named
+        except ConfigError as exc:
+            typer.echo(t("hub.cli.error", "vi", error=str(exc)), err=True)
+            raise typer.Exit(2) from None
     try:
         asyncio.run(run_hub(settings))
     except (OSError, RuntimeError) as exc:

@@ -30,6 +30,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from appliance import __version__
+from appliance.hub.alerts import config as alerts_config_mod
+from appliance.hub.alerts.delivery import DeliveryWorker
+from appliance.hub.alerts.engine import AlertEngine
 from appliance.hub.errors import CommandError, RoomNotFoundError
 from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
@@ -79,10 +82,29 @@ def create_app(
             occ.meeting.title if (occ := scheduler.in_meeting(room_id)) is not None else None
         )
         links.metrics.watch_schedule(presence, scheduler.rooms_in_meeting)
+        alerts_config = (
+            alerts_config_mod.load(settings.alerts_file, external_url=settings.public_url or "")
+            if settings.alerts_file is not None
+            else alerts_config_mod.AlertsConfig(external_url=settings.public_url or "")
+        )
+        links.metrics.channels(alerts_config.channels)
+        deliveries = DeliveryWorker(st, alerts_config, links.metrics)
+        alert_engine = AlertEngine(
+            st,
+            bus,
+            presence,
+            alerts_config,
+            wake=deliveries.wake,
+            metrics=links.metrics,
+            startup_grace_s=settings.offline_after_s + alerts_config.rules.offline_hold_s,
+        )
+        alert_engine.start()
+        deliveries.start()
         links.start()
         scheduler.start()
         app.state.store, app.state.bus, app.state.presence = st, bus, presence
         app.state.links, app.state.fleet, app.state.scheduler = links, fleet, scheduler
+        app.state.alerts = alert_engine
         flusher = asyncio.create_task(
             _flush_presence(st, presence, settings), name="presence-flush"
         )
@@ -92,6 +114,8 @@ def create_app(
             await scheduler.close()
             await links.close_all()
             await fleet.close()
+            await alert_engine.close()
+            await deliveries.close()
             await cancel_and_wait(flusher, what="presence flush")
             await _flush_once(st, presence)
             if own_store:
@@ -125,6 +149,7 @@ def create_app(
 
 def _include_routes(app: FastAPI) -> None:
     from appliance.hub.api.routes import (
+        alerts,
         checks,
         control,
         enrol,
@@ -141,7 +166,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(metrics.router)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (enrol, link, events, rooms, control, checks, scenes, reports, meetings):
+    for module in (enrol, link, events, rooms, control, checks, scenes, reports, meetings, alerts):
         v1.include_router(module.router)
     # The accounts/admin half (hub-store): included once its modules are there.
     for name in ACCOUNT_ROUTES:

@@ -11,9 +11,9 @@ never-linked room leaves no stale series); the rest are counters the link server
     appliance_hub_command_seconds{operation}             hub → room command latency (histogram)
     appliance_hub_commands_total{operation,outcome}      commands by outcome (ok or error kind)
     appliance_hub_room_in_meeting{room,district}         1 while a meeting of the room is under way
-
-Not yet here: the alert delivery counters (no alerts yet); they come with that part of
-issue 11.
+    appliance_hub_alerts_total{rule,event}               alerts raised (firing) and resolved
+    appliance_hub_alert_deliveries_total{channel,outcome}  notifications delivered / failed
+                                                         attempts / abandoned, per channel
 """
 
 from __future__ import annotations
@@ -123,6 +123,31 @@ class HubMetrics:
             labelnames=["operation", "outcome"],
             registry=self.registry,
         )
+
+        self._alerts = Counter(
+            "appliance_hub_alerts_total",
+            "alerts raised (event firing) and resolved (event resolved), by rule",
+            labelnames=["rule", "event"],
+            registry=self.registry,
+        )
+        self._deliveries = Counter(
+            "appliance_hub_alert_deliveries_total",
+            "alert notifications: delivered, failed attempts (retried), abandoned",
+            labelnames=["channel", "outcome"],
+            registry=self.registry,
+        )
+
+    def channels(self, names: Iterable[str]) -> None:
+        """Every configured channel's series exist at 0 from the start (rate() works)."""
+        for name in names:
+            for outcome in ("delivered", "failed"):
+                self._deliveries.labels(name, outcome)
+
+    def alert(self, rule: str, event: str) -> None:
+        self._alerts.labels(rule, event).inc()
+
+    def delivery(self, channel: str, outcome: str) -> None:
+        self._deliveries.labels(channel, outcome).inc()
 
     def watch(self, presence: Presence, links: Any) -> None:
         self.registry.register(_PresenceCollector(presence, links))

@@ -67,6 +67,9 @@ class HubSettings:
     command_grace_s: float = COMMAND_GRACE_S
     enrol_token_ttl_s: float = ENROL_TOKEN_TTL_S
     schedule_tick_s: float = SCHEDULE_TICK_S
+    # The alerts configuration (appliance/hub/alerts/config.py); None: alerts are kept
+    # (API, dashboard, /metrics) and sent nowhere.
+    alerts_file: Path | None = None
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):

@@ -129,6 +129,8 @@ class SimAgent:
         # Check items (by index) that fail, as a planted fault: the result is "fail" and
         # the room's health "error", like an agent whose microphone is silent.
         self.failing_items: set[int] = set()
+        # Devices whose state an emitted "device" event changed (heartbeats report them).
+        self.device_states: dict[str, DeviceInfo] = {}
         self.op_delay_s: dict[str, float] = {}
         self.frozen = False
         self.connected = asyncio.Event()
@@ -176,6 +178,10 @@ class SimAgent:
         """Put an event in the outbox (next id) and send it if the link is up."""
         ev = Event(id=self.next_event_id, at=time.time(), kind=kind, data=data)
         self.next_event_id += 1
+        if kind == "device":
+            # The heartbeats that follow say the same, as a real agent's would.
+            dev = DeviceInfo.model_validate(data)
+            self.device_states[dev.id] = dev
         self.outbox[ev.id] = ev
         await self._send(ev)
         return ev.id
@@ -192,7 +198,7 @@ class SimAgent:
     def devices(self) -> list[DeviceInfo]:
         cams = [DeviceInfo(id=c, kind="camera", state="ready") for c in self.cameras]
         disp = [DeviceInfo(id=d, kind="display", state="ready") for d in self.displays]
-        return cams + disp
+        return [self.device_states.get(d.id, d) for d in cams + disp]
 
     async def _send(self, message: Heartbeat | Event | Result) -> None:
         ws = self._ws

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from appliance.hub.db import accounts, history, meetings, migrate
+from appliance.hub.db import accounts, alerts, history, meetings, migrate
 from appliance.hub.db.engine import is_sqlite, make_engine, make_sessions, normalize_url
 from appliance.hub.db.errors import (
     ConflictError,
@@ -214,6 +214,90 @@ class Store:
 
     async def note_meeting_check(self, meeting_id: int, fleet_id: str) -> None:
         await self._run(self._in_tx, meetings.note_fleet_check, meeting_id, fleet_id)
+
+    # -- alerts --------------------------------------------------------------------------
+
+    async def raise_alert(
+        self,
+        room_id: str,
+        rule: str,
+        subject: str,
+        severity: str,
+        summary: str,
+        data: dict[str, Any],
+        began_at: float,
+        channels: Sequence[str],
+    ) -> alerts.AlertRecord | None:
+        """The new alert with its deliveries queued; None when one is active already."""
+        return await self._run(
+            self._in_tx,
+            alerts.raise_alert,
+            room_id,
+            rule,
+            subject,
+            severity,
+            summary,
+            data,
+            began_at,
+            channels,
+            self._clock(),
+        )
+
+    async def resolve_alert(
+        self, room_id: str, rule: str, subject: str, channels: Sequence[str]
+    ) -> alerts.AlertRecord | None:
+        return await self._run(
+            self._in_tx, alerts.resolve_alert, room_id, rule, subject, channels, self._clock()
+        )
+
+    async def acknowledge_alert(self, alert_id: int, by: str) -> alerts.AlertRecord:
+        return await self._run(self._in_tx, alerts.acknowledge, alert_id, by, self._clock())
+
+    async def get_alert(self, alert_id: int) -> alerts.AlertRecord | None:
+        return await self._run(self._in_session, alerts.get, alert_id)
+
+    async def list_alerts(
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        room_ids: Sequence[str] | None = None,
+        since: float | None = None,
+        limit: int = 200,
+    ) -> list[alerts.AlertRecord]:
+        return await self._run(
+            self._in_session,
+            functools.partial(
+                alerts.listing, states=states, room_ids=room_ids, since=since, limit=limit
+            ),
+        )
+
+    async def active_alert_keys(self) -> list[tuple[str, str, str]]:
+        return await self._run(self._in_session, alerts.active_keys)
+
+    async def alerts_resolved_between(
+        self, start: float, end: float, room_ids: Sequence[str]
+    ) -> list[alerts.AlertRecord]:
+        return await self._run(self._in_session, alerts.resolved_between, start, end, room_ids)
+
+    async def due_deliveries(self, limit: int = 50) -> list[alerts.DeliveryRecord]:
+        return await self._run(self._in_session, alerts.due, self._clock(), limit)
+
+    async def next_delivery_at(self) -> float | None:
+        return await self._run(self._in_session, alerts.next_due)
+
+    async def claim_delivery(self, delivery_id: int, seen_next_at: float, lease_s: float) -> bool:
+        lease_until = self._clock() + lease_s
+        return await self._run(self._in_tx, alerts.claim, delivery_id, seen_next_at, lease_until)
+
+    async def delivery_done(self, delivery_id: int) -> None:
+        await self._run(self._in_tx, alerts.delivered, delivery_id, self._clock())
+
+    async def delivery_failed(self, delivery_id: int, error: str, retry_in_s: float | None) -> None:
+        retry_at = None if retry_in_s is None else self._clock() + retry_in_s
+        await self._run(self._in_tx, alerts.failed, delivery_id, error, retry_at)
+
+    async def delivery_counts(self) -> dict[tuple[str, str], int]:
+        return await self._run(self._in_session, alerts.delivery_counts)
 
     def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
         with self._sessions.begin() as s:

@@ -37,6 +37,7 @@ _DOMAINS: Final[tuple[str, ...]] = (
     "hub_fleet",
     "hub_schedule",
     "hub_reports",
+    "hub_alerts",
     "cli",
     "follow",
 )

@@ -211,6 +211,9 @@ HELP_VI: Final[dict[str, str]] = {
     "The hub database (Alembic migrations).": "Cơ sở dữ liệu của trung tâm (nâng cấp Alembic).",
     "The hub's URL (default: hub.url of the config).": "Địa chỉ trung tâm (mặc định: hub.url trong cấu hình).",
     "The hub's URL as agents reach it (for their link URL).": "Địa chỉ trung tâm mà các điểm cầu kết nối tới (cho địa chỉ liên kết).",
+    "Alerts configuration (TOML: hold-downs, webhooks, e-mail).": (
+        "Cấu hình cảnh báo (TOML: thời gian chờ, webhook, thư điện tử)."
+    ),
     "The hub's state directory.": "Thư mục trạng thái của trung tâm.",
     "The one-time enrolment token.": "Mã đăng ký dùng một lần.",
     "The room to enrol.": "Điểm cầu cần đăng ký.",

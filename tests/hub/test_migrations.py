@@ -72,6 +72,7 @@ def test_migrations_are_packaged() -> None:
         "0001_initial.py",
         "0002_link_sessions.py",
         "0003_meetings.py",
+        "0004_alerts.py",
     ]
     assert (ROOT / "appliance/hub/db/migrations/script.py.mako").exists()
     assert "*.mako" in (ROOT / "pyproject.toml").read_text()
@@ -88,7 +89,7 @@ def test_cli_db_upgrade_on_a_fresh_state_dir(tmp_path: Path) -> None:
         check=False,
     )
     assert up.returncode == 0, up.stderr
-    assert "Database at the newest schema (0003)" in up.stdout
+    assert "Database at the newest schema (0004)" in up.stdout
     assert (state / "hub.sqlite3").exists()
     check = subprocess.run(
         [*cmd, "check", "--state-dir", str(state)],

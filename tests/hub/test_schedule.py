@@ -103,6 +103,11 @@ async def test_the_check_runs_by_itself_before_the_meeting_and_rooms_go_in_meeti
             assert overall == {"r1": "pass", "r2": "fail", "r3": "pass"}
             stored = await hub.store.list_check_results("r2", limit=1)
             assert stored[0].overall == "fail"
+            # … and an alert for that room only (the others passed).
+            await until(lambda: _active_alerts(op, 1), EVENT_TIMEOUT_S)
+            alerts = (await op.get("/api/v1/alerts")).json()
+            assert [(a["room_id"], a["rule"]) for a in alerts] == [("r2", "check_failed")]
+            assert alerts[0]["data"]["failed_items"] == ["camera.cam1.snapshot"]
 
             # Once: more ticks inside the window start nothing, and the claim is taken.
             clock.now += MIN
@@ -350,6 +355,10 @@ async def _next(sub: Any, kind: str, timeout_s: float = EVENT_TIMEOUT_S) -> HubE
             ev: HubEvent = await sub.get()
             if ev.kind == kind:
                 return ev
+
+
+async def _active_alerts(client: httpx.AsyncClient, n: int) -> bool:
+    return len((await client.get("/api/v1/alerts")).json()) >= n
 
 
 def _rows(audit: Any) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@
     audit_log                      (no foreign keys: the trail outlives rooms and users)
     link_sessions                  (a room's link from hello to close: time online, reports)
     meetings                       (schedule: one-off and weekly; the automatic check claimed once)
+    alerts ─ alert_deliveries      (open / acknowledged / resolved; the notifications outbox)
 
 Times are epoch seconds (``float``): the same on SQLite and PostgreSQL, no time-zone
 conversions, and directly comparable with the agents' ``sent_at``/``at``. Every secret
@@ -277,3 +278,45 @@ class MeetingRow(Base):
     updated_at: Mapped[float] = mapped_column(Float)
     checked_for: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_fleet_check: Mapped[str | None] = mapped_column(String(ID_LEN), nullable=True)
+
+
+class AlertRow(Base):
+    """One alert of a room: raised after its rule's hold-down, acknowledged by a person,
+    resolved when the condition ends. At most one active (open or acknowledged) alert per
+    (room, rule, subject): appliance/hub/db/alerts.py keeps that in one transaction."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_room_rule_state", "room_id", "rule", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(ID_LEN))  # no FK: history outlives the room
+    rule: Mapped[str] = mapped_column(String(32))  # offline / check_failed / device_lost
+    subject: Mapped[str] = mapped_column(String(ID_LEN), default="")  # a device id, or ""
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # open / acknowledged / resolved
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    began_at: Mapped[float] = mapped_column(Float)  # the condition began (hold-down start)
+    raised_at: Mapped[float] = mapped_column(Float, index=True)
+    acked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(NAME_LEN), nullable=True)
+    resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AlertDeliveryRow(Base):
+    """One notification (an alert firing or resolved) to one channel, kept until the
+    channel took it: the outbox the delivery worker drains across hub restarts."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_state_next", "state", "next_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(16))  # firing / resolved
+    channel: Mapped[str] = mapped_column(String(NAME_LEN))  # the name in the alerts config
+    state: Mapped[str] = mapped_column(String(16))  # pending / delivered / abandoned
+    created_at: Mapped[float] = mapped_column(Float)
+    next_at: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
