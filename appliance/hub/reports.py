@@ -6,7 +6,9 @@
 - **readiness**: finished check runs in the period; *ready* when the run's overall result is
   ``pass`` or ``warn`` (a warning does not stop a meeting), cancelled runs not counted;
 - **failed items**: items with status ``fail`` in those runs, most frequent first;
-- **time from alert to resolution**: none yet (no alerts in the hub yet): ``null``.
+- **time from alert to resolution**: over the alerts resolved in the period, the mean of
+  resolved − raised (from the moment someone was paged, after the rule's hold-down, to the
+  end of the condition); ``null`` when none was resolved; ``alerts``: how many.
 
 A district's time online is the sum over its rooms over the sum of their periods.
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Final, Literal
 
+from appliance.hub.db.alerts import AlertRecord
 from appliance.hub.db.history import LinkSpan, StoredResult
 from appliance.hub.db.records import RoomRecord
 from appliance.hub.store import Store
@@ -107,7 +110,8 @@ class ReportRow:
     checks: int = 0
     ready: int = 0
     failed_items: list[tuple[str, int]] = field(default_factory=list)
-    mean_time_to_resolve_s: float | None = None  # no alerts yet
+    mean_time_to_resolve_s: float | None = None  # None: no alert resolved in the period
+    alerts_resolved: int = 0
 
     @property
     def online_ratio(self) -> float | None:
@@ -131,6 +135,7 @@ class ReportRow:
             "pass_rate": self.pass_rate,
             "failed_items": [{"item": i, "count": n} for i, n in self.failed_items],
             "mean_time_to_resolve_s": self.mean_time_to_resolve_s,
+            "alerts_resolved": self.alerts_resolved,
         }
 
 
@@ -164,6 +169,7 @@ def build(
     end: float,
     now: float,
     group: Group = "room",
+    resolved: Sequence[AlertRecord] = (),
 ) -> list[ReportRow]:
     period = max(0.0, min(end, now) - start)
     by_room: dict[str, list[LinkSpan]] = {}
@@ -195,8 +201,16 @@ def build(
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("status") == "fail":
                 failed[key][str(item.get("id", "?"))] += 1
+    took: dict[str, list[float]] = {}
+    for alert in resolved:
+        found = room_key.get(alert.room_id)
+        if found is not None and alert.resolved_at is not None:
+            took.setdefault(found, []).append(max(0.0, alert.resolved_at - alert.raised_at))
     for key, row in rows.items():
         row.failed_items = sorted(failed[key].items(), key=lambda kv: (-kv[1], kv[0]))
+        if took.get(key):
+            row.alerts_resolved = len(took[key])
+            row.mean_time_to_resolve_s = sum(took[key]) / len(took[key])
     return sorted(rows.values(), key=lambda r: (r.district, r.key))
 
 
@@ -214,7 +228,10 @@ async def make_report(
     ids = [r.id for r in rooms]
     spans = await store.link_spans(start, end, ids) if ids else []
     results = await store.results_between(start, end, ids) if ids else []
-    return build(rooms, spans, results, start=start, end=end, now=now, group=group)
+    resolved = await store.alerts_resolved_between(start, end, ids) if ids else []
+    return build(
+        rooms, spans, results, start=start, end=end, now=now, group=group, resolved=resolved
+    )
 
 
 @dataclass(frozen=True)
@@ -242,11 +259,16 @@ async def make_month_report(
     ids = [r.id for r in rooms]
     spans = await store.link_spans(start, end, ids) if ids else []
     results = await store.results_between(start, end, ids) if ids else []
-    by_room = build(rooms, spans, results, start=start, end=end, now=now, group="room")
+    resolved = await store.alerts_resolved_between(start, end, ids) if ids else []
+    by_room = build(
+        rooms, spans, results, start=start, end=end, now=now, group="room", resolved=resolved
+    )
     rows = (
         by_room
         if group == "room"
-        else build(rooms, spans, results, start=start, end=end, now=now, group=group)
+        else build(
+            rooms, spans, results, start=start, end=end, now=now, group=group, resolved=resolved
+        )
     )
     return MonthReport(month, group, rows, by_room, now)
 

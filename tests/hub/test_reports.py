@@ -74,6 +74,16 @@ async def _plant(hub: HubHandle) -> None:
             ],
             "r2": [(START + 500, _result("e", "fail", ("audio.mic1.level",)))],
         }
+        async def alert(room: str, raised: float, resolved: float) -> None:
+            now[0] = raised
+            made = await planted.raise_alert(room, "offline", "", "critical", "", {}, raised, ())
+            assert made is not None
+            now[0] = resolved
+            assert await planted.resolve_alert(room, "offline", "", ()) is not None
+
+        await alert("r1", START + 1000, START + 1600)  # 600 s
+        await alert("r1", START + 5000, START + 5300)  # 300 s → mean 450
+        await alert("r2", START - 100, END + 10)  # resolved after the period: not counted
         for room, planted_events in events.items():
             await planted.save_events(
                 room,
@@ -107,10 +117,12 @@ async def test_figures_match_the_planted_history(hub: HubHandle) -> None:
     ]
     assert (r2["online_s"], r2["checks"], r2["ready"], r2["pass_rate"]) == (1800, 1, 0, 0.0)
     assert (r3["name"], r3["online_s"], r3["checks"], r3["pass_rate"]) == (R3_NAME, 0, 0, None)
-    assert r1["mean_time_to_resolve_s"] is None  # no alerts in the hub yet
+    assert (r1["mean_time_to_resolve_s"], r1["alerts_resolved"]) == (450.0, 2)
+    assert (r2["mean_time_to_resolve_s"], r2["alerts_resolved"]) == (None, 0)
 
     d = {r["key"]: r for r in districts["rows"]}
     assert d[A]["rooms"] == 2
+    assert (d[A]["mean_time_to_resolve_s"], d[A]["alerts_resolved"]) == (450.0, 2)
     assert d[A]["online_ratio"] == pytest.approx((21_200 + 1800) / (2 * DAY))
     assert (d[A]["checks"], d[A]["ready"]) == (4, 2)
     assert d[A]["failed_items"][0] == {"item": "audio.mic1.level", "count": 2}
@@ -125,6 +137,7 @@ async def test_figures_match_the_planted_history(hub: HubHandle) -> None:
     assert rows["r3"][1] == R3_NAME
     assert rows["r1"][4] == f"{21_200 / 3600:.2f}"
     assert rows["r1"][9] == "audio.mic1.level ×1; camera.cam1.preset ×1"
+    assert rows["r1"][10] == "450"  # mean time from alert to resolution, s
 
 
 async def test_scope_auth_and_bad_periods(hub: HubHandle) -> None:
