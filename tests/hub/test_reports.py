@@ -74,6 +74,7 @@ async def _plant(hub: HubHandle) -> None:
             ],
             "r2": [(START + 500, _result("e", "fail", ("audio.mic1.level",)))],
         }
+
         async def alert(room: str, raised: float, resolved: float) -> None:
             now[0] = raised
             made = await planted.raise_alert(room, "offline", "", "critical", "", {}, raised, ())
