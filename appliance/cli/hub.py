@@ -59,6 +59,7 @@ def _settings(
     tls_key: Path | None = None,
     public_url: str | None = None,
     alerts_file: Path | None = None,
+    replica_id: str | None = None,
 ) -> HubSettings:
     from appliance.hub.settings import DEFAULT_LISTEN, HubSettings
 
@@ -71,6 +72,7 @@ def _settings(
             tls_key=tls_key,
             public_url=public_url,
             alerts_file=alerts_file,
+            replica_id=replica_id,
         )
     except ValueError as exc:
         typer.echo(t("hub.cli.error", "vi", error=str(exc)), err=True)
@@ -120,6 +122,12 @@ def serve(
         Path | None,
         typer.Option("--alerts", help="Alerts configuration (TOML: hold-downs, webhooks, e-mail)."),
     ] = None,
+    replica_id: Annotated[
+        str | None,
+        typer.Option(
+            "--replica-id", help="This hub's name among several on one PostgreSQL (--db)."
+        ),
+    ] = None,
 ) -> None:
     """Run the hub until SIGTERM."""
     from appliance.hub.security import logredact
@@ -137,6 +145,7 @@ def serve(
         tls_key=tls_key,
         public_url=public_url,
         alerts_file=alerts,
+        replica_id=replica_id,
     )
     if alerts is not None:
         from appliance.hub.alerts.config import load as load_alerts

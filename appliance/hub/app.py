@@ -33,6 +33,7 @@ from appliance import __version__
 from appliance.hub.alerts import config as alerts_config_mod
 from appliance.hub.alerts.delivery import DeliveryWorker
 from appliance.hub.alerts.engine import AlertEngine
+from appliance.hub.cluster import make_cluster
 from appliance.hub.errors import CommandError, RoomNotFoundError
 from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
@@ -71,7 +72,7 @@ def create_app(
         )
         settings.evidence_dir.mkdir(parents=True, exist_ok=True)
         # Links a hub that died left open end now (appliance/hub/db/history.py).
-        if (closed := await st.close_dangling_link_sessions()) > 0:
+        if (closed := await st.close_dangling_link_sessions(settings.replica_id)) > 0:
             log.info("%d link sessions left open by the last run closed at start", closed)
         bus = EventBus()
         presence = Presence(bus)
@@ -98,13 +99,23 @@ def create_app(
             metrics=links.metrics,
             startup_grace_s=settings.offline_after_s + alerts_config.rules.offline_hold_s,
         )
-        alert_engine.start()
-        deliveries.start()
+        cluster = make_cluster(settings)
+        links.cluster = cluster
+
+        async def lead() -> None:  # once across hub replicas (cluster leader)
+            alert_engine.start()
+            deliveries.start()
+
+        async def unlead() -> None:
+            await alert_engine.close()
+            await deliveries.close()
+
         links.start()
+        await cluster.start(bus, presence, links, st, lead=lead, unlead=unlead)
         scheduler.start()
         app.state.store, app.state.bus, app.state.presence = st, bus, presence
         app.state.links, app.state.fleet, app.state.scheduler = links, fleet, scheduler
-        app.state.alerts = alert_engine
+        app.state.alerts, app.state.cluster = alert_engine, cluster
         flusher = asyncio.create_task(
             _flush_presence(st, presence, settings), name="presence-flush"
         )
@@ -114,8 +125,7 @@ def create_app(
             await scheduler.close()
             await links.close_all()
             await fleet.close()
-            await alert_engine.close()
-            await deliveries.close()
+            await cluster.close()
             await cancel_and_wait(flusher, what="presence flush")
             await _flush_once(st, presence)
             if own_store:

@@ -39,6 +39,9 @@ class HubEvent:
     data: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.time)
     seq: int = field(default_factory=lambda: next(_seq))
+    # The hub replica the event came from (appliance/hub/cluster); None: this process.
+    # The cluster bridge sends only events with no origin, so nothing goes round in circles.
+    origin: str | None = None
 
 
 EventFilter = Callable[[HubEvent], bool]
@@ -75,7 +78,13 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subs: set[Subscription] = set()
+        self._taps: list[Callable[[HubEvent], None]] = []
         self.published = 0
+
+    def tap(self, fn: Callable[[HubEvent], None]) -> None:
+        """Call ``fn`` with every event published (the cluster bridge); it must not block
+        or raise."""
+        self._taps.append(fn)
 
     @contextmanager
     def subscribe(
@@ -90,6 +99,8 @@ class EventBus:
 
     def publish(self, event: HubEvent) -> None:
         self.published += 1
+        for fn in self._taps:
+            fn(event)
         for sub in tuple(self._subs):
             sub.offer(event)
 

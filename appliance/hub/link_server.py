@@ -33,6 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from appliance.hub.errors import CommandError
 from appliance.hub.events import EventBus, HubEvent
+from appliance.hub.forwarding import Forwarder, NoForwarder
 from appliance.hub.metrics import HubMetrics
 from appliance.hub.presence import Presence
 from appliance.hub.settings import HubSettings
@@ -122,6 +123,8 @@ class LinkServer:
         self._links: dict[str, RoomLink] = {}
         self._watchdog: list[asyncio.Task[None]] = []
         self.protocol_errors = 0
+        # Other hub replicas (appliance/hub/cluster); the app sets it. Alone: nobody.
+        self.cluster: Forwarder = NoForwarder()
         self.metrics = HubMetrics()
         self.metrics.watch(presence, self)
 
@@ -135,9 +138,17 @@ class LinkServer:
     # -- commands --------------------------------------------------------------------------
 
     async def command(
-        self, room_id: str, op: str, args: dict[str, Any] | None = None, *, timeout_s: float = 30.0
+        self,
+        room_id: str,
+        op: str,
+        args: dict[str, Any] | None = None,
+        *,
+        timeout_s: float = 30.0,
+        forward: bool = True,
     ) -> Result:
-        """Run ``op`` in the room; the ``ok`` result, or :class:`CommandError`."""
+        """Run ``op`` in the room; the ``ok`` result, or :class:`CommandError`. A room linked
+        to another hub replica gets it through the cluster (unless ``forward`` is False:
+        a command that came from another replica is not passed on again)."""
         args = args or {}
         model = ops.OPERATIONS.get(op)
         if model is None:
@@ -150,6 +161,9 @@ class LinkServer:
             raise CommandError.of(room_id, op, "invalid", f"{where}: {first.get('msg')}") from None
         link = self._links.get(room_id)
         if link is None or link.closed:
+            holder = self._presence.holder(room_id) if forward else None
+            if holder is not None:
+                return await self._forward(holder, room_id, op, args, timeout_s)
             raise CommandError.of(room_id, op, "offline", f"room {room_id} has no link to the hub")
         request_id = uuid.uuid4().hex
         fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
@@ -175,6 +189,27 @@ class LinkServer:
             raise CommandError(room_id, op, info)
         self.metrics.command(op, "ok", time.monotonic() - started)
         return result
+
+    async def _forward(
+        self, holder: str, room_id: str, op: str, args: dict[str, Any], timeout_s: float
+    ) -> Result:
+        started = time.monotonic()
+        try:
+            result = await self.cluster.forward(holder, room_id, op, args, timeout_s=timeout_s)
+        except CommandError as exc:
+            self.metrics.command(op, exc.kind, time.monotonic() - started)
+            raise
+        self.metrics.command(op, "ok", time.monotonic() - started)
+        return result
+
+    async def drop_local(self, room_id: str) -> None:
+        """The room linked to another hub replica: close our stale link to it, leaving its
+        presence to the replica that holds it now."""
+        link = self._links.pop(room_id, None)
+        if link is None:
+            return
+        link.fail_pending(ErrorInfo(kind="unavailable", message="linked to another hub replica"))
+        await link.close(CLOSE_REPLACED, "linked to another hub replica")
 
     # -- the endpoint ----------------------------------------------------------------------
 
@@ -237,7 +272,7 @@ class LinkServer:
     async def _link_session(self, room_id: str) -> int | None:
         """The room's link_sessions row; a store failure costs the report, never the link."""
         try:
-            return await self._store.open_link_session(room_id)
+            return await self._store.open_link_session(room_id, self.cluster.replica_id)
         except Exception:
             log.exception("room %s: the link session could not be stored", room_id)
             return None

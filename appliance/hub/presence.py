@@ -44,6 +44,8 @@ class RoomPresence:
     room_name: str = ""
     clock_offset_s: float | None = None  # agent clock − hub clock (incl. the trip)
     offline_reason: str | None = None
+    # The hub replica holding the room's link (appliance/hub/cluster); None: this process.
+    replica: str | None = None
     # What the next flush must write: state (health, online), devices, hello facts; and
     # "seen" (only last_seen moved), written less often (PRESENCE_SEEN_FLUSH_S).
     dirty: bool = False
@@ -97,11 +99,27 @@ class Presence:
         room.boot_id = hello.boot_id
         room.room_name = hello.room_name
         room.offline_reason = None
+        room.replica = None
         room.dirty = room.devices_dirty = room.hello_dirty = True
         if not was_online:
             room.since = now
-        self._publish("presence", room, {"online": True, "health": room.health})
+        self._publish("presence", room, self.online_data(room))
         return room
+
+    @staticmethod
+    def online_data(room: RoomPresence) -> dict[str, Any]:
+        """A ``presence`` online event's data: enough for another hub replica to show and
+        command the room (its mirror) without asking."""
+        return {
+            "online": True,
+            "health": room.health,
+            "agent_version": room.agent_version,
+            "room_name": room.room_name,
+            "presets": room.presets,
+            "capabilities": room.capabilities,
+            "devices": [d.model_dump() for d in room.devices],
+            "since": room.since,
+        }
 
     def seen(self, room_id: str) -> None:
         room = self._rooms.get(room_id)
@@ -153,13 +171,90 @@ class Presence:
 
     def offline(self, room_id: str, reason: str) -> None:
         room = self._rooms.get(room_id)
-        if room is None or not room.online:
-            return
+        if room is None or not room.online or room.replica is not None:
+            return  # not online here, or held by another replica (its own event says)
         room.online = False
         room.since = time.time()
         room.offline_reason = reason
         room.dirty = True
         self._publish("presence", room, {"online": False, "reason": reason})
+
+    # -- other hub replicas (appliance/hub/cluster) -----------------------------------------
+
+    def holder(self, room_id: str) -> str | None:
+        """The other replica that holds the room's link, or None (here, or nowhere)."""
+        room = self._rooms.get(room_id)
+        return room.replica if room is not None and room.online else None
+
+    def mirror(
+        self, origin: str, kind: str, room_id: str, district: str | None, data: dict[str, Any]
+    ) -> bool:
+        """Apply another replica's presence/health/device event. True when the room was
+        linked HERE and has now linked to ``origin``: the caller closes the stale link."""
+        room = self._rooms.setdefault(room_id, RoomPresence(room_id))
+        if kind == "presence" and data.get("online") is True:
+            displaced = room.online and room.replica is None
+            room.replica, room.online, room.district = origin, True, district
+            room.health = str(data.get("health", room.health))
+            room.agent_version = data.get("agent_version") or room.agent_version
+            room.room_name = str(data.get("room_name") or room.room_name)
+            presets = data.get("presets")
+            if isinstance(presets, dict):
+                room.presets = {str(c): [str(p) for p in names] for c, names in presets.items()}
+            caps = data.get("capabilities")
+            if isinstance(caps, list):
+                room.capabilities = [str(c) for c in caps]
+            devices = data.get("devices")
+            if isinstance(devices, list):
+                room.devices = _devices(devices)
+            room.since = float(data.get("since") or time.time())
+            room.last_seen = time.time()
+            room.offline_reason = None
+            return displaced
+        if room.replica != origin:
+            return False  # a stale word from a replica that no longer holds the room
+        if kind == "presence" and data.get("online") is False:
+            room.online = False
+            room.since = time.time()
+            room.offline_reason = str(data.get("reason") or "offline")
+        elif kind == "health" and isinstance(data.get("health"), str):
+            room.health = data["health"]
+        elif kind == "device":
+            found = _devices([data])
+            if found:
+                room.devices = [d for d in room.devices if d.id != found[0].id] + found
+        room.last_seen = time.time()
+        return False
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The rooms linked to this process, as ``presence`` online data (for a replica
+        that starts: it learns who is where)."""
+        return [
+            {"room_id": r.room_id, "district": r.district, **self.online_data(r)}
+            for r in self._rooms.values()
+            if r.online and r.replica is None
+        ]
+
+    def drop_replica(self, origin: str, reason: str = "hub replica gone") -> list[str]:
+        """A replica died: its rooms are offline here until they link again (to us or
+        another replica). The events carry ``origin`` so the bridge does not resend them."""
+        dropped = []
+        for room in self._rooms.values():
+            if room.replica == origin and room.online:
+                room.online = False
+                room.since = time.time()
+                room.offline_reason = reason
+                dropped.append(room.room_id)
+                self._bus.publish(
+                    HubEvent(
+                        "presence",
+                        room_id=room.room_id,
+                        district=room.district,
+                        data={"online": False, "reason": reason},
+                        origin=origin,
+                    )
+                )
+        return dropped
 
     def take_dirty(self, *, seen: bool = True) -> list[PresenceUpdate]:
         """Rooms whose state changed since the last flush, and with ``seen`` those whose
@@ -167,6 +262,8 @@ class Presence:
         flush). Devices and hello facts go in only when they changed."""
         out = []
         for room in self._rooms.values():
+            if room.replica is not None:
+                continue  # its holder writes it
             if not room.last_seen or not (room.dirty or (seen and room.seen_dirty)):
                 continue
             hello = room.hello_dirty
@@ -196,3 +293,13 @@ class Presence:
 
     def _publish(self, kind: str, room: RoomPresence, data: dict[str, Any]) -> None:
         self._bus.publish(HubEvent(kind, room_id=room.room_id, district=room.district, data=data))
+
+
+def _devices(rows: list[Any]) -> list[DeviceInfo]:
+    out = []
+    for row in rows:
+        try:
+            out.append(DeviceInfo.model_validate(row))
+        except ValueError:
+            continue
+    return out

@@ -70,6 +70,9 @@ class HubSettings:
     # The alerts configuration (appliance/hub/alerts/config.py); None: alerts are kept
     # (API, dashboard, /metrics) and sent nowhere.
     alerts_file: Path | None = None
+    # This process's name among several hub replicas on one PostgreSQL (docs/SCALING.md);
+    # None: the hub runs alone.
+    replica_id: str | None = None
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):

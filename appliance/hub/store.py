@@ -160,15 +160,16 @@ class Store:
 
     # -- link history (reports) -----------------------------------------------------------
 
-    async def open_link_session(self, room_id: str) -> int:
-        return await self._run(self._in_tx, history.open_session, room_id, self._clock())
+    async def open_link_session(self, room_id: str, replica: str | None = None) -> int:
+        return await self._run(self._in_tx, history.open_session, room_id, self._clock(), replica)
 
     async def close_link_session(self, session_id: int) -> None:
         await self._run(self._in_tx, history.close_session, session_id, self._clock())
 
-    async def close_dangling_link_sessions(self) -> int:
-        """At hub start: sessions a hub that died left open end now (history.py says why)."""
-        return await self._run(self._in_tx, history.close_dangling, self._clock())
+    async def close_dangling_link_sessions(self, replica: str | None = None) -> int:
+        """At hub start: sessions a hub that died left open end now (history.py says why);
+        with ``replica``, only that replica's."""
+        return await self._run(self._in_tx, history.close_dangling, self._clock(), replica)
 
     async def link_spans(
         self, start: float, end: float, room_ids: Sequence[str]

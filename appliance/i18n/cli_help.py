@@ -211,6 +211,9 @@ HELP_VI: Final[dict[str, str]] = {
     "The hub database (Alembic migrations).": "Cơ sở dữ liệu của trung tâm (nâng cấp Alembic).",
     "The hub's URL (default: hub.url of the config).": "Địa chỉ trung tâm (mặc định: hub.url trong cấu hình).",
     "The hub's URL as agents reach it (for their link URL).": "Địa chỉ trung tâm mà các điểm cầu kết nối tới (cho địa chỉ liên kết).",
+    "This hub's name among several on one PostgreSQL (--db).": (
+        "Tên của trung tâm này khi chạy nhiều bản trên cùng một PostgreSQL (--db)."
+    ),
     "Alerts configuration (TOML: hold-downs, webhooks, e-mail).": (
         "Cấu hình cảnh báo (TOML: thời gian chờ, webhook, thư điện tử)."
     ),

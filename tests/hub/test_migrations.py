@@ -73,6 +73,7 @@ def test_migrations_are_packaged() -> None:
         "0002_link_sessions.py",
         "0003_meetings.py",
         "0004_alerts.py",
+        "0005_link_session_replica.py",
     ]
     assert (ROOT / "appliance/hub/db/migrations/script.py.mako").exists()
     assert "*.mako" in (ROOT / "pyproject.toml").read_text()
@@ -89,7 +90,7 @@ def test_cli_db_upgrade_on_a_fresh_state_dir(tmp_path: Path) -> None:
         check=False,
     )
     assert up.returncode == 0, up.stderr
-    assert "Database at the newest schema (0004)" in up.stdout
+    assert "Database at the newest schema (0005)" in up.stdout
     assert (state / "hub.sqlite3").exists()
     check = subprocess.run(
         [*cmd, "check", "--state-dir", str(state)],

@@ -32,8 +32,8 @@ class StoredResult:
     data: dict[str, Any]
 
 
-def open_session(s: Session, room_id: str, at: float) -> int:
-    row = LinkSessionRow(room_id=room_id, connected_at=at)
+def open_session(s: Session, room_id: str, at: float, replica: str | None = None) -> int:
+    row = LinkSessionRow(room_id=room_id, connected_at=at, replica=replica)
     s.add(row)
     s.flush()
     return row.id
@@ -47,17 +47,20 @@ def close_session(s: Session, session_id: int, at: float) -> None:
     )
 
 
-def close_dangling(s: Session, at: float, *, replica_rooms: Sequence[str] | None = None) -> int:
+def close_dangling(s: Session, at: float, replica: str | None = None) -> int:
     """Close the sessions a hub that died left open, at ``at`` (the new hub's start).
 
     We do not know when the old hub died: its last presence flush says only that the room
     was seen then. Closing at the restart counts the gap as online; a gap of a crashed hub
     is short next to a month (systemd restarts it in seconds), and the rooms' own
     ``last_seen_at`` stays as the evidence of when they were really last heard.
+
+    With several hub replicas (``replica`` given) only that replica's sessions are closed:
+    the others' links are up. A hub run alone (``replica`` None) closes every one.
     """
     q = update(LinkSessionRow).where(LinkSessionRow.disconnected_at.is_(None))
-    if replica_rooms is not None:
-        q = q.where(LinkSessionRow.room_id.in_(replica_rooms))
+    if replica is not None:
+        q = q.where(LinkSessionRow.replica == replica)
     return int(s.execute(q.values(disconnected_at=at)).rowcount or 0)  # type: ignore[attr-defined]
 
 

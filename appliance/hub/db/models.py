@@ -250,6 +250,9 @@ class LinkSessionRow(Base):
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
     connected_at: Mapped[float] = mapped_column(Float)
     disconnected_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    # The hub process (replica id) that holds the link; None for a hub run alone. A replica
+    # closes its own dangling sessions at start, the leader those of a replica that died.
+    replica: Mapped[str | None] = mapped_column(String(ID_LEN), nullable=True)
 
 
 class MeetingRow(Base):
