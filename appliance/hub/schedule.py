@@ -111,6 +111,7 @@ class Scheduler:
         self._changed.set()
         self._loaded_at = -math.inf
         self._task: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
         self.checks_started = 0
         self.ticks = 0  # passes of the loop (tests wait on it to see a tick went by)
@@ -119,14 +120,29 @@ class Scheduler:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="meeting-scheduler")
+        self._follower = asyncio.create_task(self._follow_replicas(), name="meeting-changes")
 
     async def close(self) -> None:
-        tasks = [t for t in (self._task, *self._jobs) if t is not None]
+        tasks = [t for t in (self._task, self._follower, *self._jobs) if t is not None]
         await cancel_and_wait(*tasks, what="meeting scheduler")
 
     def reload(self) -> None:
         """The meetings changed: read them again now."""
         self._changed.set()
+
+    def changed(self, meeting_id: int | None = None) -> None:
+        """A person changed the meetings here: read them again, and tell the other hub
+        replicas (a ``schedule.changed`` event the cluster bridge carries)."""
+        self.reload()
+        self._bus.publish(HubEvent("schedule.changed", data={"meeting_id": meeting_id}))
+
+    async def _follow_replicas(self) -> None:
+        with self._bus.subscribe(
+            lambda ev: ev.kind == "schedule.changed" and ev.origin is not None
+        ) as sub:
+            while True:
+                await sub.get()
+                self.reload()
 
     # -- reading ---------------------------------------------------------------------------
 

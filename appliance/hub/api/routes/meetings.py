@@ -176,7 +176,7 @@ async def meetings_create(
         who.who, None, "meeting.create", {"id": meeting.id, "title": meeting.title}, "ok", 0.0
     )
     scheduler = _scheduler(request)
-    scheduler.reload()
+    scheduler.changed()
     return meeting_out(meeting, scheduler.now())
 
 
@@ -199,7 +199,7 @@ async def meetings_change(
         who.who, None, "meeting.change", {"id": meeting_id, "title": meeting.title}, "ok", 0.0
     )
     scheduler = _scheduler(request)
-    scheduler.reload()
+    scheduler.changed()
     return meeting_out(meeting, scheduler.now())
 
 
@@ -209,7 +209,7 @@ async def meetings_delete(
 ) -> Response:
     await store.delete_meeting(meeting_id)
     await store.audit(who.who, None, "meeting.delete", {"id": meeting_id}, "ok", 0.0)
-    _scheduler(request).reload()
+    _scheduler(request).changed()
     return Response(status_code=204)
 
 
@@ -266,7 +266,7 @@ async def meetings_import(
         "ok",
         0.0,
     )
-    _scheduler(request).reload()
+    _scheduler(request).changed()
     return ImportOut(created=outcome.created, updated=outcome.updated)
 
 

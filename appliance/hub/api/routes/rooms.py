@@ -44,6 +44,9 @@ class RoomOut(BaseModel):
     # skip the room unless forced; camera commands work as always.
     in_meeting: bool = False
     meeting: dict[str, Any] | None = None  # {meeting_id, title, starts_at, ends_at}
+    # The hub replica holding the room's link (docs/SCALING.md); None: no link, or the hub
+    # runs alone.
+    hub_replica: str | None = None
 
 
 class DeviceOut(BaseModel):
@@ -62,12 +65,14 @@ class RoomDetailOut(RoomOut):
     last_event_id: int
 
 
-def room_out(room: RoomRecord, presence: Presence, schedule: Scheduler | None = None) -> RoomOut:
-    return RoomOut(**_summary(room, presence, schedule))
+def room_out(
+    room: RoomRecord, presence: Presence, schedule: Scheduler | None = None, me: str | None = None
+) -> RoomOut:
+    return RoomOut(**_summary(room, presence, schedule, me))
 
 
 def _summary(
-    room: RoomRecord, presence: Presence, schedule: Scheduler | None = None
+    room: RoomRecord, presence: Presence, schedule: Scheduler | None = None, me: str | None = None
 ) -> dict[str, Any]:
     occ = schedule.in_meeting(room.id) if schedule is not None else None
     live = presence.get(room.id)
@@ -96,8 +101,14 @@ def _summary(
         "agent_version": (live.agent_version if live is not None else None) or room.agent_version,
         "offline_reason": live.offline_reason if live is not None else None,
         "in_meeting": occ is not None,
+        "hub_replica": ((live.replica or me) if live is not None and online else None),
         "meeting": occ.public() if occ is not None else None,
     }
+
+
+def _replica(request: Request) -> str | None:
+    replica: str | None = request.app.state.settings.replica_id
+    return replica
 
 
 def _schedule(request: Request) -> Scheduler | None:
@@ -115,7 +126,8 @@ async def rooms_list(
 ) -> list[RoomOut]:
     rooms = await store.list_rooms(district=district, districts=who.district_scope())
     schedule = _schedule(request)
-    out = [room_out(r, presence, schedule) for r in rooms]
+    me = _replica(request)
+    out = [room_out(r, presence, schedule, me) for r in rooms]
     return [r for r in out if status is None or r.status == status]
 
 
@@ -132,7 +144,7 @@ async def room_detail(
         devices = [DeviceOut(**d) for d in room.devices if isinstance(d, dict)]
         presets, caps, offset = room.presets, [], room.clock_offset_s
     return RoomDetailOut(
-        **_summary(room, presence, _schedule(request)),
+        **_summary(room, presence, _schedule(request), _replica(request)),
         devices=devices,
         presets=presets,
         capabilities=caps,
