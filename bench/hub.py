@@ -289,7 +289,12 @@ def main() -> None:
     parser.add_argument(
         "--recall-s", type=float, default=0.5, help="simulated camera move of a recall"
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="31 and 300 rooms, one rate, short phases (smoke run)"
+    )
     args = parser.parse_args()
+    if args.quick:  # make bench BENCH_ARGS=--quick (bench/run_all.py)
+        args.sizes, args.rates, args.seconds, args.reps = "31,300", "2000", 4.0, 5
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.rates = [float(r) for r in args.rates.split(",") if r]
     asyncio.run(bench(args))

@@ -36,6 +36,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "check": ([], ["--runs", "2"]),
     "agent": ([], ["--seconds", "10"]),
     "hub": ([], ["--quick"]),
+    "hub_replicas": ([], ["--rooms", "100", "--seconds", "3", "--reps", "10"]),
     "dashboard": ([], ["--quick"]),
     "follow": ([], ["--quick"]),
     "display": ([], []),
