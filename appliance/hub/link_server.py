@@ -85,6 +85,10 @@ class RoomLink:
         self.last_frame = time.monotonic()
         self.logged_kinds: set[str] = set()
         self.session_id: int | None = None  # its link_sessions row (reports: time online)
+        # Set once the welcome is sent: the agent reads nothing before its welcome
+        # (docs/LINK.md §2), so a command must not overtake it (the API may see the room
+        # online while the link still writes its session row).
+        self.welcomed = asyncio.Event()
         self._send_lock = asyncio.Lock()
 
     async def send(self, message: HubMessage) -> None:
@@ -170,8 +174,11 @@ class LinkServer:
         link.pending[request_id] = fut  # registered before sending: a fast result is not lost
         started = time.monotonic()
         try:
-            await link.send(Command(request_id=request_id, op=op, args=args, timeout_s=timeout_s))
             async with asyncio.timeout(timeout_s + self._settings.command_grace_s):
+                await link.welcomed.wait()
+                await link.send(
+                    Command(request_id=request_id, op=op, args=args, timeout_s=timeout_s)
+                )
                 result = await fut
         except TimeoutError:
             self.metrics.command(op, "timeout", None)
@@ -251,6 +258,7 @@ class LinkServer:
                     heartbeat_s=self._settings.heartbeat_s,
                 )
             )
+            link.welcomed.set()
             log.info("room %s linked (agent %s)", room_id, hello.agent_version)
             reason = await self._read(link, saver)
         except (WebSocketDisconnect, RuntimeError, OSError) as exc:
@@ -268,6 +276,7 @@ class LinkServer:
                 self._presence.offline(room_id, reason)
                 log.info("room %s offline: %s", room_id, reason)
             await link.close(1000, reason)
+            link.welcomed.set()  # a command waiting for the welcome now fails as offline
 
     async def _link_session(self, room_id: str) -> int | None:
         """The room's link_sessions row; a store failure costs the report, never the link."""

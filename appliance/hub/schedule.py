@@ -179,7 +179,12 @@ class Scheduler:
                     await self._changed.wait()
 
     async def _load(self, now: float) -> None:
-        self._meetings = await self._store.active_meetings(now)
+        meetings = await self._store.active_meetings(now)
+        known = {m.id for m in self._meetings}
+        for m in meetings:
+            if m.id not in known:
+                log.info("meeting %d (%s) in the schedule", m.id, m.title)
+        self._meetings = meetings
         self._districts = {r.id: r.district for r in await self._store.list_rooms()}
         self._loaded_at = now
 

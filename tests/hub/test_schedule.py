@@ -160,11 +160,16 @@ async def test_a_restarted_hub_does_not_check_twice_and_a_weekly_meeting_comes_b
         await _rooms(hub, agents, n=1)
         async with await hub.client("operator") as op:
             with hub.bus.subscribe(lambda ev: ev.kind == "fleet.done") as sub:
-                body = _meeting(start, room_ids=["r1"], weekly=True, until=_iso(start + WEEK_S))
+                body = _meeting(
+                    start, room_ids=["r1"], weekly=True, until=_iso(start + WEEK_S), power_on=True
+                )
                 created = await op.post("/api/v1/meetings", json=body)
                 assert created.status_code == 201, created.text
                 await _next(sub, "fleet.done", CHECK_TIMEOUT_S)
         assert hub.scheduler.checks_started == 1
+        # power_on: the room was switched on before its check.
+        ops = [c.op for c in agents[0].commands]
+        assert ops.index("room.on") < ops.index("check.start")
     for agent in agents:
         await agent.stop()
     agents.clear()
