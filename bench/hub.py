@@ -3,6 +3,7 @@ real ``appliance hub serve`` process on loopback.
 
     .venv/bin/python bench/hub.py                          31, 300, 3,000, 10,000 rooms
     .venv/bin/python bench/hub.py --sizes 31,300 --seconds 5
+    .venv/bin/python bench/hub.py --two-replicas         one hub vs two replicas (PostgreSQL)
 
 For each fleet size: the time to link every room, the hub's RSS when idle, then heartbeats
 offered at the rooms' natural rate (one per room every 15 s) and at fixed rates
@@ -292,7 +293,23 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="31 and 300 rooms, one rate, short phases (smoke run)"
     )
+    parser.add_argument(
+        "--two-replicas",
+        action="store_true",
+        help="instead: one hub vs two replicas on PostgreSQL (bench/hub_replicas.py)",
+    )
     args = parser.parse_args()
+    if args.two_replicas:
+        import hub_replicas  # bench/hub_replicas.py (it imports this module for its phases)
+
+        replica_args = argparse.Namespace(
+            rooms=int(args.sizes.split(",")[-1]) if args.sizes != "31,300,3000,10000" else 1000,
+            rate=float(args.rates.split(",")[0]),
+            seconds=args.seconds,
+            reps=max(args.reps, 30),
+        )
+        asyncio.run(hub_replicas.bench(replica_args))
+        return
     if args.quick:  # make bench BENCH_ARGS=--quick (bench/run_all.py)
         args.sizes, args.rates, args.seconds, args.reps = "31,300", "2000", 4.0, 5
     args.sizes = [int(s) for s in args.sizes.split(",")]
