@@ -13,8 +13,11 @@ the readiness check can verify the picture with :func:`~drivers.display.pattern.
     sim.set_fault(DisplayFault.BROKEN_MEDIA)         # next pattern PNG is truncated: VLC fails
     await sim.unplug()                               # the X server goes away ("no output")
 
-Xvfb is stopped by its PID. Xvfb chooses the display number itself (``-displayfd``), so
-parallel runs on one machine never clash; the same option tells us when it is ready. An
+Xvfb is stopped by its PID. Each process picks display numbers from a range of its own
+(by its PID) and falls back to Xvfb's own choice (``-displayfd``), so parallel runs on one
+machine do not clash — also when a screen comes back on its old number after an unplug,
+which a parallel run's lowest-free pick used to take; ``-displayfd`` tells us when it is
+ready. An
 owner that dies without stopping it (SIGKILL, a crash) takes it along: ``setpriv
 --pdeathsig``, as the PulseAudio room simulator does (drivers/audio/simulator.py).
 """
@@ -58,6 +61,10 @@ XVFB_COMMAND: Final = "Xvfb"
 XVFB_PACKAGE: Final = "xvfb"
 XVFB_START_TIMEOUT_S: Final = 10.0  # ready after 0.2-0.8 s here (PLATFORM.md Media 2a)
 XVFB_STOP_TIMEOUT_S: Final = 5.0
+# Display numbers this process picks from (_free_display): 200 ranges of 20 from :100.
+DISPLAY_FIRST: Final = 100
+DISPLAY_SLOTS: Final = 200
+DISPLAY_WIDTH: Final = 20
 SETPRIV_COMMAND: Final = "setpriv"  # util-linux (essential in Debian)
 DEFAULT_SIZE: Final = (1920, 1080)
 
@@ -106,6 +113,8 @@ class Xvfb:
                 operation="start",
             )
         self._release_hold()
+        if display_number is None:
+            display_number = _free_display()
         read_fd, write_fd = os.pipe()
         argv = [*_lifeline(), exe]
         argv += [f":{display_number}"] if display_number is not None else []
@@ -235,6 +244,30 @@ class Xvfb:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _free_display() -> int | None:
+    """A display number nobody uses, from this process's own range (None: let Xvfb pick).
+
+    Xvfb's ``-displayfd`` takes the lowest free number, so every parallel Xvfb competes for
+    the same few numbers; a screen restarted on its old number (``start(number)`` after
+    an unplug) then lost it to another run's new server in the moment between our hold's
+    release and its bind ("Cannot establish any listening sockets", seen in parallel
+    ``make test``). A range per PID keeps the runs apart.
+    """
+    base = DISPLAY_FIRST + (os.getpid() % DISPLAY_SLOTS) * DISPLAY_WIDTH
+    for number in range(base, base + DISPLAY_WIDTH):
+        if Path(f"/tmp/.X{number}-lock").exists():  # noqa: S108 - X11's own lock path
+            continue
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.bind(f"\0/tmp/.X11-unix/X{number}")
+        except OSError:
+            continue
+        finally:
+            probe.close()
+        return number
+    return None
 
 
 def _lifeline() -> list[str]:

@@ -98,6 +98,13 @@ async def test_channel_count_mismatch(meeting_audio: MeetingAudioSimulator, tmp_
         assert room.visca.camera(1).state.pan == before.pan  # nothing moved meanwhile
         meeting_audio.set_stuck_open(3, -30.0)  # seat 4's microphone left open by a fan
         try:
+            # The noise is in the agent's input before the check listens (the simulator
+            # writes ahead into the sound server: under load its first blocks are late).
+            await room.wait(
+                lambda: room.follow.status()["seats"][3]["level_dbfs"] > -45.0,
+                "seat 4's open microphone heard",
+                10.0,
+            )
             engine = install_checks(service)
             run_id = await engine.start({"audio"})
             result = await engine.wait(run_id)
