@@ -81,7 +81,12 @@ def test_province_comes_online_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
             )
             assert login.status_code == 200
             rooms = client.get("/api/v1/rooms").json()
+            meetings = client.get("/api/v1/meetings").json()
         assert len(rooms) == ROOMS
+        # The schedule at work: a meeting ahead whose automatic check comes soon.
+        assert "Schedule: a province-wide meeting at" in text
+        assert [len(m["rooms"]) for m in meetings] == [ROOMS]
+        assert meetings[0]["next"]["check_at"] > time.time()
         assert all(room["online"] for room in rooms), rooms
         tree = _tree(proc.pid)
         assert len(tree) >= ROOMS + 2  # the demo, its hub and one agent per room (+ Xvfb …)

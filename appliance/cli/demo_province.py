@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Final
 
@@ -83,6 +84,11 @@ ROOMS: Final[tuple[tuple[str, str, str], ...]] = (
     ("tinh-gia", "Huyện Tĩnh Gia", "Tĩnh Gia"),
 )
 ADMIN: Final = "admin"
+# The demo's meeting: 15 min ahead, its automatic check 3 min after the demo is up.
+MEETING_AHEAD_S: Final = 15 * 60.0
+MEETING_CHECK_BEFORE_S: Final = 12 * 60.0
+VIETNAM: Final = timezone(timedelta(hours=7))
+
 # Planted faults (sim-control requests, appliance/agent/sim_control.py), on the last three
 # rooms of the demo: a camera off its chain, a dead microphone, a TV that shows nothing.
 FAULTS: Final[tuple[tuple[str, dict[str, object]], ...]] = (
@@ -142,6 +148,7 @@ class Province:
             self._plant_faults()
         if self.first_check:
             self._start_first_check()
+            self._schedule_meeting()
 
     def _start_shared(self) -> tuple[str | None, str | None]:
         """The shared sound server and screen; a missing part is named, rooms go on."""
@@ -307,6 +314,30 @@ class Province:
             self.say(t("demo.province.first_check", self.lang, count=len(self.rooms)))
         else:
             self.say(t("demo.province.first_check_failed", self.lang, status=answer.status_code))
+
+    def _schedule_meeting(self) -> None:
+        """A province meeting a quarter of an hour ahead, its automatic readiness check a
+        few minutes from now: the schedule at work (issue 11) while someone watches."""
+        now = time.time()
+        start, check_at = now + MEETING_AHEAD_S, now + MEETING_AHEAD_S - MEETING_CHECK_BEFORE_S
+        body = {
+            "title": t("demo.province.meeting_title", self.lang),
+            "start": datetime.fromtimestamp(start, VIETNAM).isoformat(),
+            "end": datetime.fromtimestamp(start + 3600, VIETNAM).isoformat(),
+            "all": True,
+            "check_before_min": MEETING_CHECK_BEFORE_S / 60,
+        }
+        client = self._admin()
+        with contextlib.closing(client):
+            answer = client.post("/api/v1/meetings", json=body)
+        if answer.status_code != 201:
+            self.say(t("demo.province.meeting_failed", self.lang, status=answer.status_code))
+            return
+
+        def hhmm(epoch: float) -> str:
+            return datetime.fromtimestamp(epoch, VIETNAM).strftime("%H:%M")
+
+        self.say(t("demo.province.meeting", self.lang, start=hhmm(start), check=hhmm(check_at)))
 
     # -- stop ----------------------------------------------------------------------------
 

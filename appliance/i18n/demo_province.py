@@ -90,6 +90,18 @@ register(
             "vi": "Đã bắt đầu kiểm tra sẵn sàng {count} điểm cầu (xem trên bảng điều khiển)",
             "en": "A readiness check of the {count} rooms has started (see the dashboard)",
         },
+        "demo.province.meeting_title": {
+            "vi": "Họp trực tuyến UBND tỉnh với các huyện (mô phỏng)",
+            "en": "Province committee online meeting with the districts (simulated)",
+        },
+        "demo.province.meeting": {
+            "vi": "Lịch họp: cuộc họp toàn tỉnh lúc {start}; kiểm tra sẵn sàng tự động lúc {check}",
+            "en": "Schedule: a province-wide meeting at {start}; automatic readiness check at {check}",
+        },
+        "demo.province.meeting_failed": {
+            "vi": "Không tạo được cuộc họp mẫu (HTTP {status})",
+            "en": "The sample meeting could not be created (HTTP {status})",
+        },
         "demo.province.first_check_failed": {
             "vi": "Không bắt đầu được lượt kiểm tra đầu tiên (HTTP {status})",
             "en": "Could not start the first check (HTTP {status})",

@@ -28,6 +28,7 @@ import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ ROOMS = (  # three real rooms of ansible/inventory/province.yml
     ("th-cam-thuy", "huyen_cam_thuy", "Huyện Cẩm Thủy", "Điểm cầu UBND huyện Cẩm Thủy"),
     ("th-dong-son", "huyen_dong_son", "Huyện Đông Sơn", "Điểm cầu UBND huyện Đông Sơn"),
 )
-BUSY_ROOM = "th-dong-son"  # put in maintenance at the hub before the rollout
+BUSY_ROOM = "th-dong-son"  # in a meeting at the hub (its schedule) during the rollouts
 ADMIN, ADMIN_PASSWORD = "rollout-admin", "Rollout-admin-pass-1"  # the test hub's own admin
 API_LISTEN = "127.0.0.1:8470"  # each room's own loopback (own network namespace)
 HUB_START_TIMEOUT_S = 120.0
@@ -56,6 +57,7 @@ PLAYBOOK_TIMEOUT_S = 1200.0
 HEALTH_TIMEOUT_S = 60  # the role's health gate (a broken build fails after this)
 SSH_TIMEOUT_S = 120.0
 FIGURES: dict[str, float] = {}
+VN = timezone(timedelta(hours=7))
 
 
 @dataclass
@@ -378,8 +380,18 @@ def test_check_mode_of_a_new_version_changes_nothing(fleet: Fleet) -> None:
 
 
 def test_rollout_skips_the_busy_room_and_upgrades_the_rest_batch_by_batch(fleet: Fleet) -> None:
-    r = fleet.api.put(f"/rooms/{BUSY_ROOM}/maintenance", json={"on": True})
-    assert r.status_code == 200, r.text
+    # The room is in a meeting under way at the hub (its schedule): the rollout skips it.
+    now = time.time()
+    meeting = {
+        "title": "Họp trực tuyến đang diễn ra",
+        "start": datetime.fromtimestamp(now - 60, VN).isoformat(),
+        "end": datetime.fromtimestamp(now + 3 * 3600, VN).isoformat(),
+        "room_ids": [BUSY_ROOM],
+        "check_before_min": 0,
+    }
+    r = fleet.api.post("/meetings", json=meeting)
+    assert r.status_code == 201, r.text
+    assert fleet.room(BUSY_ROOM)["in_meeting"] is True
     t0 = time.monotonic()
     proc = fleet.playbook("rollout.yml", "-e", f"appliance_version={V2}")
     FIGURES["rollout.yml of a new version, 3 rooms (1 skipped, 2 batches)"] = time.monotonic() - t0
@@ -394,7 +406,7 @@ def test_rollout_skips_the_busy_room_and_upgrades_the_rest_batch_by_batch(fleet:
         assert fleet.room(room_id)["online"] is True
     assert fleet.release(BUSY_ROOM) == V1
     assert not fleet.containers[BUSY_ROOM].path(f"/opt/appliance/releases/{V2}").exists()
-    assert f"{BUSY_ROOM} skipped: in maintenance" in proc.stdout
+    assert f"{BUSY_ROOM} skipped: in a meeting" in proc.stdout
     # serial: [1, 25%] of 3 rooms → batches of 1: one play header per batch
     assert proc.stdout.count("PLAY [Roll out a new release to the rooms]") == len(ROOMS)
 
