@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import delete, func, select
@@ -288,29 +289,33 @@ def revoke_api_token(sessions: sessionmaker[Session], token_id: int, user_id: in
         tok.revoked = True
 
 
-def audit(
-    sessions: sessionmaker[Session],
-    now: float,
-    who: str,
-    room: str | None,
-    action: str,
-    args: dict[str, Any],
-    outcome: str,
-    duration_s: float,
-    error: str | None,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: float
+    who: str
+    room: str | None
+    action: str
+    args: dict[str, Any]
+    outcome: str
+    duration_s: float
+    error: str | None
+
+
+def audit_many(sessions: sessionmaker[Session], rows: list[AuditEntry]) -> None:
+    """Several audit rows in one transaction (Store.audit's group commit)."""
     with sessions.begin() as s:
-        s.add(
+        s.add_all(
             AuditRow(
-                at=now,
-                who=who[:200],
-                room_id=None if room is None else room[:64],
-                action=action[:64],
-                args=args,
-                outcome=outcome[:32],
-                error=None if error is None else error[:4096],
-                duration_s=max(0.0, duration_s),
+                at=r.at,
+                who=r.who[:200],
+                room_id=None if r.room is None else r.room[:64],
+                action=r.action[:64],
+                args=r.args,
+                outcome=r.outcome[:32],
+                error=None if r.error is None else r.error[:4096],
+                duration_s=max(0.0, r.duration_s),
             )
+            for r in rows
         )
 
 
