@@ -4,10 +4,8 @@ wss:// trusting a private CA, plain ws:// is refused), SIGTERM ends it cleanly."
 from __future__ import annotations
 
 import asyncio
-import shutil
 import signal
 import ssl
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -20,26 +18,11 @@ from appliance.hub.settings import DB_FILE
 from appliance.hub.simagent import SimAgent
 from appliance.hub.store import Store
 from tests.support.hub import STOP_TIMEOUT_S, enrol, free_port, hub_process, until
-
-
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.fail("openssl is missing: install the Debian package 'openssl'")
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+from tests.support.tls import self_signed
 
 
 async def test_tls_link_and_sigterm(tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "hub")
     trust = ssl.create_default_context(cafile=str(cert))
     state, port = tmp_path / "hub", free_port()
     tls_args = ("--tls-cert", str(cert), "--tls-key", str(key))

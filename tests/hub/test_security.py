@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import secrets
 import ssl
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from appliance.hub.db.records import Role, RoomIn
 from appliance.hub.security.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from appliance.hub.security.login import LoginGuard
 from tests.support.hub import HubHandle, running_hub
+from tests.support.tls import self_signed
 
 PASSWORD = "mật khẩu đủ dài 2026"  # noqa: S105 (test accounts)
 # Open by nature, with no data behind them: liveness, the login form, the language cookie.
@@ -404,39 +404,8 @@ async def test_rooms_admin_api(hub: HubHandle) -> None:
         assert await hub.store.get_room("r4") is None
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "hub.crt", tmp_path / "hub.key"
-    try:
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-    except FileNotFoundError:
-        pytest.fail("openssl is missing: install the Debian package 'openssl'", pytrace=False)
-    return cert, key
-
-
 async def test_cookies_are_secure_under_tls(tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "hub")
     async with running_hub(tmp_path / "hub", tls_cert=cert, tls_key=key) as hub:
         await hub.store.create_user("quantri", PASSWORD, "admin")
         ctx = ssl.create_default_context(cafile=str(cert))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import email
 import email.policy
 import ssl
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +28,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.support.hub import free_port
+from tests.support.tls import self_signed
 
 SMTP_USER = "hub@tinh.example.vn"
 SMTP_PASSWORD = "smtp-Test-31-rooms"  # noqa: S105 - the test server's account
@@ -85,35 +85,6 @@ class WebhookReceiver:
         self.thread.join(10)
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost (it is its own CA) and its key."""
-    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
-
-
 class _Collect:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
@@ -129,7 +100,7 @@ class _Collect:
 
 class SmtpServer:
     def __init__(self, directory: Path) -> None:
-        self.cert, self.key = self_signed(directory)
+        self.cert, self.key = self_signed(directory, "smtp")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(self.cert), str(self.key))
         self.messages: list[email.message.EmailMessage] = []
