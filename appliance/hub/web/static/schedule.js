@@ -178,9 +178,15 @@ function onMeeting(event) {
   loadMeetings().catch(() => {}); // its "under way" flag
 }
 
-function onMeetingCheck(event) {
+async function onMeetingCheck(event) {
   toast(T("web.meeting.check_started", { title: event.title || "" }), "info");
-  loadMeetings().catch(() => {});
+  await loadMeetings().catch(() => {});
+  // The hub stores the run's id just after it announces it: take it from the event.
+  const m = meetings.find((x) => x.id === event.meeting_id);
+  if (m && event.fleet_id && m.last_fleet_check !== event.fleet_id) {
+    m.last_fleet_check = event.fleet_id;
+    renderMeetings();
+  }
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
