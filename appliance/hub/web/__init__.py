@@ -1,7 +1,8 @@
 """The operators' dashboard: server-rendered pages (Jinja2) and a little JavaScript.
 
-    install(app)        the page routes (/, /login, /rooms/{id}, /checks, /lang/{code})
-                        and /static, on the hub's FastAPI app
+    install(app)        the page routes (/, /login, /rooms/{id}, /checks, /alerts,
+                        /schedule, /audit, /users, /admin/rooms, /lang/{code}) and
+                        /static, on the hub's FastAPI app
 
 Pages are shells: the browser fills them from the same JSON API scripts use
 (``/api/v1/…``, session cookie + ``X-CSRF-Token``) and keeps them live with the hub's

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from appliance import __version__
 from appliance.hub.api.access import visible_room
+from appliance.hub.db.records import Role
 from appliance.hub.errors import RoomNotFoundError
 from appliance.hub.security.deps import current_principal
 from appliance.hub.security.roles import COMMAND_ROLE, Principal
@@ -40,6 +41,40 @@ SCRIPT_TEXTS: Final = (
     "web.check.overall", "web.level.db", "web.room.not_online", "web.csv.room",
     "web.csv.item", "web.csv.status", "web.csv.message", "web.csv.hint", "web.display.on",
     "web.display.off", "web.display.pattern", "web.display.slate",
+)  # fmt: skip
+# More texts for one page's script only (the page's own file in static/).
+ALERTS_TEXTS: Final = (
+    "web.alerts.none", "web.alerts.count", "web.alerts.ack", "web.alerts.ack_label",
+    "web.alerts.acked", "web.alerts.new", "web.alerts.gone", "web.alert.state.open",
+    "web.alert.state.acknowledged", "web.alert.state.resolved", "web.alert.rule.offline",
+    "web.alert.rule.device_lost", "web.alert.rule.check_failed", "web.alert.severity.critical",
+    "web.alert.severity.warning", "web.alert.failed_items", "web.alert.device",
+    "web.alert.reason", "web.alert.acked_line", "web.none",
+)  # fmt: skip
+SCHEDULE_TEXTS: Final = (
+    "web.schedule.nobody", "web.schedule.none", "web.meeting.no_check",
+    "web.meeting.see_check", "web.meeting.under_way", "web.meeting.more_rooms",
+    "web.meeting.new", "web.meeting.editing", "web.meeting.saved", "web.meeting.deleted",
+    "web.meeting.confirm_delete", "web.meeting.edit_label", "web.meeting.delete_label",
+    "web.meeting.pick_rooms", "web.meeting.check_started", "web.meeting.in_room",
+    "web.ical.done", "web.ical.no_file", "web.edit", "web.delete", "web.yes", "web.no",
+    "web.none",
+)  # fmt: skip
+AUDIT_TEXTS: Final = (
+    "web.audit.none", "web.audit.count", "web.audit.outcome.ok", "web.audit.outcome.error",
+    "web.none",
+)  # fmt: skip
+USERS_TEXTS: Final = (
+    "web.users.active", "web.users.disabled", "web.users.locked", "web.users.disable",
+    "web.users.enable", "web.users.created", "web.users.changed", "web.users.reset_done",
+    "web.users.role_of", "web.users.districts_of", "web.role.admin", "web.role.operator",
+    "web.role.technician", "web.role.viewer", "web.save",
+)  # fmt: skip
+ROOMS_ADMIN_TEXTS: Final = (
+    "web.rooms_admin.maintenance_on", "web.rooms_admin.maintenance_off",
+    "web.rooms_admin.token", "web.rooms_admin.token_label", "web.rooms_admin.token_for",
+    "web.rooms_admin.copied", "web.rooms_admin.added", "web.rooms_admin.maintenance_set",
+    "web.rooms_admin.maintenance_unset", "web.yes", "web.no",
 )  # fmt: skip
 
 router = APIRouter(include_in_schema=False)
@@ -72,8 +107,15 @@ async def _principal(request: Request) -> Principal | None:
         return None
 
 
-def _render(request: Request, template: str, who: Principal | None, **context: Any) -> HTMLResponse:
+def _render(
+    request: Request,
+    template: str,
+    who: Principal | None,
+    script_keys: tuple[str, ...] = (),
+    **context: Any,
+) -> HTMLResponse:
     lang = page_lang(request)
+    keys = SCRIPT_TEXTS + script_keys
 
     def text(key: str, **params: object) -> str:
         return t(key, lang, **params)
@@ -84,10 +126,11 @@ def _render(request: Request, template: str, who: Principal | None, **context: A
         other_lang="en" if lang == "vi" else "vi",
         who=who,
         can_command=who is not None and who.at_least(COMMAND_ROLE),
+        can_operate=who is not None and who.at_least("operator"),
         is_admin=who is not None and who.at_least("admin"),
         path=request.url.path,
         version=__version__,
-        script_texts=json.dumps({k: t(k, lang) for k in SCRIPT_TEXTS}, ensure_ascii=False),
+        script_texts=json.dumps({k: t(k, lang) for k in keys}, ensure_ascii=False),
         **context,
     )
     return HTMLResponse(
@@ -139,6 +182,46 @@ async def checks_page(request: Request) -> Response:
     if who is None:
         return _to_login(request)
     return _render(request, "checks.html", who)
+
+
+async def _page(
+    request: Request, template: str, script_keys: tuple[str, ...], least: Role | None = None
+) -> Response:
+    """A page for a logged-in user whose role is at least ``least`` (else a 403 page: the
+    API refuses the same user anyway)."""
+    who = await _principal(request)
+    if who is None:
+        return _to_login(request)
+    if least is not None and not who.at_least(least):
+        response = _render(request, "forbidden.html", who)
+        response.status_code = 403
+        return response
+    return _render(request, template, who, script_keys)
+
+
+@router.get("/alerts", name="page_alerts")
+async def alerts_page(request: Request) -> Response:
+    return await _page(request, "alerts.html", ALERTS_TEXTS)
+
+
+@router.get("/schedule", name="page_schedule")
+async def schedule_page(request: Request) -> Response:
+    return await _page(request, "schedule.html", SCHEDULE_TEXTS)
+
+
+@router.get("/audit", name="page_audit")
+async def audit_page(request: Request) -> Response:
+    return await _page(request, "audit.html", AUDIT_TEXTS, least=COMMAND_ROLE)
+
+
+@router.get("/users", name="page_users")
+async def users_page(request: Request) -> Response:
+    return await _page(request, "users.html", USERS_TEXTS, least="admin")
+
+
+@router.get("/admin/rooms", name="page_rooms_admin")
+async def rooms_admin_page(request: Request) -> Response:
+    return await _page(request, "rooms_admin.html", ROOMS_ADMIN_TEXTS, least="admin")
 
 
 @router.get("/lang/{code}", name="page_lang")

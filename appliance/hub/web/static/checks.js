@@ -177,4 +177,17 @@ document.addEventListener("DOMContentLoaded", async () => {
   }
   document.getElementById("export-csv").addEventListener("click", exportCsv);
   liveEvents({ "fleet.progress": onProgress, "fleet.done": () => poll() });
+  // /checks?id=F: one earlier run (the schedule page links a meeting's automatic check).
+  const shown = new URLSearchParams(location.search).get("id");
+  if (shown) await show(shown);
 });
+
+async function show(fleetId) {
+  try {
+    current = await api("GET", "/checks/" + encodeURIComponent(fleetId));
+  } catch (e) { failed(e); return; }
+  for (const rc of current.rooms) progressRow(rc);
+  overall(current);
+  if (current.finished_at) await loadResults();
+  else pollTimer = setInterval(poll, 1000);
+}

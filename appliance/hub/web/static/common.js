@@ -4,6 +4,7 @@
 
 const LANG = document.body.dataset.lang || "vi";
 const CAN_COMMAND = document.body.dataset.canCommand === "1";
+const CAN_OPERATE = document.body.dataset.canOperate === "1";
 const TEXTS = JSON.parse(document.getElementById("texts").textContent);
 
 function T(key, params) {
@@ -19,6 +20,10 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+class RawBody {
+  constructor(text, type) { this.text = text; this.type = type; }
+}
+
 class ApiError extends Error {
   constructor(status, body) {
     super((body && (body.message || body.detail)) || "HTTP " + status);
@@ -27,13 +32,17 @@ class ApiError extends Error {
   }
 }
 
+// body: sent as JSON; or {text, type} to send a file's text as it is (text/calendar…).
 async function api(method, path, body) {
   const init = {
     method,
     credentials: "same-origin",
     headers: { "Accept-Language": LANG, "X-CSRF-Token": csrfToken() },
   };
-  if (body !== undefined) {
+  if (body instanceof RawBody) {
+    init.headers["Content-Type"] = body.type;
+    init.body = body.text;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -43,7 +52,9 @@ async function api(method, path, body) {
     throw new ApiError(401, null);
   }
   const type = response.headers.get("content-type") || "";
-  const data = type.includes("json") ? await response.json() : null;
+  // A 204 may still say JSON (FastAPI's default response class) but has no body.
+  const text = type.includes("json") ? await response.text() : "";
+  const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -100,6 +111,27 @@ function checkLabel(overall) {
 function timeText(epoch) {
   if (!epoch) return T("web.check.never");
   return new Date(epoch * 1000).toLocaleString(LANG === "vi" ? "vi-VN" : "en-GB");
+}
+
+// The province's wall clock (UTC+7, no daylight saving), whatever the browser's zone:
+// meetings are planned in Vietnam time. "dd/mm/yyyy HH:MM".
+const VN_OFFSET_S = 7 * 3600;
+function vnParts(epoch) {
+  return new Date((epoch + VN_OFFSET_S) * 1000).toISOString(); // "yyyy-mm-ddTHH:MM:SS.sssZ"
+}
+function vnTime(epoch) {
+  if (!epoch) return T("web.check.never");
+  const iso = vnParts(epoch);
+  return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) + " " + iso.slice(11, 16);
+}
+// For <input type=datetime-local> / <input type=date> (the API reads zone-less as UTC+7).
+function vnInput(epoch) { return vnParts(epoch).slice(0, 16); }
+function vnDate(epoch) { return vnParts(epoch).slice(0, 10); }
+
+function byName(a, b) { return a.localeCompare(b, "vi"); }
+
+function fillSelect(select, values, label) {
+  for (const value of values) select.append(el("option", { value }, label ? label(value) : value));
 }
 
 function message(texts) {

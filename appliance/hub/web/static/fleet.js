@@ -17,19 +17,33 @@ const onScreen = new IntersectionObserver((seen) => {
   }
 }, { rootMargin: "200px" });
 
+// The tile's colour is the room's health; a meeting under way is its own badge beside
+// it (a healthy room in a meeting still counts under the "healthy" filter).
+function tileStatus(room) {
+  return roomStatus({ ...room, in_meeting: false });
+}
+
 function tileFor(room) {
-  const status = roomStatus(room);
+  const status = tileStatus(room);
   const tile = el("article", { class: "tile status-" + status, id: "room-" + room.id, "data-room": room.id },
     el("h3", {}, el("a", { href: "/rooms/" + encodeURIComponent(room.id) }, room.name)),
     el("p", { class: "status", "data-status": status }, T("web.status." + status)),
+    el("p", { class: "badge in-meeting", hidden: true }, T("web.status.in_meeting")),
     el("p", { class: "last-check" }, T("web.check.never")),
     el("img", { class: "thumb", alt: room.name, width: 160, height: 90, hidden: true }),
     el("div", { class: "presets row" }));
   return tile;
 }
 
+function setMeeting(entry) {
+  const badge = entry.tile.querySelector(".in-meeting");
+  badge.hidden = !entry.room.in_meeting;
+  if (entry.room.in_meeting && entry.room.meeting) badge.title = entry.room.meeting.title || "";
+  else badge.removeAttribute("title");
+}
+
 function setStatus(entry) {
-  const status = roomStatus(entry.room);
+  const status = tileStatus(entry.room);
   entry.tile.className = "tile status-" + status;
   const label = entry.tile.querySelector(".status");
   label.dataset.status = status;
@@ -130,6 +144,7 @@ async function load() {
     for (const room of list.filter((r) => r.district === district)) {
       const entry = { room, detail: null, tile: tileFor(room), visible: false, loaded: false };
       rooms.set(room.id, entry);
+      setMeeting(entry);
       grid.append(entry.tile);
       onScreen.observe(entry.tile);
     }
@@ -156,6 +171,14 @@ function onHealth(event) {
   setStatus(entry);
 }
 
+function onMeeting(event) {
+  const entry = rooms.get(event.room_id);
+  if (!entry) return;
+  entry.room.in_meeting = Boolean(event.in_meeting);
+  entry.room.meeting = event.in_meeting ? { meeting_id: event.meeting_id, title: event.title, starts_at: event.starts_at, ends_at: event.ends_at } : null;
+  setMeeting(entry);
+}
+
 function onCheckResult(event) {
   const entry = rooms.get(event.room_id);
   if (entry) setLastCheck(entry, event.overall, event.at);
@@ -169,6 +192,7 @@ document.addEventListener("DOMContentLoaded", () => {
     presence: onPresence,
     health: onHealth,
     "check.result": onCheckResult,
+    meeting: onMeeting,
     resync: () => location.reload(),
   });
   setInterval(() => {
