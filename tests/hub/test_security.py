@@ -38,7 +38,19 @@ PASSWORD = "mật khẩu đủ dài 2026"  # noqa: S105 (test accounts)
 # Open by nature, with no data behind them: liveness, the login form, the language cookie.
 OPEN_ROUTES = {("GET", "/healthz"): 200, ("GET", "/login"): 200, ("GET", "/lang/{code}"): 303}
 # The dashboard's pages: without a valid session they send the browser to the login form.
-PAGE_ROUTES = {("GET", "/"), ("GET", "/checks"), ("GET", "/rooms/{room_id}")}
+PAGE_ROUTES = {
+    ("GET", path)
+    for path in (
+        "/",
+        "/checks",
+        "/rooms/{room_id}",
+        "/alerts",
+        "/schedule",
+        "/audit",
+        "/users",
+        "/admin/rooms",
+    )
+}
 # Routes whose credential is in the body: anonymous use with a made-up one is refused.
 BODY_CREDENTIAL = {
     ("POST", "/api/v1/auth/login"): {"username": "nobody", "password": "x" * 12},
