@@ -117,6 +117,20 @@ def test_the_keys_are_not_their_own_text() -> None:
     assert not copied
 
 
+def test_the_display_drivers_own_texts_are_the_catalogues() -> None:
+    """The display driver draws some texts itself and may not import ``appliance``: it
+    keeps its own table (drivers/display/texts.py); the catalogue must say the same."""
+    from drivers.display.texts import CATALOGUE
+
+    differ = [
+        key
+        for key, texts in CATALOGUE.items()
+        for lang in i18n.LANGS
+        if not i18n.has(key) or i18n.template(key, lang) != texts[lang]
+    ]
+    assert not differ
+
+
 def test_the_brace_format_flags_are_in_place(tmp_path: Path) -> None:
     """``pybabel update`` drops ``python-brace-format`` (Babel judges it from the msgid, a
     key): ``make i18n-extract`` puts it back. Doing that again must change nothing."""
