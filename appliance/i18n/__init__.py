@@ -22,7 +22,7 @@ Translating
 1. ``make i18n-extract`` — ``pybabel extract`` (``babel.cfg``: ``t()``/``nt()`` calls in
    the Python code, ``_()`` in the dashboard's Jinja templates, ``T()`` in its scripts)
    writes ``messages.pot``; entries the code builds at run time (``t(f"status.{s}")``) and
-   the ``cli_*`` contexts are kept from the ``vi`` catalogue (``scripts/i18n_keep.py``);
+   the ``cli_*`` contexts are kept from the ``vi`` catalogue (:mod:`appliance.i18n.extract`);
    ``pybabel update`` then adds the new msgids to both ``.po`` files, empty.
 2. Open ``appliance/locale/vi/LC_MESSAGES/messages.po`` (then ``en``) in Poedit (or any PO
    editor) and fill each empty or fuzzy entry. Keep every ``{name}`` of the other
