@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
-.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse
+.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse i18n-extract
 
 # The suite on every core, at most 4 workers (pytest-xdist), a file per worker at a time
 # (loadfile: a module's fixtures live once and its tests run in order, e.g. the rollout's
@@ -44,6 +44,21 @@ pytest: $(STAMP) $(WHEELHOUSE).tar
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+# Translating (README "Dịch / Translating", appliance/i18n/__init__.py): the keys the code
+# asks for into appliance/locale/messages.pot (babel.cfg; what the code builds at run time
+# is kept from the vi catalogue), new ones added empty to the vi and en .po files, then
+# the python-brace-format flags `pybabel update` drops put back. Run from the checkout:
+# `python -m` puts it first on sys.path, where babel.cfg's extractors live.
+PYBABEL := $(BIN)/python -m babel.messages.frontend
+LOCALE := appliance/locale
+i18n-extract: $(STAMP)
+	$(PYBABEL) --quiet extract -F babel.cfg --sort-output --width 100 \
+		--project room-appliance --copyright-holder "room-appliance contributors" \
+		-o $(LOCALE)/messages.pot .
+	$(PYBABEL) --quiet update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+		--width 100 --no-fuzzy-matching
+	$(BIN)/python -m appliance.i18n.extract $(LOCALE)
 
 system-deps:
 	@bash scripts/install-system-deps.sh

@@ -66,7 +66,7 @@ def test_every_text_has_both_languages_with_the_same_placeholders() -> None:
     assert len(catalogue) > 250  # the catalogues really loaded
 
 
-_TEXT_CALLS = frozenset({"t", "text", "Text", "say", "_say", "echo_t"})
+_TEXT_CALLS = frozenset({"t", "nt", "text", "Text", "say", "_say", "echo_t"})
 
 
 def _literal_keys() -> set[tuple[str, str]]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, TypeVar
 import typer
 
 from appliance.cli.options import lang_option
-from appliance.i18n import t
+from appliance.i18n import nt, t
 from drivers.errors import (
     CommandRejectedError,
     CommandSupersededError,
@@ -226,7 +226,7 @@ async def show_info(session: Session) -> None:
     cam, lang = session.camera, session.opts.lang
     session.say("camera.info.title", address=cam.address, port=session.opts.port)
     if session.chain_count is not None:
-        session.say("camera.info.chain", count=session.chain_count)
+        typer.echo(nt("camera.info.chain", session.chain_count, lang))
     session.say("camera.info.model", title=cam.profile.title, profile=cam.profile.name)
     version = await _asked(session, "version", cam.version)
     if version is not None:

@@ -45,7 +45,7 @@ from typing import Final
 import httpx
 import typer
 
-from appliance.i18n import t
+from appliance.i18n import nt, t
 
 # (id, name, district): the province's 31 online meeting rooms ("điểm cầu"): the
 # provincial party committee, council, people's committee and Fatherland Front, and the
@@ -142,7 +142,7 @@ class Province:
             self._start_room(
                 index, room_id, name, district, tokens[room_id], audio_server, xdisplay
             )
-        self.say(t("demo.province.rooms_started", self.lang, count=len(self.rooms)))
+        self.say(nt("demo.province.rooms_started", len(self.rooms), self.lang))
         self._wait_online(started)
         if self.faults:
             self._plant_faults()
@@ -460,7 +460,7 @@ def run_province(
     try:
         province.start()
         typer.echo(
-            t("demo.province.ready", lang, count=rooms, seconds=f"{province.online_after_s:.1f}",
+            nt("demo.province.ready", rooms, lang, seconds=f"{province.online_after_s:.1f}",
               url=f"{province.hub_url}/", user=ADMIN, password=province.admin_password,
               directory=str(province.directory)),
         )  # fmt: skip

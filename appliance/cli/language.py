@@ -3,9 +3,11 @@
 Vietnamese by default, English with ``--lang en`` anywhere on the line (the same option
 every command takes). The commands keep their English help in the code; for Vietnamese
 the click command tree that typer builds is walked once and each text is swapped for its
-entry in :data:`appliance.i18n.cli_help.HELP_VI`, the "Usage:" prefix comes from a
+entry in the ``cli_help`` context of the message catalogue (msgid = the English text,
+:data:`appliance.i18n.CLI_HELP`), the "Usage:" prefix comes from a
 formatter subclass (click's ``Context.formatter_class`` hook) and typer's panel titles
-from its ``rich_utils`` settings. Usage errors (a missing option, a bad value) are caught
+from its ``rich_utils`` settings, set from the ``cli_panel`` context in both languages (a
+Vietnamese run then an English one in the same process gets English back). Usage errors (a missing option, a bad value) are caught
 here and phrased in Vietnamese, pydantic's value messages included
 (:func:`appliance.i18n.validation.translate_validation`); exit code 2 as click's own.
 
@@ -33,11 +35,9 @@ from typer._click.exceptions import (
 from typer._click.formatting import HelpFormatter
 from typer.exceptions import Abort
 
-from appliance.i18n import DEFAULT_LANG, Lang, parse_lang, t
-from appliance.i18n.cli_help import HELP_VI, PANELS_VI
+from appliance.i18n import CLI_HELP, CLI_PANEL, DEFAULT_LANG, Lang, entries, has, parse_lang, pt, t
 from appliance.i18n.validation import compile_table, rewrite_whole, translate_validation
 
-_PANELS_EN = {name: getattr(rich_utils, name) for name in PANELS_VI}  # typer's own
 _KIND_VI = {"option": "tùy chọn", "argument": "tham số", "parameter": "tham số"}
 # Messages click/typer build with f-strings (no gettext): pattern → Vietnamese.
 _USAGE_VI: Final = compile_table(
@@ -99,14 +99,14 @@ def missing_help(app: typer.Typer) -> list[str]:
         return text
 
     _walk(typer.main.get_command(app), note)
-    return sorted({text for text in texts if text not in HELP_VI})
+    return sorted({text for text in texts if not has(text, CLI_HELP)})
 
 
 def run(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
     """Run ``app`` on ``argv`` in the language it asks for; the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     lang = argv_lang(args)
-    for name, text in (PANELS_VI if lang == "vi" else _PANELS_EN).items():
+    for name, text in entries(CLI_PANEL, lang).items():
         setattr(rich_utils, name, text)
     command = localized_command(app, lang)
     try:
@@ -156,7 +156,7 @@ def _show_usage_error_vi(exc: UsageError) -> None:
 
 
 def _translate_tree(command: Any) -> None:
-    _walk(command, lambda text: HELP_VI.get(text, text))
+    _walk(command, lambda text: pt(CLI_HELP, text, "vi"))
     _set_context(command)
 
 

@@ -2,8 +2,9 @@
 
 The driver renders some of them onto the screen itself (the slate title, weekday names),
 so it cannot wait for the appliance layer; ``drivers/`` does not import ``appliance/``.
-:data:`CATALOGUE` has the shape ``appliance.i18n.register`` takes, so the appliance can
-register the same texts for its pages and CLI.
+The appliance's pages and CLI read the same texts from its gettext catalogues
+(``appliance/locale``, the ``display.*`` entries); ``tests/test_i18n_catalogue.py`` fails
+when the two differ, so a translator who changes one is told to change the other.
 """
 
 from __future__ import annotations
