@@ -13,7 +13,8 @@ the check engine, as always), and prints:
 - idle RSS and idle CPU of the agent process over --seconds   targets ≤ 80 MB, ≤ 1 %
 - RSS after a level reading (the audio work runs in a child process) and the peak RSS
   under API load: --load requests at concurrency 20 over every read route, snapshots
-  and a level reading included (sampled every 20 ms, plus the kernel's VmHWM)  ≤ 80 MB
+  (read in a child process too, appliance/agent/video.py) and a level reading included
+  (sampled every 20 ms, plus the kernel's VmHWM)  ≤ 80 MB
 - a VISCA command through the agent: preset recall over HTTP → agent → VISCA → simulated
   camera, recalling the preset the head is at (no move), against DESIGN.md §7's limit:
   wire time of command + reply + the camera's own processing. At 9600 baud 8N1 the

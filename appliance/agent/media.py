@@ -3,11 +3,15 @@
     AudioDevices / AudioEndpoint   re-exported from appliance.agent.audio
     DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power)
     VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2) for snapshots
+                                   (read in a child process: ``appliance.agent.video``)
+                                   and for the check engine's picture items
 
 The driver modules (sounddevice, VLC, OpenCV underneath) are imported when first used,
 so a room without one of them pays neither its start-up time nor its memory
 (PLATFORM.md Media 5: cv2 alone is +32 MB RSS), and a video source is opened only while
 it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %).
+Snapshots, which the API serves at any time, never load OpenCV here: their source lives
+in a child process (issue 7 item 11, DESIGN.md §7: RSS ≤ 80 MB at all times).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from appliance.agent.audio import AudioDevices, AudioEndpoint
 from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
+from appliance.agent.video import SnapshotChild
 from appliance.config import DisplayConfig
 from drivers.errors import DeviceError, NotSupportedError
 from drivers.supervision import DeviceState
@@ -36,7 +41,6 @@ __all__ = ["AudioDevices", "AudioEndpoint", "DisplayHandle", "VideoHandle"]
 log = logging.getLogger(__name__)
 
 VIDEO_IDLE_CLOSE_S: Final = 15.0  # close a video source this long after its last snapshot
-SNAPSHOT_TIMEOUT_S: Final = 5.0
 # At start the agent knocks on the X server's socket (no X library: python-xlib and Pillow
 # would cost ~7 MB of idle RSS) so a display whose X server is not there shows why at once.
 X_PROBE_TIMEOUT_S: Final = 0.5
@@ -225,6 +229,8 @@ class VideoHandle:
     read or stalled (the camera's stream server went away, restarted, or stopped
     sending) is closed and opened again, instead of being handed out until the idle
     close. A stream that cannot be opened raises the driver's error.
+    :meth:`snapshot_jpeg` reads the picture in a child process (``SnapshotChild``) that
+    follows the same rules; the idle close ends it too.
     """
 
     kind: Final = "video"
@@ -242,18 +248,26 @@ class VideoHandle:
         self.url = url
         self.idle_close_s = idle_close_s
         self.stall_timeout_s = stall_timeout_s  # None: the driver's STALL_TIMEOUT_S
-        self.reopened = 0  # sources replaced because their stream had ended or stalled
+        self._reopened = 0  # sources replaced because their stream had ended or stalled
         self._source: VideoSource | None = None
+        self._snapshots = SnapshotChild(self.id, url, stall_timeout_s=stall_timeout_s)
         self._closer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
         self.state = DeviceState.IDLE  # opened on first use, closed again when idle
         self.last_error: str | None = None
 
+    @property
+    def reopened(self) -> int:
+        """Sources replaced because their stream had ended or stalled (here and in the
+        snapshot child)."""
+        return self._reopened + self._snapshots.reopened
+
     def status(self) -> DeviceStatus:
+        source = self._source
         details: dict[str, Scalar] = {
             "url": self.url,
-            "open": self._source is not None,
-            "source_state": self._source.state.value if self._source is not None else None,
+            "open": source is not None or self._snapshots.running,
+            "source_state": source.state.value if source else self._snapshots.source_state,
             "reopened": self.reopened,
         }
         return DeviceStatus(self.id, "video", self.state, self.last_error, details)
@@ -270,7 +284,7 @@ class VideoHandle:
             if old is not None and old.state not in (SourceState.OPENING, SourceState.STREAMING):
                 log.info("%s: %s (%s); opening it again", self.id, old.state.value, old.reason)
                 self._source = None
-                self.reopened += 1
+                self._reopened += 1
                 await old.stop()
             if self._source is None:
                 source = (
@@ -293,16 +307,20 @@ class VideoHandle:
             return self._source
 
     async def snapshot_jpeg(self, observe: LatencyObserver | None = None) -> bytes:
+        """JPEG of the newest frame, read by the snapshot child (see the class)."""
         start = time.perf_counter()
         try:
-            source = await self.source()
-            jpeg = await source.snapshot_jpeg()
+            jpeg = await self._snapshots.snapshot_jpeg()
         except DeviceError as exc:
+            if self._snapshots.open_failed or not self._snapshots.running:
+                self.state = DeviceState.DISCONNECTED
             self.last_error = str(exc)
             raise
         finally:
             if observe is not None:
                 observe(self.camera_id, "snapshot", time.perf_counter() - start)
+            self._schedule_close()
+        self.state = DeviceState.READY
         self.last_error = None
         return jpeg
 
@@ -314,6 +332,7 @@ class VideoHandle:
             source, self._source = self._source, None
             if source is not None:
                 await source.stop()
+            await self._snapshots.stop()
             # Closed on purpose: idle, unless the last use failed (then it stays
             # disconnected with that error until a use succeeds).
             self.state = DeviceState.IDLE if self.last_error is None else DeviceState.DISCONNECTED
