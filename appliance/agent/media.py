@@ -266,7 +266,7 @@ class VideoHandle:
         source = self._source
         details: dict[str, Scalar] = {
             "url": self.url,
-            "open": source is not None or self._snapshots.running,
+            "open": source is not None or self._snapshots.source_state is not None,
             "source_state": source.state.value if source else self._snapshots.source_state,
             "reopened": self.reopened,
         }
