@@ -9,7 +9,6 @@ test's temp dir), never into git.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,18 +22,19 @@ import pytest
 from appliance.cli.demo_province import ROOMS, Province
 from appliance.hub.web import pages
 from tests.support.browser import (
-    AXE_PATH,
     Browser,
-    BrowserContext,
     Page,
+    artifacts_folder,
+    axe_violations,
+    dashboard_context,
     expect,
     launch_chromium,
+    login,
     outside_requests,
 )
 
 pytestmark = pytest.mark.timeout(600)  # the module starts a hub and 4 agents (~1 min loaded)
 
-VIEWPORT = {"width": 1366, "height": 768}
 N_ROOMS = 4
 VIEWER = ("xem", "mat-khau-nguoi-xem-1")
 OPERATOR = ("dieu-hanh", "mat-khau-dieu-hanh-1")
@@ -81,9 +81,7 @@ def admin(province: Province) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("DASHBOARD_ARTIFACTS", str(tmp_path)))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return artifacts_folder(tmp_path)
 
 
 @contextmanager
@@ -97,34 +95,10 @@ def _admin_client(province: Province) -> Iterator[httpx.Client]:
         yield client
 
 
-def _context(browser: Browser, province: Province, *, lang: str = "vi") -> BrowserContext:
-    # bypass_csp: the test injects axe-core (the hub's own pages load only their own
-    # scripts: outside_requests and test_dashboard's CSP header test check that).
-    return browser.new_context(
-        viewport=VIEWPORT, base_url=province.hub_url, locale=lang, bypass_csp=True
-    )
-
-
-def _login(page: Page, user: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    expect(page.locator("#user")).to_have_text(user)
-
-
 def _open(page: Page, path: str) -> None:
     """Go to a page and wait until its script has loaded what it shows."""
     page.goto(path)
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
-
-
-def _axe(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE_PATH))
-    result: dict[str, Any] = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
-    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
 
 
 def _vn_input(moment: datetime) -> str:
@@ -186,10 +160,10 @@ def test_an_alert_appears_live_and_an_operator_acknowledges_it(
     browser: Browser, province: Province, admin: httpx.Client, artifacts: Path
 ) -> None:
     faulty = ROOMS[N_ROOMS - 1][0]  # camera 2 off its chain (demo_province.FAULTS)
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
     outside = outside_requests(page, province.hub_url)
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     _open(page, "/alerts")
     row = page.locator(f"#active-alerts tr[data-room='{faulty}'][data-rule=check_failed]")
     expect(row).to_have_count(0)
@@ -219,7 +193,7 @@ def test_an_alert_appears_live_and_an_operator_acknowledges_it(
     expect(page.locator("#active-section")).to_be_hidden()
     page.select_option("#filter-state", "acknowledged")
     expect(row).to_be_visible()
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     assert outside == [], outside
     context.close()
 
@@ -232,9 +206,9 @@ def test_a_meeting_made_in_the_form_is_listed_changed_and_deleted(
 ) -> None:
     room_id, room_name, _ = ROOMS[1]
     start = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     _open(page, "/schedule")
     page.fill("#m-title", TITLES[0])
     page.fill("#m-start", _vn_input(start))
@@ -274,7 +248,7 @@ def test_a_meeting_made_in_the_form_is_listed_changed_and_deleted(
     changed.locator("button.delete").click()
     expect(changed).to_have_count(0)
     assert all(m["id"] != stored[0]["id"] for m in _meetings(admin))
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     context.close()
 
 
@@ -296,9 +270,9 @@ def test_an_icalendar_upload_imports_its_meetings(
     )
     file = tmp_path / "lich-hop.ics"
     file.write_text(calendar, encoding="utf-8")
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     _open(page, "/schedule")
     page.set_input_files("#ical-file", str(file))
     page.fill("#ical-check", "0")
@@ -326,9 +300,9 @@ def test_a_meeting_under_way_shows_in_meeting_on_the_fleet_and_schedule_live(
     browser: Browser, province: Province, admin: httpx.Client
 ) -> None:
     room_id = ROOMS[0][0]
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     fleet = context.new_page()
-    _login(fleet, "admin", province.admin_password)
+    login(fleet, "admin", province.admin_password)
     badge = fleet.locator(f"#room-{room_id} .in-meeting")
     expect(fleet.locator(".tile")).to_have_count(N_ROOMS)
     expect(badge).to_be_hidden()
@@ -367,9 +341,9 @@ def test_a_meetings_automatic_check_is_announced_and_linked_to_its_results(
     browser: Browser, province: Province, admin: httpx.Client
 ) -> None:
     room_id = ROOMS[0][0]
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     _open(page, "/schedule")
     # Its check window (10 min before the start) is already open: the scheduler starts
     # the check at once and says so on the stream (`meeting.check`).
@@ -408,9 +382,9 @@ def test_the_audit_page_filters_by_action_and_pages_back(
     for on in (True, False, True, False):
         answer = admin.put(f"/api/v1/rooms/{room_id}/maintenance", json={"on": on})
         assert answer.status_code == 200, answer.text
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     _open(page, "/audit")
     rows = page.locator("#audit tbody tr")
     expect(rows.first).to_be_visible()
@@ -445,7 +419,7 @@ def test_the_audit_page_filters_by_action_and_pages_back(
     assert ids == sorted(ids, reverse=True)
     assert len(set(ids)) == len(ids)
     expect(page.locator("#audit-more")).to_be_hidden()
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     context.close()
 
 
@@ -456,9 +430,9 @@ def test_an_admin_creates_a_user_changes_and_disables_it(
     browser: Browser, province: Province, admin: httpx.Client, artifacts: Path
 ) -> None:
     district = ROOMS[2][2]
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     _open(page, "/users")
     page.fill("#u-name", "ky-thuat-1")
     page.fill("#u-password", "mat-khau-ky-thuat-1")
@@ -473,9 +447,9 @@ def test_an_admin_creates_a_user_changes_and_disables_it(
     assert users["ky-thuat-1"]["role"] == "technician"
     assert users["ky-thuat-1"]["districts"] == [district]
     # The new account logs in and sees its district's rooms only.
-    other = _context(browser, province)
+    other = dashboard_context(browser, province.hub_url)
     tech = other.new_page()
-    _login(tech, "ky-thuat-1", "mat-khau-ky-thuat-1")
+    login(tech, "ky-thuat-1", "mat-khau-ky-thuat-1")
     expect(tech.locator(".tile")).to_have_count(
         len([r for r in ROOMS[:N_ROOMS] if r[2] == district])
     )
@@ -501,17 +475,17 @@ def test_an_admin_creates_a_user_changes_and_disables_it(
     expect(row.locator(".state")).to_have_text("đã vô hiệu hóa")
     assert admin.get(f"/api/v1/users/{users['ky-thuat-1']['id']}").json()["disabled"] is True
     page.screenshot(path=str(artifacts / "users.png"), full_page=True)
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     context.close()
 
 
 def test_an_admin_adds_a_room_issues_its_token_and_switches_maintenance(
     browser: Browser, province: Province, admin: httpx.Client, artifacts: Path
 ) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     _open(page, "/admin/rooms")
     expect(page.locator("#rooms-admin tbody tr")).to_have_count(N_ROOMS)
     page.fill("#ra-id", NEW_ROOM[0])
@@ -544,7 +518,7 @@ def test_an_admin_adds_a_room_issues_its_token_and_switches_maintenance(
         rooms = {r["id"]: r for r in admin.get("/api/v1/rooms").json()}
         assert rooms["phong-moi"]["maintenance"] is True
         assert rooms["phong-moi"]["enrolled"] is True
-        assert _axe(page) == []
+        assert axe_violations(page) == []
     finally:
         admin.delete("/api/v1/rooms/phong-moi")
     context.close()
@@ -556,9 +530,9 @@ def test_an_admin_adds_a_room_issues_its_token_and_switches_maintenance(
 def test_a_viewer_sees_no_admin_links_and_is_refused_the_admin_pages(
     browser: Browser, province: Province
 ) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *VIEWER)
+    login(page, *VIEWER)
     nav = page.locator("header nav")
     for path in ("/alerts", "/schedule"):
         expect(nav.locator(f"a[href='{path}']")).to_have_count(1)
@@ -576,9 +550,9 @@ def test_a_viewer_sees_no_admin_links_and_is_refused_the_admin_pages(
     assert page.locator("#ical-form").count() == 0
     context.close()
     # The operator: alerts, schedule and audit; no users or rooms admin.
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *OPERATOR)
+    login(page, *OPERATOR)
     nav = page.locator("header nav")
     expect(nav.locator("a[href='/audit']")).to_have_count(1)
     expect(nav.locator("a[href='/users']")).to_have_count(0)
@@ -588,7 +562,7 @@ def test_a_viewer_sees_no_admin_links_and_is_refused_the_admin_pages(
     context.close()
 
 
-def test_new_pages_need_a_login(province: Province) -> None:
+def test_new_pages_need_alogin(province: Province) -> None:
     for path in NEW_PAGES:
         answer = httpx.get(f"{province.hub_url}{path}", timeout=10, follow_redirects=False)
         assert answer.status_code == 303, path
@@ -611,10 +585,10 @@ def test_language_switch_leaves_no_untranslated_text_on_the_new_pages(
         },
     )
     assert made.status_code == 201, made.text
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
     outside = outside_requests(page, province.hub_url)
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     page.click("#lang-switch")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # Data, not interface text (the audit log's arguments carry what users typed).
@@ -638,12 +612,12 @@ def test_language_switch_leaves_no_untranslated_text_on_the_new_pages(
 def test_the_nav_fits_at_1366_and_every_new_page_is_accessible(
     browser: Browser, province: Province, artifacts: Path
 ) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     for path in NEW_PAGES:
         _open(page, path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
-        assert _axe(page) == [], path
+        assert axe_violations(page) == [], path
     page.screenshot(path=str(artifacts / "nav-admin.png"))
     context.close()

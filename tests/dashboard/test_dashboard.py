@@ -9,32 +9,30 @@ Screenshots of the fleet grid, the room page and the fleet check page at 1366×7
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from appliance.cli.demo_province import ROOMS, Province
 from tests.support.browser import (
-    AXE_PATH,
     Browser,
-    BrowserContext,
-    Page,
+    artifacts_folder,
+    axe_violations,
+    dashboard_context,
     expect,
     launch_chromium,
+    login,
     outside_requests,
 )
 from tests.support.polling import until
 
 pytestmark = pytest.mark.timeout(600)  # the module starts a hub and 4 agents (~1 min loaded)
 
-VIEWPORT = {"width": 1366, "height": 768}
 N_ROOMS = 4
 VIEWER = ("xem", "mat-khau-nguoi-xem-1")
 # Vietnamese letters that English UI text never contains (room names are taken out first).
@@ -73,33 +71,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("DASHBOARD_ARTIFACTS", str(tmp_path)))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _context(browser: Browser, province: Province, *, lang: str = "vi") -> BrowserContext:
-    # bypass_csp: the test injects axe-core into the page; the hub's own pages load only
-    # their own scripts (checked by outside_requests and by the CSP header test below).
-    return browser.new_context(
-        viewport=VIEWPORT, base_url=province.hub_url, locale=lang, bypass_csp=True
-    )
-
-
-def _login(page: Page, user: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    expect(page.locator("#user")).to_have_text(user)
-
-
-def _axe(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE_PATH))
-    result: dict[str, Any] = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
-    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    return artifacts_folder(tmp_path)
 
 
 def _agent(province: Province, room_id: str) -> tuple[str, str]:
@@ -123,12 +95,12 @@ def _position(province: Province, room_id: str, camera: str = "cam1") -> tuple[f
 def test_login_see_every_room_accessible_and_self_contained(
     browser: Browser, province: Province, artifacts: Path
 ) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
     outside = outside_requests(page, province.hub_url)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     expect(page.locator(".tile")).to_have_count(N_ROOMS)
     for room_id, name, _ in ROOMS[:N_ROOMS]:
         expect(page.locator(f"#room-{room_id} h3")).to_have_text(name)
@@ -136,7 +108,7 @@ def test_login_see_every_room_accessible_and_self_contained(
     expect(page.locator("#role")).to_have_text("quản trị")
     expect(page.locator(".tile .preset").first).to_be_visible()
     page.screenshot(path=str(artifacts / "fleet-grid.png"))
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     assert outside == [], outside
     context.close()
 
@@ -152,9 +124,9 @@ def test_preset_click_moves_the_camera_and_the_picture(
     browser: Browser, province: Province
 ) -> None:
     room = ROOMS[0][0]  # healthy room: both cameras on the chain
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     thumb = page.locator(f"#room-{room} .thumb")
     expect(thumb).to_have_attribute("data-loaded", re.compile(r"\d+"))
     before_pic = thumb.get_attribute("data-loaded")
@@ -180,9 +152,9 @@ def test_ptz_press_and_hold_moves_and_release_stops(
     browser: Browser, province: Province, artifacts: Path
 ) -> None:
     room = ROOMS[0][0]
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     page.goto(f"/rooms/{room}")
     expect(page.locator("#presets .preset").first).to_be_visible()
     start = _position(province, room)
@@ -203,16 +175,16 @@ def test_ptz_press_and_hold_moves_and_release_stops(
     page.screenshot(path=str(artifacts / "room-page.png"))
     # Still there after the page's own stop went out: nothing keeps it moving.
     assert _position(province, room) == stopped
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     context.close()
 
 
 def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
     browser: Browser, province: Province, artifacts: Path
 ) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     page.goto("/checks")
     page.click("#start-check")
     # The rows come with the hub's answer to the start (seconds on a loaded CI core).
@@ -233,7 +205,7 @@ def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
         "data-status", "pass"
     )
     page.screenshot(path=str(artifacts / "fleet-check.png"), full_page=True)
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     with page.expect_download() as download:
         page.click("#export-csv")
     data = Path(download.value.path()).read_bytes()
@@ -243,9 +215,9 @@ def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
 
 
 def test_viewer_sees_no_controls_and_cannot_command(browser: Browser, province: Province) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, *VIEWER)
+    login(page, *VIEWER)
     expect(page.locator(".tile")).to_have_count(N_ROOMS)
     expect(page.locator(".tile .preset")).to_have_count(0)
     page.goto(f"/rooms/{ROOMS[0][0]}")
@@ -266,9 +238,9 @@ def test_viewer_sees_no_controls_and_cannot_command(browser: Browser, province: 
 
 
 def test_language_switch_leaves_no_untranslated_text(browser: Browser, province: Province) -> None:
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     page.click("#lang-switch")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator(".tile")).to_have_count(N_ROOMS)
@@ -289,9 +261,9 @@ def test_killed_agent_turns_its_tile_offline_without_reload(
     browser: Browser, province: Province
 ) -> None:
     room = ROOMS[1][0]
-    context = _context(browser, province)
+    context = dashboard_context(browser, province.hub_url)
     page = context.new_page()
-    _login(page, "admin", province.admin_password)
+    login(page, "admin", province.admin_password)
     tile = page.locator(f"#room-{room}")
     expect(tile).not_to_have_class(re.compile("status-offline"))
     page.evaluate("window.__marker = 'same page'")
@@ -302,7 +274,7 @@ def test_killed_agent_turns_its_tile_offline_without_reload(
     context.close()
 
 
-def test_pages_need_a_login(province: Province) -> None:
+def test_pages_need_alogin(province: Province) -> None:
     for path in ("/", "/checks", f"/rooms/{ROOMS[0][0]}"):
         answer = httpx.get(f"{province.hub_url}{path}", timeout=10, follow_redirects=False)
         assert answer.status_code == 303

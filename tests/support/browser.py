@@ -9,11 +9,12 @@ If Chromium or the Playwright package is missing the test FAILS naming what to i
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -56,6 +57,42 @@ def launch_chromium() -> Iterator[Browser]:
             browser.close()
 
 
+# The screen an operator works at (issue 12: works at 1366×768).
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def dashboard_context(browser: Browser, hub_url: str, *, lang: str = "vi") -> BrowserContext:
+    """A browser context on the hub at 1366×768 in ``lang``. bypass_csp: the tests inject
+    axe-core; the hub's own pages load only their own scripts (outside_requests and the
+    CSP header test check that)."""
+    return browser.new_context(viewport=VIEWPORT, base_url=hub_url, locale=lang, bypass_csp=True)
+
+
+def login(page: Page, user: str, password: str) -> None:
+    """Log in through the login page and wait until the header names the user."""
+    page.goto("/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    expect(page.locator("#user")).to_have_text(user)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical accessibility violations axe-core finds in the page."""
+    page.add_script_tag(path=str(AXE_PATH))
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def artifacts_folder(tmp_path: Path) -> Path:
+    """Where screenshots go: $DASHBOARD_ARTIFACTS (CI keeps them), else the test's tmp."""
+    folder = Path(os.environ.get("DASHBOARD_ARTIFACTS", str(tmp_path)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def outside_requests(page: Page, base_url: str) -> list[str]:
     """Record every request of ``page`` that goes anywhere but the hub (data:/blob: are
     local). The returned list fills as the page runs; the test asserts it stays empty."""
@@ -72,10 +109,15 @@ def outside_requests(page: Page, base_url: str) -> list[str]:
 
 __all__ = [
     "AXE_PATH",
+    "VIEWPORT",
     "Browser",
     "BrowserContext",
     "Page",
+    "artifacts_folder",
+    "axe_violations",
+    "dashboard_context",
     "expect",
     "launch_chromium",
+    "login",
     "outside_requests",
 ]

@@ -9,6 +9,7 @@ coalescing, lost replies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -31,14 +32,14 @@ LEFT = m.pan_tilt_drive(m.PanDir.LEFT, m.TiltDir.STOP, 5, 5)
 STOP = m.pan_tilt_stop()
 
 
-@pytest.fixture
-async def rig() -> AsyncIterator[tuple[ScriptedCamera, ViscaPort]]:
+@contextlib.asynccontextmanager
+async def _rig(timeout_s: float) -> AsyncIterator[tuple[ScriptedCamera, ViscaPort]]:
     cam = ScriptedCamera()
     port = ViscaPort(
         SerialTransport(cam.path),
-        ack_timeout_s=0.15,
-        inquiry_timeout_s=0.15,
-        completion_timeout_s=0.4,
+        ack_timeout_s=timeout_s,
+        inquiry_timeout_s=timeout_s,
+        completion_timeout_s=0.4 if timeout_s < 1 else 2 * timeout_s,
         retries=1,
         silent_limit=2,
         init_chain=False,
@@ -49,6 +50,21 @@ async def rig() -> AsyncIterator[tuple[ScriptedCamera, ViscaPort]]:
     finally:
         await port.close()
         cam.close()
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[tuple[ScriptedCamera, ViscaPort]]:
+    """Short deadlines: the tests of what happens when they pass."""
+    async with _rig(0.15) as pair:
+        yield pair
+
+
+@pytest.fixture
+async def patient_rig() -> AsyncIterator[tuple[ScriptedCamera, ViscaPort]]:
+    """Deadlines no loaded CI core reaches: the tests of ordering, not of timeouts (with
+    0.15 s an inquiry timed out under a parallel make test before the test answered it)."""
+    async with _rig(5.0) as pair:
+        yield pair
 
 
 async def test_ack_then_completion_matched_by_socket_even_out_of_order(rig) -> None:
@@ -98,8 +114,8 @@ async def test_error_reply_is_command_rejected_with_code_and_text(rig) -> None:
     assert info.value.operation == m.focus_direct(0x1000).name
 
 
-async def test_stop_overtakes_queued_moves(rig) -> None:
-    cam, port = rig
+async def test_stop_overtakes_queued_moves(patient_rig) -> None:
+    cam, port = patient_rig
     # An inquiry holds the port; two moves queue behind it, then a stop.
     inquiry = asyncio.create_task(port.inquire(1, m.inq_power()))
     await cam.packet()
@@ -121,8 +137,8 @@ async def test_stop_overtakes_queued_moves(rig) -> None:
         await asyncio.wait_for(task, 1)
 
 
-async def test_drives_are_coalesced_to_the_latest(rig) -> None:
-    cam, port = rig
+async def test_drives_are_coalesced_to_the_latest(patient_rig) -> None:
+    cam, port = patient_rig
     inquiry = asyncio.create_task(port.inquire(1, m.inq_power()))
     await cam.packet()
     speeds = [1, 3, 7, 9, 0x10]
