@@ -215,8 +215,9 @@ class Scheduler:
             old, new = before.get(room), table.get(room)
             if old == new:
                 continue
-            data: dict[str, Any] = {"in_meeting": new is not None}
-            data.update((new or old).public() if (new or old) is not None else {})  # type: ignore[union-attr]
+            occ = new if new is not None else old
+            assert occ is not None  # noqa: S101 - the room is in one of the two tables
+            data: dict[str, Any] = {"in_meeting": new is not None, **occ.public()}
             self._bus.publish(
                 HubEvent("meeting", room_id=room, district=self._districts.get(room), data=data)
             )

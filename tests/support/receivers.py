@@ -136,10 +136,6 @@ class SmtpServer:
     def port(self) -> int:
         return int(self.controller.port)
 
-    def subjects(self) -> list[str]:
-        with self.lock:
-            return [str(m["Subject"]) for m in self.messages]
-
     def __enter__(self) -> SmtpServer:
         self.controller.start()
         return self

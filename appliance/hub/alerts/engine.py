@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -50,20 +51,10 @@ SEVERITY: Final = {"offline": "critical", "device_lost": "warning", "check_faile
 
 
 def alert_public(alert: AlertRecord) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "room_id": alert.room_id,
-        "rule": alert.rule,
-        "subject": alert.subject,
-        "severity": alert.severity,
-        "state": alert.state,
-        "summary": alert.summary,
-        "began_at": alert.began_at,
-        "raised_at": alert.raised_at,
-        "acked_at": alert.acked_at,
-        "acked_by": alert.acked_by,
-        "resolved_at": alert.resolved_at,
-    }
+    """The alert as SSE events carry it: every field but its free-form ``data``."""
+    fields = dataclasses.asdict(alert)
+    del fields["data"]
+    return fields
 
 
 class AlertEngine:

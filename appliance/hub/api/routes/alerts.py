@@ -56,7 +56,7 @@ class AlertOut(BaseModel):
 
 
 def _out(a: AlertRecord) -> AlertOut:
-    return AlertOut(**{f: getattr(a, f) for f in AlertOut.model_fields})
+    return AlertOut.model_validate(a, from_attributes=True)
 
 
 async def _visible(store: Store, who: Principal, alert_id: int) -> AlertRecord:

@@ -124,11 +124,15 @@ def meeting_out(
     )
 
 
-async def _visible(store: Store, who: Principal, m: MeetingRecord) -> bool:
+async def _my_rooms(store: Store, who: Principal) -> set[str] | None:
+    """The rooms a technician may see (one query per request); None: every room."""
     if not who.scoped:
-        return True
-    mine = await store.list_rooms(room_ids=list(m.rooms), districts=who.district_scope())
-    return bool(mine)
+        return None
+    return {r.id for r in await store.list_rooms(districts=who.district_scope())}
+
+
+def _visible(mine: set[str] | None, m: MeetingRecord) -> bool:
+    return mine is None or not mine.isdisjoint(m.rooms)
 
 
 async def _meeting_in(store: Store, who: Principal, body: MeetingBody) -> MeetingIn:
@@ -159,9 +163,10 @@ async def meetings_list(
     t1 = epoch(end) if end is not None else t0 + DEFAULT_SPAN.total_seconds()
     if not 0 < t1 - t0 <= MAX_SPAN.total_seconds():
         raise InvalidInputError("bad period", key="hub.meeting.bad_period")
+    mine = await _my_rooms(store, who)
     out = []
     for m in await store.active_meetings(t0):
-        if not occurrences(m, t0, t1, limit=1) or not await _visible(store, who, m):
+        if not occurrences(m, t0, t1, limit=1) or not _visible(mine, m):
             continue
         out.append(meeting_out(m, now, t0, t1))
     return out
@@ -185,7 +190,7 @@ async def meetings_get(
     request: Request, meeting_id: int, who: PrincipalDep, store: StoreDep, lang: LangDep
 ) -> MeetingOut:
     meeting = await store.get_meeting(meeting_id)
-    if meeting is None or not await _visible(store, who, meeting):
+    if meeting is None or not _visible(await _my_rooms(store, who), meeting):
         raise NotFoundError("no meeting", key="hub.meeting.not_found", id=meeting_id)
     return meeting_out(meeting, _scheduler(request).now())
 
