@@ -221,9 +221,10 @@ def hub_part() -> list[str]:
     out = [
         "## 2. The hub: `appliance hub serve` — Trung tâm",
         "",
-        "The hub takes its settings on the command line (the `appliance-hub` systemd unit, "
-        "written by the Ansible role `appliance_hub`). *Trung tâm nhận thiết lập qua dòng "
-        "lệnh.*",
+        "The hub takes its settings on the command line: the `appliance-hub` systemd unit "
+        "runs `appliance hub serve --state-dir /var/lib/appliance-hub $HUB_ARGS`, `HUB_ARGS` "
+        "from `/etc/appliance/hub.env`, written by the Ansible role `appliance_hub`. "
+        "*Trung tâm nhận thiết lập qua dòng lệnh (biến `HUB_ARGS` do Ansible ghi).*",
         "",
         _row(["option", "type", "default", "mô tả", "description"]),
         "|---|---|---|---|---|",
