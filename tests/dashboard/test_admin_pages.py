@@ -401,7 +401,7 @@ def test_the_audit_page_filters_by_action_and_pages_back(
     actions = {rows.nth(i).get_attribute("data-action") for i in range(rows.count())}
     assert actions == {"room.maintenance"}
     assert rows.count() >= 4
-    docs_shot(page, "audit")
+    docs_shot(page, "audit", english="/audit", ready=_ready)
     # Newest first: ids fall down the page.
     ids = [int(rows.nth(i).get_attribute("data-id") or 0) for i in range(rows.count())]
     assert ids == sorted(ids, reverse=True)
