@@ -47,6 +47,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from report import record
+
 from appliance.hub.db.engine import make_engine, make_sessions
 from appliance.hub.db.models import AgentSecret
 from appliance.hub.db.records import RoomIn
@@ -199,6 +201,40 @@ async def _phase(
     }
 
 
+def _record_phase(size: int, r: dict[str, Any]) -> None:
+    """The phase at the first offered rate (DESIGN.md §7: 2,000 heartbeats/s) for the
+    report; the hub series plots them against the number of rooms."""
+    record(
+        f"hub.{size}.p99_ms",
+        r["p99"] or 0.0,
+        "ms",
+        title="heartbeat lag p99 (ms)",
+        target=TARGET_P99_MS,
+        series="hub",
+        point=size,
+        note=f"{size:,} rooms, {r['offered']:,.0f}/s offered, hub CPU {r['cpu']:.0f} %",
+    )
+    record(
+        f"hub.{size}.handled",
+        r["handled"],
+        "heartbeats/s",
+        title="heartbeats handled per s",
+        target=0.98 * r["offered"],
+        higher_is_better=True,
+        note=f"{size:,} rooms; target 98 % of the {r['offered']:,.0f}/s offered",
+    )
+    if r["us_per_hb"]:
+        record(
+            f"hub.{size}.one_core",
+            1e6 / r["us_per_hb"],
+            "heartbeats/s",
+            title="heartbeats/s one core handles (CPU per heartbeat)",
+            target=2000.0,
+            higher_is_better=True,
+            note=f"{size:,} rooms",
+        )
+
+
 async def _settled(api: httpx.AsyncClient, freezing: bool) -> str:
     """With --gc-freeze, wait (bounded) for the hub's freeze of the links just made: the
     steady state of a fleet that has linked (appliance/hub/gcwatch.py keep_frozen)."""
@@ -297,10 +333,22 @@ async def bench(args: argparse.Namespace) -> None:
                         for rate in rates:
                             r = await _phase(api, proc.pid, agents, rate, args.seconds)
                             print(_row(r))
+                            if rate == args.rates[0]:
+                                _record_phase(size, r)
                     print(f"\npreset recall through a scene (median of {args.reps}):")
                     for recall_s in (args.recall_s, 0.0):
                         one, many = await _fanout(api, agents, args.reps, recall_s)
                         ratio = many / one
+                        record(
+                            f"hub.fanout.{recall_s:g}",
+                            many,
+                            "s",
+                            title=f"Preset recall through a scene, 31 rooms (room answers after {recall_s:g} s)",
+                            limit=one,
+                            target_ratio=TARGET_FANOUT,
+                            note="limit: the same recall in one room, this run"
+                            + ("; instant answers: the hub's own overhead" if not recall_s else ""),
+                        )
                         print(
                             f"  room answers after {recall_s:.2f} s: one room {one * 1000:.1f} ms, "
                             f"31 rooms {many * 1000:.1f} ms → {ratio:.2f}× "
