@@ -43,6 +43,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "audio": ([], ["--runs", "3"]),
     "hotplug_bench": ([], []),
     "offline": ([], []),
+    "fleet_check": ([], ["--rooms", "8", "--runs", "1"]),
 }
 
 
