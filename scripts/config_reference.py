@@ -213,7 +213,8 @@ def serve_options() -> list[tuple[str, str, str, str]]:
     rows = []
     for param in command.params:
         default = "—" if param.default is None else f"`{param.default}`"
-        rows.append((param.opts[0], _type(hints[param.name]), default, param.help or ""))
+        names = " / ".join([param.opts[0], *getattr(param, "secondary_opts", [])])
+        rows.append((names, _type(hints[param.name]), default, param.help or ""))
     return rows
 
 
@@ -231,7 +232,8 @@ def hub_part() -> list[str]:
     ]
     for option, kind, default, text in serve_options():
         vi, en = describe(text, CLI_HELP)
-        out.append(_row([f"`{option}`", kind, default, vi, en]))
+        shown = " / ".join(f"`{name}`" for name in option.split(" / "))
+        out.append(_row([shown, kind, default, vi, en]))
     return [*out, ""]
 
 
