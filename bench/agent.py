@@ -19,7 +19,8 @@ the check engine, as always), and prints:
   (a preset reference stored first so the preset is compared with it; the frame work
   runs in the camera's video child, appliance/agent/video.py), each with the high-water
   mark during it (VmHWM, reset through /proc/PID/clear_refs just before)  ≤ 80 MB. The
-  display items show the test pattern with VLC, which runs in the agent process.
+  display items show the test pattern with VLC and compare a screenshot, in the display's
+  player child (appliance/agent/display.py).
 - a VISCA command through the agent: preset recall over HTTP → agent → VISCA → simulated
   camera, recalling the preset the head is at (no move), against DESIGN.md §7's limit:
   wire time of command + reply + the camera's own processing. At 9600 baud 8N1 the

@@ -1,7 +1,8 @@
 """Media handles of the service: displays, camera video sources (audio: ``audio.py``).
 
     AudioDevices / AudioEndpoint   re-exported from appliance.agent.audio
-    DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power)
+    DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power); the
+                                   player runs in a child process (``appliance.agent.display``)
     VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2): snapshots and
                                    the check engine's frame work, each done in a child
                                    process (``appliance.agent.video``)
@@ -10,6 +11,7 @@ The driver modules (sounddevice, VLC, OpenCV underneath) are imported when first
 so a room without one of them pays neither its start-up time nor its memory
 (PLATFORM.md Media 5: cv2 alone is +32 MB RSS), and a video source is opened only while
 it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %).
+The display's VLC player (libVLC, numpy, Pillow) runs in a child process too.
 Snapshots and the readiness check's frame work (sample and analysis, preset
 verification, storing a reference) never load OpenCV or numpy here: the source lives in
 a child process (issue 7 item 11, DESIGN.md §7: RSS ≤ 80 MB at all times).
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from appliance.agent.audio import AudioDevices, AudioEndpoint
+from appliance.agent.display import DisplayChild, PatternVerdict
 from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
 from appliance.agent.video import PresetVerdict, SignalSample, VideoChild
 from appliance.config import DisplayConfig
@@ -34,7 +37,6 @@ from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
     from drivers.display.cec import CecDisplay
-    from drivers.display.display import VlcDisplay
     from drivers.display.status import DisplayStatus
     from drivers.video.capture import VideoSource
     from drivers.video.reference_files import ReferenceInfo
@@ -54,9 +56,10 @@ X_SOCKET_DIR: Final = "/tmp/.X11-unix"  # noqa: S108 - a fixed system path, not 
 
 
 class DisplayHandle:
-    """One display: what VLC shows on it (``drivers.display.VlcDisplay``, opened on the
-    first show, with the room's name on the pattern and slate), and its power over
-    HDMI-CEC (``drivers.display.CecDisplay``, ``cec-client`` from ``$PATH``)."""
+    """One display: what VLC shows on it (``drivers.display.VlcDisplay`` in a child
+    process, ``DisplayChild``, started on the first show and ended by a stop, with the
+    room's name on the pattern and slate), and its power over HDMI-CEC
+    (``drivers.display.CecDisplay``, ``cec-client`` from ``$PATH``)."""
 
     kind: Final = "display"
 
@@ -73,7 +76,10 @@ class DisplayHandle:
         self.room_name = room_name
         self.x_probe_timeout_s = x_probe_timeout_s
         self._observe = observe
-        self._vlc: VlcDisplay | None = None
+        self._player = DisplayChild(
+            self.id, xdisplay=config.x_display, output=config.output, room_name=room_name
+        )
+        self._shown = False  # a player was opened since the last stop_all
         self._cec: CecDisplay | None = None
         self.state = DeviceState.IDLE  # opens on the first show
         self.last_error: str | None = None
@@ -95,20 +101,19 @@ class DisplayHandle:
         return DeviceStatus(self.id, "display", self.state, self.last_error, details)
 
     def player(self) -> DisplayStatus | None:
-        """What VLC reports (state, content, output, error) while the player is open."""
-        return self._vlc.state() if self._vlc is not None else None
+        """What VLC reported last (state, content, output, error); None before a show."""
+        return self._player.status if self._shown else None
 
     async def probe(self) -> DisplayStatus | None:
         """Ask X whether our window is still there (an output lost becomes the player's
-        error); None while the player is not open."""
-        vlc = self._vlc
-        if vlc is None:
+        error); None before a show."""
+        if not self._shown:
             return None
         try:
-            return await vlc.probe()
+            return await self._player.probe()
         except DeviceError as exc:
             self.last_error = str(exc)
-            return vlc.state()
+            return self._player.status
 
     async def start(self) -> None:
         """Nothing is shown at start (the display opens on the first ``show``); a missing
@@ -123,14 +128,11 @@ class DisplayHandle:
         async with self._lock:
             start = time.perf_counter()
             try:
-                vlc = await self._display()
-                if what == "pattern":
-                    await vlc.show_pattern(pattern or "bars", room_name=self.room_name)
-                elif what == "slate":
-                    await vlc.show_slate(self.room_name)
-                else:
-                    await vlc.play_url(url or "")
+                self._shown = True
+                await self._player.show(what, pattern=pattern, url=url)
             except DeviceError as exc:
+                if self._player.open_failed:
+                    self.state = DeviceState.DISCONNECTED
                 self.last_error = str(exc)
                 raise
             finally:
@@ -139,12 +141,22 @@ class DisplayHandle:
             self.state = DeviceState.READY
             self.last_error = None
 
-    async def stop(self) -> None:
-        """Stop showing: the player, its VLC instance and window are released (the next
-        show opens them again, ~0.3 s)."""
+    async def verify_pattern(
+        self, kind: str, *, tolerance: int, timeout_s: float, evidence: Path
+    ) -> PatternVerdict:
+        """Screenshot the output until it shows ``kind`` (or ``timeout_s`` has passed) and
+        compare it with the pattern's layout, in the player's child; the screenshot is
+        saved to ``evidence``."""
         async with self._lock:
-            if self._vlc is not None:
-                await self._vlc.stop()
+            return await self._player.verify_pattern(
+                kind, tolerance=tolerance, timeout_s=timeout_s, evidence=evidence
+            )
+
+    async def stop(self) -> None:
+        """Stop showing: the player's child ends, with its VLC instance and window (the
+        next show starts it again, ~1 s)."""
+        async with self._lock:
+            await self._player.stop()
             self.showing = None
 
     async def power(self, on: bool) -> str:
@@ -164,30 +176,10 @@ class DisplayHandle:
     async def stop_all(self) -> None:
         """Release the player and its window (service stop)."""
         async with self._lock:
-            vlc, self._vlc = self._vlc, None
-            if vlc is not None:
-                await vlc.close()
+            await self._player.stop()
+            self._shown = False
             self.showing = None
             self.state = DeviceState.IDLE
-
-    async def _display(self) -> VlcDisplay:
-        if self._vlc is None:
-            from drivers.display.display import VlcDisplay
-
-            vlc = VlcDisplay(
-                self.id,
-                xdisplay=self.config.x_display,
-                output=self.config.output,
-                room_name=self.room_name,
-            )
-            try:
-                await vlc.open()
-            except DeviceError as exc:
-                self.state = DeviceState.DISCONNECTED
-                self.last_error = str(exc)
-                raise
-            self._vlc = vlc
-        return self._vlc
 
     def _cec_display(self, operation: str) -> CecDisplay:
         if not self.config.cec:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno as errno_codes
 import json
 import logging
 import sys
@@ -43,7 +42,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from drivers.errors import ConfigError, DeviceError, DeviceTimeoutError, DeviceUnavailableError
+from appliance.agent.child_wire import REPORTED, error_json, raise_reported
+from drivers.errors import DeviceUnavailableError
 from drivers.video.reference_files import ReferenceInfo
 
 if TYPE_CHECKING:
@@ -63,10 +63,6 @@ FRAME_WAIT_S: Final = 2.0  # the driver's STALL_TIMEOUT_S: its default wait for 
 STOP_TIMEOUT_S: Final = 2.0  # the child stops its source when stdin closes; then killed
 EVIDENCE_JPEG_QUALITY: Final = 85
 _CHILD_MODULE: Final = "appliance.agent.video"
-_ERRORS: Final[dict[str, type[DeviceError]]] = {
-    "timeout": DeviceTimeoutError,
-    "unavailable": DeviceUnavailableError,
-}
 
 
 @dataclass(frozen=True)
@@ -265,7 +261,7 @@ class VideoChild:
             self.source_state = header.get("state")
             self.reopened = self._reopened_before + int(header.get("reopened", 0))
             self.open_failed = bool(header.get("open_failed"))
-            _raise_reported(header, self.device_id)
+            raise_reported(header, self.device_id)
             result = header.get("result")
             return (result if isinstance(result, dict) else {}), data
 
@@ -320,78 +316,7 @@ async def _exchange(
     return header, data
 
 
-def _raise_reported(header: dict[str, Any], device_id: str) -> None:
-    error = header.get("error")
-    if not isinstance(error, dict):
-        return
-    message = str(error.get("message", "video error"))
-    kind = error.get("kind")
-    os_error = _os_error(error.get("os"))
-    exc: Exception
-    if kind == "os" and os_error is not None:
-        raise os_error
-    if kind == "config":
-        exc = ConfigError(message, path=error.get("path"), key=error.get("key"))
-    elif kind == "value":
-        exc = ValueError(message)
-    else:
-        cls = _ERRORS.get(str(kind), DeviceUnavailableError)
-        exc = cls(
-            str(error.get("device_id") or device_id), message, operation=error.get("operation")
-        )
-    if os_error is not None:
-        raise exc from os_error  # is_disk_full() looks underneath
-    raise exc
-
-
-def _os_error(fields: object) -> OSError | None:
-    if not isinstance(fields, dict):
-        return None
-    code = fields.get("errno")
-    return OSError(
-        int(code) if isinstance(code, int) else errno_codes.EIO,
-        str(fields.get("strerror") or "I/O error"),
-        fields.get("filename"),
-    )
-
-
 # -- in the child -------------------------------------------------------------------------
-
-
-def _error_json(exc: Exception) -> dict[str, object]:
-    out: dict[str, object]
-    if isinstance(exc, ConfigError):
-        out = {"kind": "config", "message": _config_message(exc), "path": exc.path, "key": exc.key}
-    elif isinstance(exc, DeviceError):
-        out = {
-            "kind": "timeout" if isinstance(exc, DeviceTimeoutError) else "unavailable",
-            "message": exc.detail,
-            "device_id": exc.device_id,
-            "operation": exc.operation,
-        }
-    elif isinstance(exc, OSError):
-        out = {"kind": "os", "message": str(exc)}
-    else:
-        out = {"kind": "value", "message": str(exc)}
-    seen: BaseException | None = exc
-    while seen is not None:  # the OSError underneath (a full disk), as errors.is_disk_full
-        if isinstance(seen, OSError) and not isinstance(seen, DeviceError):
-            filename = seen.filename
-            out["os"] = {
-                "errno": seen.errno,
-                "strerror": seen.strerror or str(seen),
-                "filename": None if filename is None else str(filename),
-            }
-            break
-        seen = seen.__cause__ or seen.__context__
-    return out
-
-
-def _config_message(exc: ConfigError) -> str:
-    """The message a ConfigError was made with (its str() carries ``path: key: `` too)."""
-    text = str(exc)
-    prefix = ": ".join(p for p in (exc.path, exc.key) if p)
-    return text[len(prefix) + 2 :] if prefix and text.startswith(prefix + ": ") else text
 
 
 class _Reader:
@@ -553,8 +478,8 @@ async def _serve(config: dict[str, Any]) -> None:
             try:
                 result, data = await video.run(json.loads(line))
                 header = {"size": len(data), "result": result}
-            except (ConfigError, DeviceError, OSError, ValueError) as exc:
-                header = {"error": _error_json(exc), "open_failed": video.opening}
+            except REPORTED as exc:
+                header = {"error": error_json(exc), "open_failed": video.opening}
             video.opening = False
             source = video.source
             header["state"] = source.state.value if source is not None else None
