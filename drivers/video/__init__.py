@@ -106,15 +106,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """``drivers.video.X``: import X's module now (PEP 562 module ``__getattr__``)."""
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # the next look-up is a plain one
-    return value
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`
 
+    def __getattr__(name: str) -> object:
+        """``drivers.video.X``: import X's module now (PEP 562 module ``__getattr__``)."""
+        module = _MODULES.get(name)
+        if module is None:  # AttributeError lets ``from drivers.video import sources`` import it
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # the next look-up is a plain one
+        return value
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULES])
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_MODULES})
