@@ -62,6 +62,7 @@ SNAPSHOT_CHILD_TIMEOUT_S: Final = 15.0
 FRAME_WAIT_S: Final = 2.0  # the driver's STALL_TIMEOUT_S: its default wait for a frame
 STOP_TIMEOUT_S: Final = 2.0  # the child stops its source when stdin closes; then killed
 EVIDENCE_JPEG_QUALITY: Final = 85
+PICTURE_CHECKS: Final = ("black", "frozen", "focus", "exposure")  # FrameReport's checks
 _CHILD_MODULE: Final = "appliance.agent.video"
 
 
@@ -433,9 +434,6 @@ class _Reader:
             ref.position,
         )
         return {**asdict(info), "image_path": str(info.image_path)}
-
-
-PICTURE_CHECKS: Final = ("black", "frozen", "focus", "exposure")
 
 
 def _check_json(result: CheckResult) -> dict[str, object]:
