@@ -331,7 +331,7 @@ class VideoHandle:
         return await self._use(
             "verify_preset",
             lambda: self._child.verify_preset(
-                root, preset, frames=frames, threshold=threshold, evidence=evidence
+                root, self.camera_id, preset, frames=frames, threshold=threshold, evidence=evidence
             ),
         )
 
@@ -341,7 +341,9 @@ class VideoHandle:
         """Store the ``frames``-th fresh frame as the reference of ``preset`` under ``root``."""
         return await self._use(
             "preset_reference",
-            lambda: self._child.store_reference(root, preset, frames=frames, position=position),
+            lambda: self._child.store_reference(
+                root, self.camera_id, preset, frames=frames, position=position
+            ),
         )
 
     async def _use(

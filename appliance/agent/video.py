@@ -168,18 +168,20 @@ class VideoChild:
     async def verify_preset(
         self,
         root: Path,
+        camera_id: str,
         preset: int,
         *,
         frames: int,
         threshold: float | None,
         evidence: Path,
     ) -> PresetVerdict:
-        """Compare the ``frames``-th fresh frame with the stored reference of ``preset``
-        (``ConfigError`` when it is missing or damaged); that frame goes to ``evidence``."""
+        """Compare the ``frames``-th fresh frame with the stored reference of ``camera_id``'s
+        ``preset`` under ``root`` (``ConfigError`` when it is missing or damaged); that
+        frame goes to ``evidence``."""
         request = {
             "op": "verify",
             "root": str(root),
-            "camera": self.camera_id,
+            "camera": camera_id,
             "preset": preset,
             "frames": frames,
             "threshold": threshold,
@@ -197,16 +199,18 @@ class VideoChild:
     async def store_reference(
         self,
         root: Path,
+        camera_id: str,
         preset: int,
         *,
         frames: int,
         position: dict[str, float] | None,
     ) -> ReferenceInfo:
-        """Store the ``frames``-th fresh frame as the reference of ``preset``."""
+        """Store the ``frames``-th fresh frame as the reference of ``camera_id``'s
+        ``preset`` under ``root``."""
         request = {
             "op": "reference",
             "root": str(root),
-            "camera": self.camera_id,
+            "camera": camera_id,
             "preset": preset,
             "frames": frames,
             "position": position,
@@ -222,11 +226,6 @@ class VideoChild:
             int(result["height"]),
             {str(k): float(v) for k, v in stored.items()} if stored else None,
         )
-
-    @property
-    def camera_id(self) -> str:
-        """The camera's id as the reference files name it (``video:cam1`` → ``cam1``)."""
-        return self.device_id.removeprefix("video:")
 
     async def stop(self) -> None:
         """End the child (its source is released); the next use starts a new one."""
