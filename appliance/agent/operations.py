@@ -10,6 +10,7 @@ kinds (``link/commands.py``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from appliance import __version__
+from appliance.agent.api.errors import device_error_text
 from appliance.agent.api.models import (
     CheckRunOut,
     CheckStartOut,
@@ -33,17 +35,21 @@ from appliance.agent.api.models import (
     PresetOut,
     PresetStoredOut,
     RecallOut,
+    ReferenceOut,
     StatusOut,
     ZoomOut,
 )
 from appliance.agent.errors import (
     CheckEngineUnavailableError,
+    DiskFullError,
     InvalidRequestError,
     MoveInterruptedError,
     UnknownCheckRunError,
+    is_disk_full,
+    written_path,
 )
 from appliance.i18n import t
-from drivers.errors import DeviceError
+from drivers.errors import ConfigError, DeviceError
 
 if TYPE_CHECKING:
     from appliance.agent.devices import CameraHandle
@@ -204,10 +210,19 @@ def camera_presets(service: AgentService, camera: str) -> list[PresetOut]:
 
 
 async def camera_preset_store(
-    service: AgentService, camera: str, number: int, name: str | None, *, lang: str = "vi"
+    service: AgentService,
+    camera: str,
+    number: int,
+    name: str | None,
+    *,
+    reference: bool = False,
+    lang: str = "vi",
 ) -> PresetStoredOut:
     """Store the camera's position as a preset. A reference picture of the old view of
-    this number is removed: the next check would compare the new view with it and fail."""
+    this number is removed: the next check would compare the new view with it and fail.
+    ``reference``: store the new view as the preset's reference picture now (the head is
+    already there); the preset is stored whatever becomes of the picture, and a picture
+    that could not be kept is said in ``reference_error`` with the command that retries."""
     from appliance.agent.checks.items.camera import reference_store
 
     cam = service.camera(camera)
@@ -219,11 +234,74 @@ async def camera_preset_store(
         log.warning("%s: old reference of preset %d not removed: %s", cam.id, number, exc)
         removed = False
     hint = None
+    preset = stored_name or str(number)
     if removed:
-        hint = t(
-            "agent.preset.reference_removed", lang, camera=cam.id, preset=stored_name or number
-        )
-    return PresetStoredOut(number=number, name=stored_name, reference_removed=removed, hint=hint)
+        hint = t("agent.preset.reference_removed", lang, camera=cam.id, preset=preset)
+    stored = None
+    error = None
+    if reference:
+        try:
+            stored = await camera_preset_reference(service, camera, str(number))
+        except DeviceError as exc:
+            error = t(
+                "agent.preset.reference_failed",
+                lang,
+                camera=cam.id,
+                preset=preset,
+                error=device_error_text(exc, lang),
+            )
+            hint = None  # the error says what to run
+    return PresetStoredOut(
+        number=number,
+        name=stored_name,
+        reference_removed=removed,
+        hint=hint,
+        reference=stored,
+        reference_error=error,
+    )
+
+
+async def camera_preset_reference(service: AgentService, camera: str, preset: str) -> ReferenceOut:
+    """Recall ``preset``, wait for fresh frames and store the picture as its reference
+    (``appliance check reference``, the API's and the hub's "store reference"); waits while
+    a check run uses the camera. A full disk is a DiskFullError naming what to free."""
+    from appliance.agent.checks import CheckEngine
+    from appliance.agent.checks.items.camera import camera_resource, capture_reference
+
+    cam = service.camera(camera)
+    engine = service.checks
+    hold = (
+        engine.hold(camera_resource(cam.id))
+        if isinstance(engine, CheckEngine)
+        else contextlib.nullcontext()
+    )
+    async with hold:
+        try:
+            ref = await capture_reference(service, cam.id, preset)
+        except ValueError as exc:  # the reference store refused the preset number
+            raise InvalidRequestError(cam.id, str(exc), operation="preset_reference") from None
+        except (OSError, ConfigError) as exc:
+            if not is_disk_full(exc):
+                raise
+            # The camera went to the preset; only the picture could not be kept.
+            raise DiskFullError(
+                cam.id,
+                f"reference picture of preset {preset} not saved: disk full",
+                written_path(exc) or str(service.config.state.dir),
+                operation="preset_reference",
+            ) from exc
+    position = ref.position or {}
+    return ReferenceOut(
+        camera=cam.id,
+        number=ref.preset,
+        name=dict(cam.presets()).get(ref.preset),
+        image=str(ref.image_path),
+        created_at=ref.created_at,
+        width=ref.width,
+        height=ref.height,
+        pan_deg=position.get("pan_deg"),
+        tilt_deg=position.get("tilt_deg"),
+    )
 
 
 async def camera_preset_recall(service: AgentService, camera: str, preset: str) -> RecallOut:

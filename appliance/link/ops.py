@@ -80,6 +80,7 @@ class CameraFocusArgs(CameraArgs):
 class PresetStoreArgs(CameraArgs):
     number: Annotated[int, Field(ge=0, le=255)]
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    reference: bool = False  # also store the view as the preset's reference picture
 
 
 class PresetRecallArgs(CameraArgs):

@@ -189,6 +189,41 @@ def test_preset_names_are_checked_and_restoring_drops_the_old_reference(
         assert (third.json()["reference_removed"], third.json()["hint"]) == (False, None)
 
 
+def test_storing_a_preset_with_its_reference_picture(
+    agent: AgentProcess, sim: SimRoomThread
+) -> None:
+    """The dashboard's "store preset" keeps the new view as the preset's reference at once
+    (issue 12); a picture that cannot be had leaves the preset stored and says so."""
+    with _client(agent) as c:
+        c.put("/cameras/cam1/position", json={"pan_deg": 12.0, "tilt_deg": -3.0})
+        stored = c.post(
+            "/cameras/cam1/presets", json={"number": 8, "name": "dai-bieu-8", "reference": True}
+        )
+        assert stored.status_code == 201, stored.text
+        body = stored.json()
+        assert body["reference_error"] is None, body
+        ref = body["reference"]
+        assert (ref["camera"], ref["number"], ref["name"]) == ("cam1", 8, "dai-bieu-8")
+        assert Path(ref["image"]).is_file()
+        assert abs(ref["pan_deg"] - 12.0) < 1.0, ref  # taken where the preset points
+        # A camera whose picture is gone: the camera stores the preset all the same.
+        video = sim.hardware.videos[1]
+        asyncio.run_coroutine_threadsafe(video.set_fault(Fault.NO_SIGNAL), sim._loop).result(10)
+        try:
+            blind = c.post(
+                "/cameras/cam2/presets",
+                json={"number": 9, "name": "toan-canh-9", "reference": True},
+            )
+        finally:
+            asyncio.run_coroutine_threadsafe(video.set_fault(Fault.NONE), sim._loop).result(10)
+        assert blind.status_code == 201, blind.text
+        assert blind.json()["reference"] is None
+        assert "appliance check reference cam2 toan-canh-9" in blind.json()["reference_error"]
+        assert (9, "toan-canh-9") in {
+            (p["number"], p["name"]) for p in c.get("/cameras/cam2/presets").json()
+        }
+
+
 def _wait_power(sim: SimRoomThread, address: int, on: bool) -> None:
     deadline = time.monotonic() + 10
     while sim.call(lambda: sim.hardware.visca.state(address).power) != on:

@@ -114,20 +114,25 @@ def classify(exc: DeviceError | UnknownCheckRunError) -> tuple[int, str]:
     return 500, "device_error"
 
 
-async def _device_error(request: Request, exc: DeviceError) -> JSONResponse:
-    status, code = classify(exc)
-    operation = exc.operation or operation_of(request)
-    key = f"agent.error.{code}"
-    message = t(
-        key,
-        request_lang(request),
+def device_error_text(exc: DeviceError, lang: str, operation: str | None = None) -> str:
+    """The error's message as the API answers it, in ``lang``."""
+    _status, code = classify(exc)
+    if code == "device_error":
+        return str(exc)
+    return t(
+        f"agent.error.{code}",
+        lang,
         device=exc.device_id,
-        operation=operation,
+        operation=operation or exc.operation or "",
         detail=exc.detail,
         path=getattr(exc, "path", ""),
     )
-    if code == "device_error":
-        message = str(exc)
+
+
+async def _device_error(request: Request, exc: DeviceError) -> JSONResponse:
+    status, code = classify(exc)
+    operation = exc.operation or operation_of(request)
+    message = device_error_text(exc, request_lang(request), operation)
     log.info("%s %s → %d %s: %s", request.method, request.url.path, status, code, exc)
     return JSONResponse(
         error_body(code, message, device=exc.device_id, operation=operation), status_code=status

@@ -168,15 +168,8 @@ class FocusOut(BaseModel):
 class PresetStoreIn(_In):
     number: int = Field(ge=0, le=255)
     name: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-class PresetStoredOut(PresetOut):
-    """A stored preset. The camera now points elsewhere for this number, so a reference
-    picture stored for the old view is removed (the check would fail on it) and
-    ``hint`` gives the command that stores a new one."""
-
-    reference_removed: bool = False
-    hint: str | None = None
+    # Also store what the camera shows now as the preset's reference picture.
+    reference: bool = False
 
 
 class ReferenceOut(BaseModel):
@@ -191,6 +184,18 @@ class ReferenceOut(BaseModel):
     height: int
     pan_deg: float | None = None  # where the head stood when it was stored
     tilt_deg: float | None = None
+
+
+class PresetStoredOut(PresetOut):
+    """A stored preset. The camera now points elsewhere for this number, so a reference
+    picture stored for the old view is removed (the check would fail on it) and
+    ``hint`` gives the command that stores a new one."""
+
+    reference_removed: bool = False
+    hint: str | None = None
+    # With ``reference``: the picture stored, or why not (the preset is stored either way).
+    reference: ReferenceOut | None = None
+    reference_error: str | None = None
 
 
 class RecallOut(BaseModel):

@@ -103,7 +103,7 @@ async def _camera_presets(s: AgentService, a: link_ops.CameraArgs) -> Any:
 
 
 async def _preset_store(s: AgentService, a: link_ops.PresetStoreArgs) -> Any:
-    return await ops.camera_preset_store(s, a.camera, a.number, a.name)
+    return await ops.camera_preset_store(s, a.camera, a.number, a.name, reference=a.reference)
 
 
 async def _preset_recall(s: AgentService, a: link_ops.PresetRecallArgs) -> Any:

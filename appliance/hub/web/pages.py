@@ -36,7 +36,7 @@ SCRIPT_TEXTS: Final = (
     "web.check.never", "web.check.result.pass", "web.check.result.warn",
     "web.check.result.fail", "web.check.result.skip", "web.check.result.none",
     "web.check.running", "web.check.done", "web.check.failed_room", "web.preset.recalled",
-    "web.preset.stored", "web.error", "web.offline_since", "web.no_rooms", "web.saved",
+    "web.preset.stored", "web.preset.stored_reference", "web.error", "web.offline_since", "web.no_rooms", "web.saved",
     "web.fleet.count", "web.check.items", "web.check.hint", "web.check.evidence",
     "web.check.overall", "web.level.db", "web.room.not_online", "web.csv.room",
     "web.csv.item", "web.csv.status", "web.csv.message", "web.csv.hint", "web.display.on",

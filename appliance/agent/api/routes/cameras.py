@@ -3,7 +3,6 @@ reference pictures for the readiness check), snapshot."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from fastapi import APIRouter, Request, Response
@@ -30,13 +29,6 @@ from appliance.agent.api.models import (
     ZoomOut,
 )
 from appliance.agent.devices import CameraHandle
-from appliance.agent.errors import (
-    DiskFullError,
-    InvalidRequestError,
-    is_disk_full,
-    written_path,
-)
-from drivers.errors import ConfigError
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cameras", tags=["cameras"])
@@ -151,9 +143,16 @@ async def camera_preset_store(
     camera_id: str, body: PresetStoreIn, service: ServiceDep, request: Request
 ) -> PresetStoredOut:
     """Store the camera's position as a preset. A reference picture of the old view of
-    this number is removed: the next check would compare the new view with it and fail."""
+    this number is removed: the next check would compare the new view with it and fail.
+    With ``reference``, the new view is stored as the preset's reference picture at once
+    (its outcome in ``reference`` / ``reference_error``: the preset is stored either way)."""
     return await ops.camera_preset_store(
-        service, camera_id, body.number, body.name, lang=request_lang(request)
+        service,
+        camera_id,
+        body.number,
+        body.name,
+        reference=body.reference,
+        lang=request_lang(request),
     )
 
 
@@ -163,43 +162,7 @@ async def camera_preset_store(
 async def camera_preset_reference(camera_id: str, preset: str, service: ServiceDep) -> ReferenceOut:
     """Recall the preset, wait for fresh frames and store the picture as the preset's
     reference (``appliance check reference``); waits while a check run uses the camera."""
-    from appliance.agent.checks import CheckEngine
-    from appliance.agent.checks.items.camera import camera_resource, capture_reference
-
-    cam = service.camera(camera_id)
-    engine = service.checks
-    hold = (
-        engine.hold(camera_resource(cam.id))
-        if isinstance(engine, CheckEngine)
-        else contextlib.nullcontext()
-    )
-    async with hold:
-        try:
-            ref = await capture_reference(service, cam.id, preset)
-        except ValueError as exc:  # the reference store refused the preset number
-            raise InvalidRequestError(cam.id, str(exc), operation="preset_reference") from None
-        except (OSError, ConfigError) as exc:
-            if not is_disk_full(exc):
-                raise
-            # The camera went to the preset; only the picture could not be kept.
-            raise DiskFullError(
-                cam.id,
-                f"reference picture of preset {preset} not saved: disk full",
-                written_path(exc) or str(service.config.state.dir),
-                operation="preset_reference",
-            ) from exc
-    position = ref.position or {}
-    return ReferenceOut(
-        camera=cam.id,
-        number=ref.preset,
-        name=dict(cam.presets()).get(ref.preset),
-        image=str(ref.image_path),
-        created_at=ref.created_at,
-        width=ref.width,
-        height=ref.height,
-        pan_deg=position.get("pan_deg"),
-        tilt_deg=position.get("tilt_deg"),
-    )
+    return await ops.camera_preset_reference(service, camera_id, preset)
 
 
 @router.post("/{camera_id}/presets/{preset}/recall", name="camera_preset_recall")

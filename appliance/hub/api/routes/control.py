@@ -86,6 +86,9 @@ class FocusIn(_In):
 class PresetStoreIn(_In):
     number: Annotated[int, Field(ge=0, le=255)]
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    # Also store the camera's view as the preset's reference picture (the check compares
+    # the preset's picture with it); the room answers reference / reference_error.
+    reference: bool = False
 
 
 class ShowIn(_In):

@@ -68,9 +68,14 @@ function wireControls() {
     e.preventDefault();
     const name = document.getElementById("preset-name").value.trim();
     const number = Number(document.getElementById("preset-number").value);
+    const reference = document.getElementById("preset-reference").checked;
     try {
-      await api("POST", cam() + "/presets", { number, name });
-      toast(T("web.preset.stored", { preset: name }), "good");
+      // With the reference picture, the room recalls the preset and waits for fresh
+      // frames before it answers: the answer says whether the picture was kept.
+      const out = (await api("POST", cam() + "/presets", { number, name, reference })).data || {};
+      if (out.reference_error) toast(out.reference_error, "bad");
+      else if (out.reference) toast(T("web.preset.stored_reference", { preset: name }), "good");
+      else toast(T("web.preset.stored", { preset: name }), "good");
       await loadPresets();
     } catch (err) { failed(err); }
   });
