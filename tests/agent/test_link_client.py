@@ -118,6 +118,8 @@ async def test_commands_go_through_the_service_and_errors_keep_their_kind(room: 
                 "name": "cua-so",
                 "reference_removed": False,
                 "hint": None,
+                "reference": None,  # not asked for
+                "reference_error": None,
             }
             home = await hub.command(
                 "camera.position", {"camera": "cam1", "pan_deg": 0, "tilt_deg": 0}
