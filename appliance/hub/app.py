@@ -33,6 +33,7 @@ from appliance import __version__
 from appliance.hub.alerts import config as alerts_config_mod
 from appliance.hub.alerts.delivery import DeliveryWorker
 from appliance.hub.alerts.engine import AlertEngine
+from appliance.hub.api.responses import AUTH_ERRORS, ERRORS
 from appliance.hub.cluster import make_cluster
 from appliance.hub.errors import CommandError, RoomNotFoundError
 from appliance.hub.events import EventBus
@@ -184,8 +185,8 @@ def _include_routes(app: FastAPI) -> None:
     )
 
     app.include_router(health.router)
-    app.include_router(metrics.router)
-    v1 = APIRouter(prefix=API_PREFIX)
+    app.include_router(metrics.router, responses=AUTH_ERRORS)
+    v1 = APIRouter(prefix=API_PREFIX, responses=ERRORS)
     for module in (enrol, link, events, rooms, control, checks, scenes, reports, meetings, alerts):
         v1.include_router(module.router)
     # The accounts/admin half (hub-store): included once its modules are there.

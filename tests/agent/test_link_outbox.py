@@ -11,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from appliance.agent.link.outbox import Outbox
+from tests.support.disk import small_disk
 
 KILL_AFTER_EVENTS = 200  # the child reports this many commits before it is killed
 CHILD_START_S = 30.0
@@ -119,3 +122,28 @@ def test_a_full_outbox_drops_progress_device_and_health_never_results(tmp_path: 
     assert sum(e.kind == "check.result" for e in kept) == kinds.count("check.result")
     assert [e.id for e in kept] == sorted(e.id for e in kept)
     box.close()
+
+
+def test_a_full_disk_fails_the_append_and_the_next_one_works_once_space_is_back(
+    tmp_path: Path,
+) -> None:
+    """On a real small tmpfs: an append on the full disk raises (the link client keeps the
+    event in memory, tests/reliability/test_fault_matrix.py), and leaves no transaction
+    open — once space is back the next append is stored, in order."""
+    with small_disk(tmp_path / "disk") as disk:
+        box = Outbox(disk.root / "outbox.sqlite")
+        first = box.append("health", {"health": "healthy"})
+        disk.fill()
+        with pytest.raises((sqlite3.Error, OSError)):
+            _append_until_it_fails(box)
+        disk.free()
+        later = box.append("check.result", {"run_id": "after"})
+        stored = box.after(first.id, limit=2000)
+        assert stored[-1].id == later.id
+        assert stored[-1].data == {"run_id": "after"}
+        box.close()
+
+
+def _append_until_it_fails(box: Outbox) -> None:
+    for n in range(1000):  # SQLite's page cache may take a few before a write fails
+        box.append("check.result", {"n": n, "pad": "x" * 4096})

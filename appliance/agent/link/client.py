@@ -28,12 +28,14 @@ from a watch of the service every :data:`WATCH_INTERVAL_S`; anything else calls
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import functools
 import logging
 import random
 import re
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from appliance import __version__
+from appliance.agent.errors import is_disk_full
 from appliance.agent.link.commands import HANDLERS, CommandExecutor
 from appliance.agent.link.outbox import Outbox
 from appliance.link import (
@@ -88,6 +91,9 @@ WATCH_INTERVAL_S: Final = 1.0  # device / health changes become events within th
 # events (appliance/link/messages.py EventKind).
 FORWARDED_EVENTS: Final = frozenset({"follow.switch"})
 SEND_BATCH: Final = 200  # outbox rows read per query
+# Events kept in memory while the outbox cannot store them (a full disk): past this, the
+# oldest goes (a room whose disk stays full for days must not run out of memory).
+MAX_UNSAVED: Final = 10_000
 
 # Link states (also the agent's /status "hub_link").
 NOT_ENROLLED: Final = "not_enrolled"
@@ -161,6 +167,10 @@ class LinkClient:
         self.connected_at: float | None = None  # monotonic, of the last welcome
         self.connects = 0  # welcomes received (tests, metrics)
         self._outbox: Outbox | None = None
+        # Events the outbox could not store yet (a full disk): only the outbox thread
+        # touches them, in emit order.
+        self._unsaved: collections.deque[tuple[str, dict[str, Any], float]] = collections.deque()
+        self._unsaved_since: float | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._stopping = False
         self._wake = asyncio.Event()
@@ -194,11 +204,58 @@ class LinkClient:
 
     def emit(self, kind: str, data: dict[str, Any]) -> None:
         """Store an event in the outbox (ordered after every earlier emit) and wake the
-        sender. Safe to call from the event loop's thread only."""
+        sender. Safe to call from the event loop's thread only.
+
+        An event the outbox cannot store (its disk is full) is kept in memory, in order,
+        and stored by a retry every ``watch_interval_s`` once there is space again; until
+        then every later event waits behind it (a clear error in the log names the disk).
+        """
         if self._pool is None or self._outbox is None:
             log.warning("hub link not started: event %s dropped", kind)
             return
-        self._pool.submit(self._outbox.append, kind, data).add_done_callback(self._written)
+        self._pool.submit(self._store, kind, data, time.time()).add_done_callback(self._written)
+
+    @property
+    def unsaved(self) -> int:
+        """Events kept in memory because the outbox could not store them (a full disk)."""
+        return len(self._unsaved)
+
+    def _store(self, kind: str, data: dict[str, Any], at: float) -> None:
+        """On the outbox thread: queue the event behind any unsaved one, store in order."""
+        if len(self._unsaved) >= MAX_UNSAVED:
+            dropped = self._unsaved.popleft()
+            log.error(
+                "hub outbox: %d events in memory: the oldest (%s) dropped", MAX_UNSAVED, dropped[0]
+            )
+        self._unsaved.append((kind, data, at))
+        self._store_unsaved()
+
+    def _store_unsaved(self) -> None:
+        outbox = self._need_outbox()
+        while self._unsaved:
+            kind, data, at = self._unsaved[0]
+            try:
+                outbox.append(kind, data, at=at)
+            except (OSError, sqlite3.Error) as exc:
+                if self._unsaved_since is None:
+                    self._unsaved_since = time.monotonic()
+                    log.error(
+                        "hub outbox %s: cannot store events (%s): %s; they are kept in "
+                        "memory and stored when it can be written (retried every %g s)",
+                        self.outbox_path,
+                        _describe(exc),
+                        "the disk is full" if _disk_full(exc) else "a write error",
+                        self.watch_interval_s,
+                    )
+                return
+            self._unsaved.popleft()
+        if self._unsaved_since is not None:
+            log.info(
+                "hub outbox %s: writable again after %.0f s; the events kept in memory are stored",
+                self.outbox_path,
+                time.monotonic() - self._unsaved_since,
+            )
+            self._unsaved_since = None
 
     def _written(self, future: concurrent.futures.Future[Any]) -> None:
         exc = future.exception()
@@ -501,6 +558,8 @@ class LinkClient:
         health = link_health(self.service.health())
         while True:
             await asyncio.sleep(self.watch_interval_s)
+            if self._unsaved and self._pool is not None:  # a full disk: try again
+                self._pool.submit(self._store_unsaved).add_done_callback(self._written)
             try:
                 infos = self._device_infos()
                 now_health = link_health(self.service.health())
@@ -534,6 +593,11 @@ class LinkClient:
         if kind not in self._logged:
             self._logged.add(kind)
             log.warning("%s", message)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC from a write, or SQLite's own SQLITE_FULL ("database or disk is full")."""
+    return is_disk_full(exc) or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def _describe(exc: BaseException) -> str:

@@ -147,4 +147,14 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+        if exc_type is not None:
+            self._db.execute("ROLLBACK")
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            # A COMMIT that fails (a full disk) leaves the transaction open: end it, or
+            # every later BEGIN fails too, after space is back.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise

@@ -76,6 +76,13 @@ def parse_rooms(text: str, fmt: Format) -> list[RoomIn]:
 
 
 def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        return _read_csv(text)
+    except csv.Error as exc:  # a stray carriage return or NUL inside a field
+        raise bad_rooms_file(f"not CSV: {exc}") from None
+
+
+def _read_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from appliance.hub.api.access import visible_room
 from appliance.hub.api.deps import StoreDep
+from appliance.hub.api.params import RowId
 from appliance.hub.db.alerts import AlertRecord
 from appliance.hub.db.errors import NotFoundError
 from appliance.hub.errors import RoomNotFoundError
@@ -92,13 +93,13 @@ async def alerts_list(
 
 
 @router.get("/alerts/{alert_id}", name="alerts_get")
-async def alerts_get(alert_id: int, who: PrincipalDep, store: StoreDep) -> AlertOut:
+async def alerts_get(alert_id: RowId, who: PrincipalDep, store: StoreDep) -> AlertOut:
     return _out(await _visible(store, who, alert_id))
 
 
 @router.post("/alerts/{alert_id}/ack", name="alerts_ack")
 async def alerts_ack(
-    request: Request, alert_id: int, who: CommanderDep, store: StoreDep
+    request: Request, alert_id: RowId, who: CommanderDep, store: StoreDep
 ) -> AlertOut:
     await _visible(store, who, alert_id)
     alert = await store.acknowledge_alert(alert_id, who.who)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from appliance.hub.api.deps import StoreDep
+from appliance.hub.api.params import MAX_ROW_ID
 from appliance.hub.db.records import AuditRecord
 from appliance.hub.security.deps import CommanderDep
 
@@ -25,7 +26,7 @@ async def list_audit(
     user: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     since: float | None = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditRecord]:
     scope = who.district_scope()

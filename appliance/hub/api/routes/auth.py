@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from appliance.hub.api.deps import SettingsDep, StoreDep
+from appliance.hub.api.responses import ErrorOut
 from appliance.hub.db.records import Role, UserRecord
 from appliance.hub.security.deps import (
     CSRF_COOKIE,
@@ -113,9 +114,9 @@ def secure_cookies(settings: HubSettings, conn: HTTPConnection) -> bool:
     "/login",
     name="login",
     responses={
-        401: {"description": "wrong username or password"},
-        423: {"description": "account locked after repeated wrong passwords"},
-        429: {"description": "too many attempts from this client"},
+        401: {"model": ErrorOut, "description": "wrong username or password"},
+        423: {"model": ErrorOut, "description": "account locked after repeated wrong passwords"},
+        429: {"model": ErrorOut, "description": "too many attempts from this client"},
     },
 )
 async def login(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.hub.api.deps import SettingsDep, StoreDep
+from appliance.hub.api.responses import ErrorOut
 from appliance.hub.settings import HubSettings
 
 router = APIRouter(tags=["enrolment"])
@@ -36,8 +37,8 @@ class EnrolOut(BaseModel):
     "/enrol",
     name="enrol",
     responses={
-        401: {"description": "token unknown, used or expired"},
-        409: {"description": "token issued for another room"},
+        401: {"model": ErrorOut, "description": "token unknown, used or expired"},
+        409: {"model": ErrorOut, "description": "token issued for another room"},
     },
 )
 async def enrol(

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.hub.api.access import chosen_rooms
 from appliance.hub.api.deps import LangDep, StoreDep
+from appliance.hub.api.params import RowId
 from appliance.hub.db.errors import InvalidInputError, NotFoundError
 from appliance.hub.db.meetings import MAX_CHECK_BEFORE_S, MeetingIn, MeetingRecord
 from appliance.hub.db.records import RoomRecord
@@ -187,7 +188,7 @@ async def meetings_create(
 
 @router.get("/meetings/{meeting_id}", name="meetings_get")
 async def meetings_get(
-    request: Request, meeting_id: int, who: PrincipalDep, store: StoreDep, lang: LangDep
+    request: Request, meeting_id: RowId, who: PrincipalDep, store: StoreDep, lang: LangDep
 ) -> MeetingOut:
     meeting = await store.get_meeting(meeting_id)
     if meeting is None or not _visible(await _my_rooms(store, who), meeting):
@@ -197,7 +198,7 @@ async def meetings_get(
 
 @router.put("/meetings/{meeting_id}", name="meetings_change")
 async def meetings_change(
-    request: Request, meeting_id: int, body: MeetingBody, who: OperatorDep, store: StoreDep
+    request: Request, meeting_id: RowId, body: MeetingBody, who: OperatorDep, store: StoreDep
 ) -> MeetingOut:
     meeting = await store.change_meeting(meeting_id, await _meeting_in(store, who, body))
     await store.audit(
@@ -210,7 +211,7 @@ async def meetings_change(
 
 @router.delete("/meetings/{meeting_id}", name="meetings_delete", status_code=204)
 async def meetings_delete(
-    request: Request, meeting_id: int, who: OperatorDep, store: StoreDep
+    request: Request, meeting_id: RowId, who: OperatorDep, store: StoreDep
 ) -> Response:
     await store.delete_meeting(meeting_id)
     await store.audit(who.who, None, "meeting.delete", {"id": meeting_id}, "ok", 0.0)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from appliance.hub.api.deps import FleetDep, LangDep, StoreDep
+from appliance.hub.api.params import RowId
 from appliance.hub.db.errors import NotFoundError
 from appliance.hub.db.records import SceneIn, SceneRecord
 from appliance.hub.fleet import Outcome
@@ -95,13 +96,15 @@ async def scenes_create(body: SceneIn, who: OperatorDep, store: StoreDep) -> Sce
 
 
 @router.get("/scenes/{scene_id}", name="scenes_get")
-async def scenes_get(scene_id: int, who: PrincipalDep, store: StoreDep, lang: LangDep) -> SceneOut:
+async def scenes_get(
+    scene_id: RowId, who: PrincipalDep, store: StoreDep, lang: LangDep
+) -> SceneOut:
     return _out(await _scene(store, who, scene_id, lang))
 
 
 @router.put("/scenes/{scene_id}", name="scenes_update")
 async def scenes_update(
-    scene_id: int, body: SceneIn, who: OperatorDep, store: StoreDep
+    scene_id: RowId, body: SceneIn, who: OperatorDep, store: StoreDep
 ) -> SceneOut:
     scene = await store.update_scene(scene_id, body)
     await store.audit(who.who, None, "scene.update", {"id": scene_id, "name": body.name}, "ok", 0.0)
@@ -109,7 +112,7 @@ async def scenes_update(
 
 
 @router.delete("/scenes/{scene_id}", name="scenes_delete", status_code=204)
-async def scenes_delete(scene_id: int, who: OperatorDep, store: StoreDep) -> Response:
+async def scenes_delete(scene_id: RowId, who: OperatorDep, store: StoreDep) -> Response:
     await store.delete_scene(scene_id)
     await store.audit(who.who, None, "scene.delete", {"id": scene_id}, "ok", 0.0)
     return Response(status_code=204)
@@ -117,7 +120,7 @@ async def scenes_delete(scene_id: int, who: OperatorDep, store: StoreDep) -> Res
 
 @router.post("/scenes/{scene_id}/recall", name="scenes_recall")
 async def scenes_recall(
-    scene_id: int, who: CommanderDep, fleet: FleetDep, store: StoreDep, lang: LangDep
+    scene_id: RowId, who: CommanderDep, fleet: FleetDep, store: StoreDep, lang: LangDep
 ) -> RecallOut:
     scene = await _scene(store, who, scene_id, lang)
     items = [(i.room_id, i.camera, i.preset) for i in scene.items]

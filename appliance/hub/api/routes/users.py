@@ -22,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.hub.api.deps import StoreDep
+from appliance.hub.api.params import RowId, RowIdField
 from appliance.hub.api.routes.auth import UserOut
 from appliance.hub.db.errors import ConflictError, NotFoundError
 from appliance.hub.db.records import ApiTokenRecord, Role, Username
@@ -65,7 +66,7 @@ class TokenIn(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     ttl_s: Annotated[float, Field(gt=0, le=10 * 365 * 86400)] | None = None
-    user_id: int | None = None  # admins may make a token for another account
+    user_id: RowIdField | None = None  # admins may make a token for another account
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ async def create_user(body: UserIn, request: Request, who: AdminDep, store: Stor
 
 
 @router.get("/users/{user_id}", name="get_user")
-async def get_user(user_id: int, who: AdminDep, store: StoreDep) -> UserOut:
+async def get_user(user_id: RowId, who: AdminDep, store: StoreDep) -> UserOut:
     user = await store.get_user(user_id)
     if user is None:
         raise NotFoundError(
@@ -107,7 +108,7 @@ async def get_user(user_id: int, who: AdminDep, store: StoreDep) -> UserOut:
 
 
 @router.patch("/users/{user_id}", name="update_user")
-async def update_user(user_id: int, body: UserPatch, who: AdminDep, store: StoreDep) -> UserOut:
+async def update_user(user_id: RowId, body: UserPatch, who: AdminDep, store: StoreDep) -> UserOut:
     if user_id == who.user_id and (body.disabled or (body.role and body.role != "admin")):
         raise ConflictError(
             "an administrator cannot disable or demote their own account",
@@ -128,7 +129,7 @@ async def update_user(user_id: int, body: UserPatch, who: AdminDep, store: Store
 
 @router.put("/users/{user_id}/password", name="set_user_password", status_code=204)
 async def set_user_password(
-    user_id: int, body: PasswordSetIn, request: Request, who: AdminDep, store: StoreDep
+    user_id: RowId, body: PasswordSetIn, request: Request, who: AdminDep, store: StoreDep
 ) -> None:
     async with audited(store, who.who, "user.password", {"user_id": user_id}):
         try:
@@ -138,7 +139,7 @@ async def set_user_password(
 
 
 @router.delete("/users/{user_id}", name="delete_user", status_code=204)
-async def delete_user(user_id: int, who: AdminDep, store: StoreDep) -> None:
+async def delete_user(user_id: RowId, who: AdminDep, store: StoreDep) -> None:
     if user_id == who.user_id:
         raise ConflictError(
             "an administrator cannot delete their own account", key="hub.users.self_change"
@@ -172,7 +173,7 @@ async def create_token(body: TokenIn, who: PrincipalDep, store: StoreDep) -> New
 
 
 @router.delete("/tokens/{token_id}", name="revoke_token", status_code=204)
-async def revoke_token(token_id: int, who: PrincipalDep, store: StoreDep) -> None:
+async def revoke_token(token_id: RowId, who: PrincipalDep, store: StoreDep) -> None:
     only_own = None if who.at_least("admin") else who.user_id
     async with audited(store, who.who, "token.revoke", {"token_id": token_id}):
         await store.revoke_api_token(token_id, user_id=only_own)
