@@ -119,7 +119,7 @@ class ViscaLink:
         from drivers.visca.protocol import ViscaPort
         from drivers.visca.supervisor import ViscaSupervisor
         from drivers.visca.transport import Transport, transport_from_url
-        from drivers.visca.transport_serial import SerialTransport
+        from drivers.visca.transport.serial import SerialTransport
 
         if not cameras:
             raise ValueError("a VISCA link needs at least one camera")

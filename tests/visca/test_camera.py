@@ -2,7 +2,7 @@
 
 Every test opens the simulator's pseudo-terminal with ``SerialTransport`` (pyserial,
 exclusive, raw 8N1) and talks to it through ``ViscaPort`` — the same path as a USB
-adapter on a room PC. The simulator (drivers/visca/simulator.py) answers with the
+adapter on a room PC. The simulator (drivers/visca/sim/) answers with the
 model's real timing rules: one message per video frame, moves that take time,
 completions only when a move ends.
 """
@@ -20,8 +20,8 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.sim import PtySimulator
+from drivers.visca.transport.serial import SerialTransport
 
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}

@@ -27,9 +27,9 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
+from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport.serial import SerialTransport
 
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}

@@ -13,8 +13,8 @@ import pytest
 
 from drivers.errors import ConfigError, DeviceUnavailableError, ProtocolError
 from drivers.visca.transport import transport_from_url
-from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport.raw_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
+from drivers.visca.transport.serial import SerialTransport
 from tests.visca.link_peers import free_port, pty_peer
 
 POWER_ON = bytes.fromhex("8101040002ff")

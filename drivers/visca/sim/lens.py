@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from drivers.visca.sim_state import (
+from drivers.visca.sim.state import (
     NORMAL,
     NOT_EXECUTABLE,
     SYNTAX,
@@ -23,7 +23,7 @@ from drivers.visca.sim_state import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from drivers.visca.sim_types import SimulatedCamera
+    from drivers.visca.sim.types import SimulatedCamera
 
     Parsed = tuple[str, Gate, Callable[[float], Effect]]
 

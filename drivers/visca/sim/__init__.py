@@ -19,24 +19,24 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from drivers.visca.sim_camera import (
+from drivers.visca.sim.camera import (
     ONE_PUSH_WB_S,
     PAN_TILT_RESET_S,
     POWER_TRANSITION_S,
     CameraSimulator,
 )
-from drivers.visca.sim_engine import ChainEngine
-from drivers.visca.sim_ip import SonyIPFrontEnd
-from drivers.visca.sim_net import (
+from drivers.visca.sim.engine import ChainEngine
+from drivers.visca.sim.net import (
     DEFAULT_RAW_UDP_PORT,
     DEFAULT_SONY_PORT,
     DEFAULT_TCP_PORT,
     TCPSimulator,
     UDPSimulator,
 )
-from drivers.visca.sim_server import LOOPBACK, PtySimulator, ViscaSimulator
-from drivers.visca.sim_state import CameraState, Faults
-from drivers.visca.sim_thread import SimulatorThread
+from drivers.visca.sim.server import LOOPBACK, PtySimulator, ViscaSimulator
+from drivers.visca.sim.sony_ip import SonyIPFrontEnd
+from drivers.visca.sim.state import CameraState, Faults
+from drivers.visca.sim.thread import SimulatorThread
 
 PORT_KINDS: Final = ("pty", "tcp", "udp", "sony-udp")
 

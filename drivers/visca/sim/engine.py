@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from drivers.visca.sim_camera import CameraSimulator
+from drivers.visca.sim.camera import CameraSimulator
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from drivers.visca.sim_lens import (
+from drivers.visca.sim.lens import (
     FOCUS,
     INSTANT,
     MAX_VARIABLE_SPEED,
@@ -26,7 +26,7 @@ from drivers.visca.sim_lens import (
     zoom_direct,
     zoom_focus_drive,
 )
-from drivers.visca.sim_state import (
+from drivers.visca.sim.state import (
     ALWAYS,
     NORMAL,
     NOT_EXECUTABLE,
@@ -39,7 +39,7 @@ from drivers.visca.sim_state import (
 )
 
 if TYPE_CHECKING:
-    from drivers.visca.sim_types import SimulatedCamera
+    from drivers.visca.sim.types import SimulatedCamera
 
 Exec = Callable[[float], Effect]
 Parsed = tuple[str, Gate, Exec]

@@ -12,10 +12,10 @@ that ``resend`` accepts: serial and raw links resend the same bytes, Sony IP res
 with the *same* sequence number, which is how a lost ACK is recovered over UDP
 (VISCA.md §3.1).
 
-Implementations: :class:`~drivers.visca.transport_serial.SerialTransport`,
-:class:`~drivers.visca.transport_ip.SonyIPTransport`,
-:class:`~drivers.visca.transport_ip.RawTCPTransport`,
-:class:`~drivers.visca.transport_ip.RawUDPTransport`; :func:`transport_from_url` picks one.
+Implementations: :class:`~drivers.visca.transport.serial.SerialTransport`,
+:class:`~drivers.visca.transport.raw_ip.SonyIPTransport`,
+:class:`~drivers.visca.transport.raw_ip.RawTCPTransport`,
+:class:`~drivers.visca.transport.raw_ip.RawUDPTransport`; :func:`transport_from_url` picks one.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.errors import ConfigError
-from drivers.visca.transport_base import (
+from drivers.visca.transport.base import (
     RESEND_MEMORY,
     PacketInbox,
     SentPackets,
     Transport,
     check_packet,
 )
-from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport
-from drivers.visca.transport_serial import SerialTransport
-from drivers.visca.transport_sony import SonyIPTransport
+from drivers.visca.transport.raw_ip import RawTCPTransport, RawUDPTransport
+from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport.sony import SonyIPTransport
 
 
 def transport_from_url(url: str, *, device_id: str | None = None) -> Transport:

@@ -23,9 +23,9 @@ import time
 from typing import Any, cast
 
 from drivers.supervision import cancel_and_wait
-from drivers.visca.sim_ip import IPClient, SonyIPFrontEnd, wrap_reply
-from drivers.visca.sim_link import CameraFramer, PacedWriter
-from drivers.visca.sim_server import LOOPBACK, ViscaSimulator
+from drivers.visca.sim.link import CameraFramer, PacedWriter
+from drivers.visca.sim.server import LOOPBACK, ViscaSimulator
+from drivers.visca.sim.sony_ip import IPClient, SonyIPFrontEnd, wrap_reply
 from drivers.visca.sony_header import DEFAULT_PORT as SONY_DEFAULT_PORT
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ import serial
 
 from drivers.errors import ConfigError, DeviceUnavailableError
 from drivers.supervision import open_in_thread
-from drivers.visca.framing import Framer
-from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport.base import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport.framing import Framer
 
 log = logging.getLogger(__name__)
 

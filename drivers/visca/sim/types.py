@@ -1,7 +1,7 @@
 """What the simulator's message handlers need of one simulated camera (a protocol).
 
 ``sim_commands``, ``sim_inquiry`` and ``sim_lens`` take a camera and read or change
-its state; :class:`~drivers.visca.sim_camera.CameraSimulator` implements this and
+its state; :class:`~drivers.visca.sim.camera.CameraSimulator` implements this and
 calls them. Typing them against this protocol keeps the imports one way (no circle
 between the camera and its handlers).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from drivers.visca.models import ModelProfile
-from drivers.visca.sim_motion import Axis
-from drivers.visca.sim_settings import Settings
-from drivers.visca.sim_state import Effect, Faults, Preset
+from drivers.visca.sim.motion import Axis
+from drivers.visca.sim.settings import Settings
+from drivers.visca.sim.state import Effect, Faults, Preset
 
 
 class SimulatedCamera(Protocol):

@@ -21,10 +21,10 @@ from typing import Any, Final, Self
 
 from drivers.supervision import cancel_and_wait
 from drivers.visca.models import ModelProfile, profile_for
-from drivers.visca.sim_camera import CameraSimulator
-from drivers.visca.sim_engine import ChainEngine, Outgoing
-from drivers.visca.sim_link import BITS_PER_BYTE, SPIN_S, CameraFramer, PacedWriter, PtyEnd
-from drivers.visca.sim_state import CameraState, Faults
+from drivers.visca.sim.camera import CameraSimulator
+from drivers.visca.sim.engine import ChainEngine, Outgoing
+from drivers.visca.sim.link import BITS_PER_BYTE, SPIN_S, CameraFramer, PacedWriter, PtyEnd
+from drivers.visca.sim.state import CameraState, Faults
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from drivers.visca.messages import (
     PanTiltStatus,
     nibbles,
 )
-from drivers.visca.sim_state import SYNTAX, Reject
+from drivers.visca.sim.state import SYNTAX, Reject
 
 if TYPE_CHECKING:
-    from drivers.visca.sim_types import SimulatedCamera
+    from drivers.visca.sim.types import SimulatedCamera
 
 ON, OFF = 0x02, 0x03
 MAX_SOCKET: Final = 0x02  # CAM_VersionInq KK: two command sockets (VISCA.md §1.3)

@@ -29,11 +29,11 @@ from typing import Final
 
 from drivers.visca.messages import MAX_PACKET_LEN
 from drivers.visca.models import ModelProfile
-from drivers.visca.sim_commands import parse_command, recall_effect
-from drivers.visca.sim_inquiry import answer_inquiry
-from drivers.visca.sim_motion import Axis
-from drivers.visca.sim_settings import Settings
-from drivers.visca.sim_state import (
+from drivers.visca.sim.commands import parse_command, recall_effect
+from drivers.visca.sim.inquiry import answer_inquiry
+from drivers.visca.sim.motion import Axis
+from drivers.visca.sim.settings import Settings
+from drivers.visca.sim.state import (
     ACK,
     BUFFER_FULL,
     CANCELED,

@@ -33,7 +33,6 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError, ProtocolError
 from drivers.supervision import cancel_and_wait
-from drivers.visca.framing import Framer
 from drivers.visca.sony_header import (
     CONTROL_MSG_ERROR,
     CONTROL_RESET,
@@ -48,7 +47,8 @@ from drivers.visca.sony_header import (
     TYPE_REPLY,
     pack,
 )
-from drivers.visca.transport_base import PacketInbox, check_packet
+from drivers.visca.transport.base import PacketInbox, check_packet
+from drivers.visca.transport.framing import Framer
 
 log = logging.getLogger(__name__)
 

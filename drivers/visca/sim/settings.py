@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from drivers.visca.messages import nibbles
-from drivers.visca.sim_state import SYNTAX, Reject, unsigned_nibbles
+from drivers.visca.sim.state import SYNTAX, Reject, unsigned_nibbles
 
 ON, OFF, TOGGLE = 0x02, 0x03, 0x10
 

@@ -8,7 +8,7 @@ TCP keepalive finds a dead peer within ``KEEPALIVE_IDLE_S + KEEPALIVE_COUNT ×
 KEEPALIVE_INTERVAL_S``, and, sooner, ``silent_limit`` messages sent without a single
 byte coming back declares the link lost, so the supervisor reconnects.
 
-The Sony encapsulation lives in :mod:`drivers.visca.transport_sony` and is re-exported here.
+The Sony encapsulation lives in :mod:`drivers.visca.transport.sony` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import cancel_and_wait
-from drivers.visca.framing import Framer
-from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
-from drivers.visca.transport_sony import SonyIPTransport
+from drivers.visca.transport.base import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport.framing import Framer
+from drivers.visca.transport.sony import SonyIPTransport
 
 log = logging.getLogger(__name__)
 
