@@ -27,9 +27,13 @@ from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import PtySimulator, TCPSimulator, UDPSimulator, ViscaSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport import Transport
-from drivers.visca.transport.raw_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import (
+    RawTCPTransport,
+    RawUDPTransport,
+    SerialTransport,
+    SonyIPTransport,
+    Transport,
+)
 
 MODEL = "srg-300h"
 REPLUG_TARGET_S = 2.0

@@ -27,7 +27,7 @@ from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 from tests.hotplug.conftest import EventCollector
 from tests.support.fake_udev import send_udev_event, usb_devpath, usb_serial_adapter
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from drivers.visca import messages as m
 from drivers.visca.models import profile_for
 from drivers.visca.sim import CameraSimulator, ChainEngine
-from drivers.visca.transport.framing import Framer
+from drivers.visca.transport import Framer
 from tests.reliability.conftest import BATCH, EXAMPLES
 from tests.reliability.fuzz import run
 

@@ -29,7 +29,7 @@ from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}

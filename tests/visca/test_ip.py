@@ -23,8 +23,7 @@ from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import TCPSimulator, UDPSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport import Transport
-from drivers.visca.transport.raw_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
+from drivers.visca.transport import RawTCPTransport, RawUDPTransport, SonyIPTransport, Transport
 from tests.visca.link_peers import free_port, parse_sony, sony, udp_peer
 
 MODEL = "srg-300h"

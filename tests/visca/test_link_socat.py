@@ -29,8 +29,7 @@ from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import CameraSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport.framing import Framer
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import Framer, SerialTransport
 
 MODEL = "srg-300h"
 IF_CLEAR_BROADCAST = bytes.fromhex("88010001ff")

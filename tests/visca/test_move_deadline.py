@@ -19,7 +19,7 @@ from drivers.visca.camera import MOVE_MARGIN, MOVE_SETTLE_S, ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
 from drivers.visca.sim import PtySimulator
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-120dh"  # published speed table: speed 01 = 1.1 °/s
 FLOOR_S = 1.0

@@ -22,7 +22,7 @@ from drivers.errors import (
 )
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 from tests.visca.link_peers import ScriptedCamera
 
 ACK1, ACK2 = bytes.fromhex("9041ff"), bytes.fromhex("9042ff")

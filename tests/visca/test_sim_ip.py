@@ -16,7 +16,7 @@ import pytest
 
 from drivers.visca import messages as m
 from drivers.visca.sim import UDPSimulator, create_simulator
-from drivers.visca.transport.sony import SonyIPTransport
+from drivers.visca.transport import SonyIPTransport
 
 HEADER = struct.Struct(">HHI")
 

@@ -12,9 +12,13 @@ import socket
 import pytest
 
 from drivers.errors import ConfigError, DeviceUnavailableError, ProtocolError
-from drivers.visca.transport import transport_from_url
-from drivers.visca.transport.raw_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
-from drivers.visca.transport.serial import SerialTransport
+from drivers.visca.transport import (
+    RawTCPTransport,
+    RawUDPTransport,
+    SerialTransport,
+    SonyIPTransport,
+    transport_from_url,
+)
 from tests.visca.link_peers import free_port, pty_peer
 
 POWER_ON = bytes.fromhex("8101040002ff")

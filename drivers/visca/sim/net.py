@@ -5,7 +5,7 @@
   connection that sent the request. The network change goes to a new connection when
   enabled (some Sony/AVer cameras send it over TCP, §3.2).
 - :class:`UDPSimulator`: one packet per datagram, replies to the sender's address.
-  ``sony_header=True`` adds Sony's 8-byte header and its sequence rules (``sim_ip``,
+  ``sony_header=True`` adds Sony's 8-byte header and its sequence rules (``sony_ip``,
   §3.1; default port 52381), otherwise raw like PTZOptics' port 1259.
   ``reuse_address`` (default on, so ``appliance sim visca`` has it too, issue #7
   item 9): a VOIP-PY-style client binds the *same* port number locally for its inquiry

@@ -7,7 +7,7 @@ Servers: :class:`PtySimulator` (a pseudo-terminal behind a stable symlink, so
 picks a free port. Timing: bytes are paced at ``baud`` (len × 10 / baud; a pty has no
 baud of its own), every camera answers one message per video frame
 (``frame_s``, VISCA.md §1.3), and moves take the time the model's speeds give.
-:class:`SimulatorThread` (``sim_thread``) runs one in a background thread.
+:class:`SimulatorThread` (``thread.py``) runs one in a background thread.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class ViscaSimulator:
             if due is None:
                 await self._wake.wait()
             elif due - now > SPIN_S:
-                # Wake a little early (epoll rounds timeouts up to whole ms; sim_link).
+                # Wake a little early (epoll rounds timeouts up to whole ms; link.py).
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(due - now - SPIN_S):  # not wait_for: gh-86296
                         await self._wake.wait()
