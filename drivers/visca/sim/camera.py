@@ -200,7 +200,7 @@ class CameraSimulator:
         with self._lock:
             profile = self.profile
             pan, tilt = self.axes["pan"].position(now), self.axes["tilt"].position(now)
-            zoom, focus = self.axes["zoom"].position(now), self.focus_position(now)
+            zoom, focus = self.axes["zoom"].position(now), self._focus_position(now)
             zoom_low, zoom_high = profile.zoom_range
             return CameraState(
                 address=self.address,
@@ -267,41 +267,38 @@ class CameraSimulator:
         fraction = min(1.0, (zoom - zoom_low) / max(1, zoom_high - zoom_low))
         return low + (high - low) * (0.25 + 0.5 * fraction)
 
-    # -- state the handlers share --------------------------------------------------------
-
     @property
     def power(self) -> bool:
         return self._power
 
-    def set_power(self, on: bool) -> None:
-        self._power = on
+    # -- state the handlers share --------------------------------------------------------
 
-    def hold(self, now: float, seconds: float) -> None:
+    def _hold(self, now: float, seconds: float) -> None:
         """Answer Not Executable to every command for ``seconds`` (power, one-push WB)."""
         self._busy_until = max(self._busy_until, now + seconds)
 
-    def focus_position(self, now: float) -> float:
+    def _focus_position(self, now: float) -> float:
         """Focus follows the zoom while AF is on; otherwise the focus axis."""
         if self.focus_auto:
             return self.ideal_focus(self.axes["zoom"].position(now))
         return self.axes["focus"].position(now)
 
-    def set_focus_auto(self, now: float, auto: bool) -> None:
+    def _set_focus_auto(self, now: float, auto: bool) -> None:
         if self.focus_auto and not auto:  # manual starts where AF left the lens
             self.axes["focus"].stop(now)
-            self.axes["focus"].pos0 = self.focus_position(now)
+            self.axes["focus"].pos0 = self._focus_position(now)
         self.focus_auto = auto
 
-    def snapshot_preset(self, now: float) -> Preset:
+    def _snapshot_preset(self, now: float) -> Preset:
         return Preset(
             pan=self.axes["pan"].position(now),
             tilt=self.axes["tilt"].position(now),
             zoom=self.axes["zoom"].position(now),
-            focus=self.focus_position(now),
+            focus=self._focus_position(now),
             focus_auto=self.focus_auto,
         )
 
-    def recall(self, now: float, preset: Preset | None, degrees_per_s: float) -> Effect:
+    def _recall(self, now: float, preset: Preset | None, degrees_per_s: float) -> Effect:
         """Move every axis to ``preset`` (home and wide when never stored)."""
         target = preset or Preset(
             pan=0.0,
@@ -321,17 +318,17 @@ class CameraSimulator:
             now, target.zoom, self._travel_units_per_s("zoom", MAX_VARIABLE_SPEED)
         )
         axes = PT | ZOOM
-        self.set_focus_auto(now, target.focus_auto)
+        self._set_focus_auto(now, target.focus_auto)
         if not target.focus_auto:
             speed = self._travel_units_per_s("focus", MAX_VARIABLE_SPEED)
             self.axes["focus"].move_to(now, target.focus, speed)
             axes = axes | FOCUS
         return Effect(claims=axes | FOCUS, waits=axes)
 
-    def recalling(self, now: float) -> bool:
+    def _recalling(self, now: float) -> bool:
         return any(p.recall for p in self._sockets.values())
 
-    def resetting(self, now: float) -> bool:
+    def _resetting(self, now: float) -> bool:
         return now < self._reset_until
 
     # -- commands (8x 01 …) ---------------------------------------------------------
@@ -394,12 +391,12 @@ class CameraSimulator:
         on = value == 0x02
 
         def run(now: float) -> Effect:
-            if on == self.power:
+            if on == self._power:
                 return INSTANT  # already there: accepted and completed at once
-            self.set_power(on)
+            self._power = on
             for axis in self.axes.values():
                 axis.stop(now)
-            self.hold(now, self.power_transition_s)
+            self._hold(now, self.power_transition_s)
             return Effect(hold_s=self.power_transition_s)
 
         return f"CAM_Power {'On' if on else 'Off'}", Gate(when_off=True, when_menu=True), run
@@ -416,7 +413,7 @@ class CameraSimulator:
             if self.settings.mode(b"\x04\x35") != 0x03:  # only in One Push WB mode
                 raise Reject(NOT_EXECUTABLE)
             # After its ACK every command gets Not Executable until it ends (SRG-120DH).
-            self.hold(now, self.one_push_wb_s)
+            self._hold(now, self.one_push_wb_s)
             return Effect(hold_s=self.one_push_wb_s)
 
         return run
@@ -600,9 +597,9 @@ class CameraSimulator:
                 self.presets.pop(number, None)
                 return INSTANT
             if action == 0x01:
-                self.presets[number] = self.snapshot_preset(now)
+                self.presets[number] = self._snapshot_preset(now)
                 return INSTANT
-            return self.recall(now, self.presets.get(number), self._preset_deg_per_s(number))
+            return self._recall(now, self.presets.get(number), self._preset_deg_per_s(number))
 
         return f"{name} {number}", Gate(when_menu=osd_toggle), run
 
@@ -683,7 +680,7 @@ class CameraSimulator:
 
         def run(now: float) -> Effect:
             auto = (not self.focus_auto) if value == 0x10 else value == 0x02
-            self.set_focus_auto(now, auto)
+            self._set_focus_auto(now, auto)
             return Effect(claims=FOCUS)
 
         return f"CAM_Focus Mode {value:02X}", NORMAL, run
@@ -731,7 +728,7 @@ class CameraSimulator:
         if query == b"\x04\x47":
             return nibbles(round(self.axes["zoom"].position(now)), 4, signed=False)
         if query == b"\x04\x48":
-            return nibbles(round(self.focus_position(now)), 4, signed=False)
+            return nibbles(round(self._focus_position(now)), 4, signed=False)
         if query == b"\x04\x38":
             return bytes((ON if self.focus_auto else OFF,))
         if query == b"\x04\x3f":
@@ -770,7 +767,7 @@ class CameraSimulator:
         moving = pan.moving(now) or tilt.moving(now)
         return PanTiltStatus(
             raw=0,
-            init=InitStatus.INITIALIZING if self.resetting(now) else InitStatus.DONE,
+            init=InitStatus.INITIALIZING if self._resetting(now) else InitStatus.DONE,
             move=MoveStatus.MOVING if moving else MoveStatus.COMPLETED,
             pan_left_end=pan.at_limit(now) < 0,
             pan_right_end=pan.at_limit(now) > 0,
@@ -785,13 +782,13 @@ class CameraSimulator:
         return LensBlock(
             zoom_pos=round(self.axes["zoom"].position(now)),
             focus_near_limit=settings.words[0x28] & 0xFF00,  # the block carries the top byte
-            focus_pos=round(self.focus_position(now)),
+            focus_pos=round(self._focus_position(now)),
             af_mode=settings.mode(b"\x04\x57") & 0x03,
             af_sensitivity_normal=settings.mode(b"\x04\x58") == 0x02,
             digital_zoom=settings.mode(b"\x04\x06") == ON,
             focus_auto=self.focus_auto,
             low_contrast=False,
-            memory_recall_executing=self.recalling(now),
+            memory_recall_executing=self._recalling(now),
             focus_executing=self.axes["focus"].moving(now),
             zoom_executing=self.axes["zoom"].moving(now),
         ).to_data()
