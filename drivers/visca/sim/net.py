@@ -23,6 +23,7 @@ import time
 from typing import Any, cast
 
 from drivers.supervision import cancel_and_wait
+from drivers.visca.messages import RAW_TCP_PORT, RAW_UDP_PORT
 from drivers.visca.sim.link import CameraFramer, PacedWriter
 from drivers.visca.sim.server import LOOPBACK, ViscaSimulator
 from drivers.visca.sim.sony_ip import IPClient, SonyIPFrontEnd, wrap_reply
@@ -30,9 +31,10 @@ from drivers.visca.sony_header import DEFAULT_PORT as SONY_DEFAULT_PORT
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TCP_PORT = 5678
-DEFAULT_RAW_UDP_PORT = 1259
-DEFAULT_SONY_PORT = SONY_DEFAULT_PORT  # one constant with the transport
+# One constant each with the transport (pure wire facts, no transport import).
+DEFAULT_TCP_PORT = RAW_TCP_PORT
+DEFAULT_RAW_UDP_PORT = RAW_UDP_PORT
+DEFAULT_SONY_PORT = SONY_DEFAULT_PORT
 CLIENT_CLOSE_TIMEOUT_S = 1.0  # a client handler's own clean-up after its connection closed
 
 

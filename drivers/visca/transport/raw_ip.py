@@ -21,13 +21,14 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import cancel_and_wait
+from drivers.visca.messages import RAW_TCP_PORT, RAW_UDP_PORT
 from drivers.visca.transport.base import PlainPacketTransport
 from drivers.visca.transport.framing import Framer
 
 log = logging.getLogger(__name__)
 
-TCP_DEFAULT_PORT: Final = 5678
-UDP_DEFAULT_PORT: Final = 1259
+TCP_DEFAULT_PORT: Final = RAW_TCP_PORT
+UDP_DEFAULT_PORT: Final = RAW_UDP_PORT
 CONNECT_TIMEOUT_S: Final = 3.0
 WRITE_TIMEOUT_S: Final = 2.0
 CLOSE_TIMEOUT_S: Final = 1.0  # close(): the receive task ends, the socket closes

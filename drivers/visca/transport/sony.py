@@ -33,6 +33,7 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError, ProtocolError
 from drivers.supervision import cancel_and_wait
+from drivers.visca.messages import BROADCAST_HEADER
 from drivers.visca.sony_header import (
     CONTROL_MSG_ERROR,
     CONTROL_RESET,
@@ -164,7 +165,7 @@ class SonyIPTransport(PacketTransport):
 
     async def send(self, packet: bytes) -> int:
         check_packet(packet, self.device_id)
-        if packet[0] == 0x88:
+        if packet[0] == BROADCAST_HEADER:
             # VISCA.md §3.1: broadcast and AddressSet must not be used over IP.
             raise ProtocolError(
                 self.device_id, "broadcast not allowed over VISCA-over-IP", operation="send"
