@@ -334,7 +334,7 @@ class CameraSimulator:
     # -- commands (8x 01 …) ---------------------------------------------------------
 
     def _parse_command(self, msg: bytes) -> Parsed:
-        """Parse ``msg`` (bytes after ``8x 01``) ; raise ``Reject`` when illegal."""
+        """Parse ``msg`` (bytes after ``8x 01``); raise ``Reject`` when illegal."""
         if len(msg) < 2:
             raise Reject(SYNTAX)
         head = msg[:2]
@@ -376,12 +376,7 @@ class CameraSimulator:
         action = self.settings.command(msg)
         if action is None:
             raise Reject(SYNTAX)
-
-        def run_setting(now: float) -> Effect:
-            action()
-            return INSTANT
-
-        return f"setting {msg[:3].hex(' ')}", NORMAL, run_setting
+        return f"setting {msg[:3].hex(' ')}", NORMAL, _set(action)
 
     # -- power, menu, white balance ------------------------------------------------
 
