@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
-.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse i18n-extract
+.PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse i18n-extract \
+	docs-config docs-shots
 
 # The suite on every core, at most 4 workers (pytest-xdist), a file per worker at a time
 # (loadfile: a module's fixtures live once and its tests run in order, e.g. the rollout's
@@ -59,6 +60,19 @@ i18n-extract: $(STAMP)
 	$(PYBABEL) --quiet update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
 		--width 100 --no-fuzzy-matching
 	$(BIN)/python -m appliance.i18n.extract $(LOCALE)
+
+# docs/CONFIG.md from the config models (tests/test_config_reference.py fails when it is stale).
+docs-config: $(STAMP)
+	$(BIN)/python scripts/config_reference.py
+
+# The guides' screenshots (docs/img, committed): the dashboard's browser tests save named
+# PNGs there too (tests/support/browser.py docs_shot), then optipng when Debian has it.
+DOCS_SHOTS ?= docs/img
+docs-shots: system-deps $(STAMP)
+	APPLIANCE_DOCS_SHOTS=$(DOCS_SHOTS) $(BIN)/python -m pytest -n 2 --dist loadfile \
+		tests/dashboard/test_dashboard.py tests/dashboard/test_admin_pages.py
+	@if command -v optipng >/dev/null; then optipng -quiet -o2 $(DOCS_SHOTS)/*.png; \
+	else echo "optipng not installed: PNGs left as written (apt-get install optipng)"; fi
 
 system-deps:
 	@bash scripts/install-system-deps.sh

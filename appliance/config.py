@@ -45,25 +45,51 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+# Every field has a ``description`` (English, as written here); docs/CONFIG.md is made from
+# them (scripts/config_reference.py) with their Vietnamese from the catalogue (msgctxt
+# ``config_doc``), and a test fails on a field without one.
+
+
 class RoomConfig(_Model):
-    id: _Id
-    name: str = Field(min_length=1)
-    district: str = ""
+    id: _Id = Field(description="The room's id at the hub (letters, digits, - _ .).")
+    name: str = Field(min_length=1, description="The room's name as operators read it.")
+    district: str = Field(default="", description="The district the room belongs to.")
 
 
 class CameraConfig(_Model):
     """One VISCA camera: a serial ``port`` (daisy chains share it) or a network ``url``."""
 
-    id: _Id
+    id: _Id = Field(description="The camera's id in this room (e.g. cam1).")
     # Strict types: TOML has real integers and booleans, so "9600" or true is a typo to
     # report (lax mode turned baud = true into "bad baud 1"); an empty path is no port.
-    port: str | None = Field(default=None, min_length=1)
-    url: str | None = Field(default=None, min_length=1)
-    baud: StrictInt = 9600
-    address: StrictInt = Field(default=1, ge=1, le=MAX_CHAIN_ADDRESS)
-    model: str = "generic"
-    video: str | None = None  # RTSP/HTTP URL, file or /dev/videoN of this camera's picture
-    presets: dict[str, StrictInt] = Field(default_factory=dict)  # name → preset number
+    port: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Serial port of the RS-232 chain (e.g. /dev/appliance/camera-1); or give url.",
+    )
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Network camera: visca-ip://HOST:52381 (Sony) or tcp://HOST:PORT; "
+        "or give port.",
+    )
+    baud: StrictInt = Field(
+        default=9600, description="Serial speed; the same for every camera on one port."
+    )
+    address: StrictInt = Field(
+        default=1,
+        ge=1,
+        le=MAX_CHAIN_ADDRESS,
+        description="The camera's position on the daisy chain (its VISCA address).",
+    )
+    model: str = Field(default="generic", description="Camera model (preset range, quirks).")
+    video: str | None = Field(
+        default=None,
+        description="RTSP/HTTP URL, file or /dev/videoN of this camera's picture.",
+    )
+    presets: dict[str, StrictInt] = Field(
+        default_factory=dict, description="Preset names → preset numbers (e.g. chu-toa = 1)."
+    )
 
     @field_validator("baud")
     @classmethod
@@ -92,20 +118,32 @@ class CameraConfig(_Model):
 class AudioDeviceConfig(_Model):
     """A microphone or speaker, found by a substring of its sound-device name."""
 
-    id: _Id
-    name: str = Field(min_length=1)
+    id: _Id = Field(description="The device's id in this room (e.g. mic1).")
+    name: str = Field(
+        min_length=1, description="A part of the sound device's name (as the system lists it)."
+    )
 
 
 class DisplayConfig(_Model):
-    id: _Id
-    x_display: str = ":0"
-    output: str | None = None  # RandR output name (e.g. HDMI-1); None = the whole screen
-    cec: StrictBool = False  # "off" would be read as False by lax pydantic: refuse it
+    id: _Id = Field(description="The display's id in this room (e.g. tv1).")
+    x_display: str = Field(default=":0", description="The X display the screen is on.")
+    output: str | None = Field(
+        default=None,
+        description="RandR output name (e.g. HDMI-1); none: the whole screen.",
+    )
+    # Strict: "off" would be read as False by lax pydantic; refuse it.
+    cec: StrictBool = Field(
+        default=False, description="Switch the TV on and off and read its power by HDMI-CEC."
+    )
 
 
 class ApiConfig(_Model):
-    listen: str = DEFAULT_LISTEN
-    token_file: Path | None = None  # default: <state.dir>/api-token
+    listen: str = Field(
+        default=DEFAULT_LISTEN, description="Address of the local control API (IP:PORT)."
+    )
+    token_file: Path | None = Field(
+        default=None, description="The control API's token file; none: <state.dir>/api-token."
+    )
 
     @field_validator("listen")
     @classmethod
@@ -115,9 +153,16 @@ class ApiConfig(_Model):
 
 
 class HubConfig(_Model):
-    url: str | None = None  # the hub's base URL (docs/LINK.md §1): https://hub… / ws://…
-    enrolment_token_file: Path | None = None
-    ca_file: Path | None = None  # CA bundle of a private CA for https:// / wss://
+    url: str | None = Field(
+        default=None,
+        description="The hub's address (https://… or wss://…); none: the room works alone.",
+    )
+    enrolment_token_file: Path | None = Field(
+        default=None, description="A one-time enrolment token: the agent enrols itself with it."
+    )
+    ca_file: Path | None = Field(
+        default=None, description="CA bundle of a private CA for https:// and wss://."
+    )
 
     @field_validator("url")
     @classmethod
@@ -128,24 +173,31 @@ class HubConfig(_Model):
 
 
 class StateConfig(_Model):
-    dir: Path = DEFAULT_STATE_DIR
+    dir: Path = Field(
+        default=DEFAULT_STATE_DIR,
+        description="Where the agent keeps its state: outbox, tokens, reference pictures.",
+    )
 
 
 class FollowShot(_Model):
     """One camera's shot: a configured camera and a preset (a name of its ``presets`` or a number)."""
 
-    camera: _Id
-    preset: str | int
+    camera: _Id = Field(description="A camera id of [[cameras]].")
+    preset: str | int = Field(description="A preset name of that camera, or a preset number.")
 
 
 class FollowSeat(_Model):
     """A delegate seat: its microphone channel (1-based, as printed on the interface)."""
 
-    channel: int = Field(ge=1, le=MAX_FOLLOW_CHANNELS)
-    name: str = Field(min_length=1, max_length=64)
-    camera: _Id
-    preset: str | int
-    also: list[FollowShot] = Field(default_factory=list)  # the same seat from another camera
+    channel: int = Field(
+        ge=1, le=MAX_FOLLOW_CHANNELS, description="The seat's microphone channel (from 1)."
+    )
+    name: str = Field(min_length=1, max_length=64, description="The seat's name (e.g. Chủ tọa).")
+    camera: _Id = Field(description="The camera that shows this seat.")
+    preset: str | int = Field(description="That camera's preset (name or number) for this seat.")
+    also: list[FollowShot] = Field(
+        default_factory=list, description="The same seat from other cameras."
+    )
 
     @property
     def shots(self) -> list[FollowShot]:
@@ -155,32 +207,80 @@ class FollowSeat(_Model):
 class FollowConfig(_Model):
     """``[follow]``: the voice-follow camera (appliance/agent/follow.py, issue 10)."""
 
-    enabled: bool = True
-    device: str = Field(min_length=1)  # substring of the multichannel input's name
-    channels: int = Field(ge=1, le=MAX_FOLLOW_CHANNELS)
-    samplerate: int = Field(default=16_000, ge=8_000, le=96_000)
-    seats: list[FollowSeat] = Field(min_length=1)
-    overview: list[FollowShot] = Field(default_factory=list)  # nobody speaks → this shot
-    overview_after_s: float = Field(default=8.0, ge=1.0, le=3600.0)
-    min_speech_s: float = Field(default=0.3, ge=0.05, le=5.0)  # speech before a switch
-    hold_s: float = Field(default=0.6, ge=0.0, le=30.0)  # the talker on air keeps it this long
-    takeover_s: float = Field(default=2.5, ge=0.2, le=60.0)  # a new talker over a talking one
-    hysteresis_db: float = Field(default=3.0, ge=0.0, le=30.0)  # lead over every other channel
-    min_move_interval_s: float = Field(default=1.5, ge=0.0, le=600.0)  # cap on camera moves
-    voicing: float = Field(default=0.5, gt=0.0, lt=1.0)
-    snr_db: float = Field(default=8.0, ge=0.0, le=60.0)
+    enabled: bool = Field(default=True, description="Follow the speaker when the agent starts.")
+    device: str = Field(
+        min_length=1, description="A part of the multichannel microphone input's name."
+    )
+    channels: int = Field(
+        ge=1, le=MAX_FOLLOW_CHANNELS, description="How many channels that input has."
+    )
+    samplerate: int = Field(
+        default=16_000, ge=8_000, le=96_000, description="Sample rate of that input (Hz)."
+    )
+    seats: list[FollowSeat] = Field(min_length=1, description="The delegates' seats.")
+    overview: list[FollowShot] = Field(
+        default_factory=list, description="The wide shot when nobody speaks."
+    )
+    overview_after_s: float = Field(
+        default=8.0, ge=1.0, le=3600.0, description="Silence before the wide shot (seconds)."
+    )
+    min_speech_s: float = Field(
+        default=0.3, ge=0.05, le=5.0, description="Speech needed before a switch (seconds)."
+    )
+    hold_s: float = Field(
+        default=0.6, ge=0.0, le=30.0, description="The speaker on screen keeps it this long."
+    )
+    takeover_s: float = Field(
+        default=2.5,
+        ge=0.2,
+        le=60.0,
+        description="A new speaker over one still talking takes the camera after this long.",
+    )
+    hysteresis_db: float = Field(
+        default=3.0,
+        ge=0.0,
+        le=30.0,
+        description="How much louder (dB) a seat must be than every other one.",
+    )
+    min_move_interval_s: float = Field(
+        default=1.5, ge=0.0, le=600.0, description="At most one camera move this often (seconds)."
+    )
+    voicing: float = Field(
+        default=0.5,
+        gt=0.0,
+        lt=1.0,
+        description="How voice-like a sound must be to count as speech (0–1).",
+    )
+    snr_db: float = Field(
+        default=8.0,
+        ge=0.0,
+        le=60.0,
+        description="How far (dB) speech must be above the room noise.",
+    )
 
 
 class AgentConfig(_Model):
-    room: RoomConfig
-    cameras: list[CameraConfig] = Field(default_factory=list)
-    microphones: list[AudioDeviceConfig] = Field(default_factory=list)
-    speakers: list[AudioDeviceConfig] = Field(default_factory=list)
-    displays: list[DisplayConfig] = Field(default_factory=list)
-    api: ApiConfig = Field(default_factory=ApiConfig)
-    hub: HubConfig = Field(default_factory=HubConfig)
-    state: StateConfig = Field(default_factory=StateConfig)
-    follow: FollowConfig | None = None
+    room: RoomConfig = Field(description="The room: its id, name and district.")
+    cameras: list[CameraConfig] = Field(
+        default_factory=list, description="The PTZ cameras (VISCA over RS-232 or IP)."
+    )
+    microphones: list[AudioDeviceConfig] = Field(
+        default_factory=list, description="The microphones the check listens to."
+    )
+    speakers: list[AudioDeviceConfig] = Field(
+        default_factory=list, description="The speakers the check plays its test tone on."
+    )
+    displays: list[DisplayConfig] = Field(
+        default_factory=list, description="The TVs and projectors."
+    )
+    api: ApiConfig = Field(
+        default_factory=ApiConfig, description="The local control API (technician, hub)."
+    )
+    hub: HubConfig = Field(default_factory=HubConfig, description="The link to the hub.")
+    state: StateConfig = Field(default_factory=StateConfig, description="The agent's own files.")
+    follow: FollowConfig | None = Field(
+        default=None, description="The voice-follow camera (optional)."
+    )
 
     @property
     def token_file(self) -> Path:

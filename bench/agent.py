@@ -15,6 +15,12 @@ the check engine, as always), and prints:
   under API load: --load requests at concurrency 20 over every read route, snapshots
   (read in a child process too, appliance/agent/video.py) and a level reading included
   (sampled every 20 ms, plus the kernel's VmHWM)  ≤ 80 MB
+- RSS after a readiness check of every category but the displays, then after a full one
+  (a preset reference stored first so the preset is compared with it; the frame work
+  runs in the camera's video child, appliance/agent/video.py), each with the high-water
+  mark during it (VmHWM, reset through /proc/PID/clear_refs just before)  ≤ 80 MB. The
+  display items show the test pattern with VLC and compare a screenshot, in the display's
+  player child (appliance/agent/display.py).
 - a VISCA command through the agent: preset recall over HTTP → agent → VISCA → simulated
   camera, recalling the preset the head is at (no move), against DESIGN.md §7's limit:
   wire time of command + reply + the camera's own processing. At 9600 baud 8N1 the
@@ -53,6 +59,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from appliance.agent.checks.model import CATEGORIES
 from appliance.agent.simulate import (
     SIM_BAUD,
     SIM_MODEL,
@@ -102,6 +109,31 @@ def _hwm_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024 / 1e6
     return float("nan")
+
+
+def _reset_hwm(pid: int) -> None:
+    """Start the kernel's VmHWM again from the current RSS (proc(5): clear_refs 5)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def _check(
+    base: str, headers: dict[str, str], pid: int, only: list[str]
+) -> tuple[float, float, str]:
+    """A reference stored for cam1's preset 1, then a check of ``only`` (every category
+    when empty) through the API: the RSS once it has settled after the run, the
+    high-water mark during both, the run's overall."""
+    _reset_hwm(pid)
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+        c.post("/cameras/cam1/presets/1/reference").raise_for_status()
+        run_id = c.post("/checks", json={"only": only}).json()["run_id"]
+        deadline = time.monotonic() + 180
+        while (run := c.get(f"/checks/{run_id}").json())["status"] not in ("done", "cancelled"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the check did not end: {run}")
+            time.sleep(0.1)
+    hwm = _hwm_mb(pid)
+    time.sleep(1.0)  # settle (the audio children have exited)
+    return _rss_mb(pid), max(hwm, _hwm_mb(pid)), str(run.get("overall"))
 
 
 def _api_load(base: str, headers: dict[str, str], pid: int, n: int) -> tuple[float, int]:
@@ -298,6 +330,9 @@ def main() -> None:
                 _api_load(base, headers, proc.pid, args.load) if args.load else (None, 0)
             )
             hwm = _hwm_mb(proc.pid)
+            no_display = [c for c in CATEGORIES if c != "display"]
+            part = _check(base, headers, proc.pid, no_display)
+            full = _check(base, headers, proc.pid, [])
         finally:
             proc.send_signal(signal.SIGTERM)
             t_stop = time.perf_counter()
@@ -331,8 +366,20 @@ def main() -> None:
         )
     print(
         f"RSS high-water mark        {hwm:7.1f} MB   target ≤ 80 MB   ratio {hwm / RSS_TARGET_MB:.2f}"
-        " (VmHWM: the peak since start)"
+        " (VmHWM: the peak since start, before the check)"
     )
+    for label, (after, high, overall) in (
+        ("RSS after check w/o display", part),
+        ("RSS after a full check     ", full),
+    ):
+        print(
+            f"{label}{after:7.1f} MB   target ≤ 80 MB   "
+            f"ratio {after / RSS_TARGET_MB:.2f} (overall {overall})"
+        )
+        print(
+            f"  high-water during it     {high:7.1f} MB   target ≤ 80 MB   "
+            f"ratio {high / RSS_TARGET_MB:.2f} (VmHWM reset before it)"
+        )
     print(
         f"idle CPU ({args.seconds:.0f} s)            {cpu_pct:7.2f} %    target ≤ 1 %"
         f"     ratio {cpu_pct / 1:.2f}"

@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support, run from anywhere
 
+from report import record
+
 from appliance.agent.follow_policy import FollowPolicy
 from drivers.audio.meeting_sim import (
     MeetingAudioSimulator,
@@ -88,6 +90,24 @@ def _report_full(run: MeetingRun, score: MeetingScore) -> None:
     limit = 0.5 + statistics.median(moves)
     verdict = "MET" if statistics.median(arrive) <= limit else "NOT MET"
     print(f"  target median ≤ 0.5 s + move time = {limit:.3f} s: {verdict}")
+    minutes = f"{script.duration_s / 60:.0f}-minute meeting, 8 seats, crosstalk {script.crosstalk_db:.0f} dB"
+    record(
+        "follow.reaction.median",
+        statistics.median(arrive),
+        "s",
+        title=f"Voice follow: speech onset → camera at the seat's preset, median ({minutes})",
+        target=limit,
+        note=f"target 0.5 s + the move's median {statistics.median(moves):.3f} s; p95 {_pct(arrive, 0.95):.3f} s",
+    )
+    record(
+        "follow.on_time",
+        100 * score.on_time_fraction,
+        "%",
+        title=f"Voice follow: turns at the right preset within 1 s of onset ({minutes})",
+        target=95.0,
+        higher_is_better=True,
+        note=f"{len(score.turns)} turns, {score.cough_moves} moves on a cough, at most {score.max_moves_per_turn} move per turn",
+    )
     plain = [t for t in score.turns if not script.overlapped(t.index)]
     over = [t for t in score.turns if script.overlapped(t.index)]
     for name, group in (
@@ -132,13 +152,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-full", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="a 2-minute meeting, 1 minute per level, 3 levels"
+    )
     args = parser.parse_args()
+    if args.quick:  # make bench BENCH_ARGS=--quick (bench/run_all.py)
+        args.minutes, args.sweep_minutes, args.crosstalk = 2.0, 1.0, "-20,-12,-6"
 
     full = generate_script(
         seats=SEATS,
         duration_s=args.minutes * 60,
-        coughs=30,
-        overlaps=10,
+        coughs=round(3 * args.minutes),  # the 30 coughs and 10 overlaps in 10 minutes
+        overlaps=max(1, round(args.minutes)),
         crosstalk_db=-12.0,
         seed=args.seed,
     )
@@ -147,6 +172,13 @@ def main() -> None:
         share = _cpu(full, rate, 60.0)
         print(
             f"  {rate // 1000} kHz: {100 * share:.2f} % of a core per 8 channels ({100 * share / SEATS:.3f} % per channel)"
+        )
+        record(
+            f"follow.cpu.{rate // 1000}k",
+            100 * share,
+            "% of a core",
+            title=f"Voice follow: detector + policy CPU per 8 channels at {rate // 1000} kHz",
+            target=2.0,
         )
     print("  target: ≤ 2 % of a core per 8 channels")
 
@@ -176,6 +208,15 @@ def main() -> None:
                 run = asyncio.run(_play(audio, script))
                 score = score_meeting(run)
                 rs = score.reactions()
+                record(
+                    f"follow.sweep.{level:.0f}",
+                    100 * score.on_time_fraction,
+                    "%",
+                    title=f"Voice follow at crosstalk {level:.0f} dB: turns on time",
+                    target=95.0,
+                    higher_is_better=True,
+                    note=f"{score.false_moves} false switches, {score.cough_moves} cough moves",
+                )
                 print(
                     f"  {level:6.0f} dB  {len(score.turns):5d}  {100 * score.on_time_fraction:13.1f} %  "
                     f"{statistics.median(rs) if rs else float('nan'):6.3f} s  {score.false_moves:14d}  "

@@ -10,7 +10,10 @@ offered at the rooms' natural rate (one per room every 15 s) and at fixed rates
 (default 2,000/s and 4,000/s more, driven round-robin over the rooms): heartbeats/s the hub handled, the handling lag p50/p99
 (hub clock when handled − the agent's sent_at; one host, one clock), the hub's CPU
 (% of one core: it is one process with one event loop), its RSS, and "1 core": the
-heartbeats/s one whole core would handle at the CPU the hub spent per heartbeat. On a
+heartbeats/s one whole core would handle at the CPU the hub spent per heartbeat; and the
+hub's garbage-collector passes in the phase (appliance/hub/gcwatch.py): GC2 the number of
+full passes, "GC ms" the time all passes stopped its event loop, "GC2 max" the longest full
+pass since the hub started. On a
 machine whose cores are busy with other work the lag measures that contention (the hub
 waits for a core), which is why the CPU-based figure is printed beside it. Then a preset recall
 through the public API (a scene) fanned out to 31 rooms against the same recall in one
@@ -44,9 +47,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from report import record
+
 from appliance.hub.db.engine import make_engine, make_sessions
 from appliance.hub.db.models import AgentSecret
 from appliance.hub.db.records import RoomIn
+from appliance.hub.gcwatch import FREEZE_CHECK_S, FREEZE_GROWTH, FREEZE_MIN_NEW
 from appliance.hub.presence import LAG_SAMPLES
 from appliance.hub.security.credentials import new_secret, secret_hash
 from appliance.hub.settings import DB_FILE
@@ -63,6 +69,9 @@ HEARTBEAT_S = 15.0
 CONNECT_BATCH = 100
 OPEN_TIMEOUT_S = 60.0
 TICK_S = 0.01
+# A hub started with --gc-freeze freezes again once new links held still for one check
+# (gcwatch.FREEZE_CHECK_S): up to two checks after the last room linked.
+SETTLE_MAX_S = 3 * FREEZE_CHECK_S
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -168,6 +177,10 @@ async def _phase(
         await asyncio.sleep(0.05)
     wall = time.monotonic() - t0
     handled = after["heartbeats"] - before["heartbeats"]
+    # The hub's garbage-collector passes in this phase (appliance/hub/gcwatch.py): a full
+    # (generation 2) pass stops its event loop for as long as it walks every object.
+    gc2 = after["gc"]["2"]["collections"] - before["gc"]["2"]["collections"]
+    gc_ms = 1000 * sum(after["gc"][g]["seconds"] - before["gc"][g]["seconds"] for g in "012")
     if handled:  # the lag of this phase's heartbeats only
         after = await _stats(api, min(handled, LAG_SAMPLES))
     cpu = _cpu_s(pid) - cpu0
@@ -182,7 +195,58 @@ async def _phase(
         "us_per_hb": 1e6 * cpu / handled if handled else None,
         "bench_cpu": 100 * (time.process_time() - me0) / wall,
         "rss": _rss_mb(pid),
+        "gc2": gc2,
+        "gc_ms": gc_ms,
+        "gc_max_ms": after["gc"]["2"]["max_ms"],
     }
+
+
+def _record_phase(size: int, r: dict[str, Any]) -> None:
+    """The phase at the first offered rate (DESIGN.md §7: 2,000 heartbeats/s) for the
+    report; the hub series plots them against the number of rooms."""
+    record(
+        f"hub.{size}.p99_ms",
+        r["p99"] or 0.0,
+        "ms",
+        title="heartbeat lag p99 (ms)",
+        target=TARGET_P99_MS,
+        series="hub",
+        point=size,
+        note=f"{size:,} rooms, {r['offered']:,.0f}/s offered, hub CPU {r['cpu']:.0f} %",
+    )
+    record(
+        f"hub.{size}.handled",
+        r["handled"],
+        "heartbeats/s",
+        title="heartbeats handled per s",
+        target=0.98 * r["offered"],
+        higher_is_better=True,
+        note=f"{size:,} rooms; target 98 % of the {r['offered']:,.0f}/s offered",
+    )
+    if r["us_per_hb"]:
+        record(
+            f"hub.{size}.one_core",
+            1e6 / r["us_per_hb"],
+            "heartbeats/s",
+            title="heartbeats/s one core handles (CPU per heartbeat)",
+            target=2000.0,
+            higher_is_better=True,
+            note=f"{size:,} rooms",
+        )
+
+
+async def _settled(api: httpx.AsyncClient, freezing: bool) -> str:
+    """With --gc-freeze, wait (bounded) for the hub's freeze of the links just made: the
+    steady state of a fleet that has linked (appliance/hub/gcwatch.py keep_frozen)."""
+    if not freezing:
+        return ""
+    first = (await _stats(api))["gc_freezes"]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < SETTLE_MAX_S:
+        if (await _stats(api))["gc_freezes"] > first:
+            return f"hub froze its long-lived objects {time.monotonic() - t0:.0f} s after"
+        await asyncio.sleep(0.5)
+    return f"no freeze within {SETTLE_MAX_S:.0f} s"
 
 
 def _row(r: dict[str, Any]) -> str:
@@ -192,7 +256,8 @@ def _row(r: dict[str, Any]) -> str:
     return (
         f"{'':>6} {'':>9} {'':>9} | {r['offered']:>9.0f} {r['handled']:>9.0f} "
         f"{r['p50'] or 0:>8.2f} {r['p99'] or 0:>8.2f} {r['cpu']:>7.0f}% "
-        f"{r['rss']:>7.0f} {r['bench_cpu']:>8.0f}% {capacity}  "
+        f"{r['rss']:>7.0f} {r['bench_cpu']:>8.0f}% {capacity} "
+        f"{r['gc2']:>4.0f} {r['gc_ms']:>7.1f} {r['gc_max_ms']:>8.1f}  "
         f"{'meets' if ok else 'MISSES'}"
     )
 
@@ -226,7 +291,9 @@ async def bench(args: argparse.Namespace) -> None:
         state = Path(tmp) / "hub"
         port = free_port()
         agents: list[SimAgent] = []
-        with hub_process(state, port) as proc:
+        gc_arg = "--gc-freeze" if args.gc_freeze else "--no-gc-freeze"
+        print(f"hub started with {gc_arg} (appliance/hub/gcwatch.py)")
+        with hub_process(state, port, gc_arg) as proc:
             db = state / DB_FILE
             token = await _admin_token(db)
             link_url = f"ws://127.0.0.1:{port}/api/v1/link"
@@ -239,7 +306,8 @@ async def bench(args: argparse.Namespace) -> None:
                     print(
                         f"\n{'rooms':>6} {'link all':>9} {'idle RSS':>9} | {'offered/s':>9} "
                         f"{'handled/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'hub CPU':>8} "
-                        f"{'RSS MB':>7} {'bench CPU':>9} {'1 core':>9}"
+                        f"{'RSS MB':>7} {'bench CPU':>9} {'1 core':>9} "
+                        f"{'GC2':>4} {'GC ms':>7} {'GC2 max':>8}"
                     )
                     for size in args.sizes:
                         secrets = await asyncio.to_thread(_provision, db, len(agents) + 1, size)
@@ -258,15 +326,29 @@ async def bench(args: argparse.Namespace) -> None:
                         agents.extend(new)
                         took = await _connect(new)
                         idle = _rss_mb(proc.pid)
-                        print(f"{size:>6} {took:>8.1f}s {idle:>7.0f}MB |")
+                        grew = len(new) >= max(FREEZE_MIN_NEW, FREEZE_GROWTH * (size - len(new)))
+                        settle = await _settled(api, args.gc_freeze and grew)
+                        print(f"{size:>6} {took:>8.1f}s {idle:>7.0f}MB | {settle}")
                         rates = [0.0, *args.rates]  # 0: only the rooms' own heartbeats
                         for rate in rates:
                             r = await _phase(api, proc.pid, agents, rate, args.seconds)
                             print(_row(r))
+                            if rate == args.rates[0]:
+                                _record_phase(size, r)
                     print(f"\npreset recall through a scene (median of {args.reps}):")
                     for recall_s in (args.recall_s, 0.0):
                         one, many = await _fanout(api, agents, args.reps, recall_s)
                         ratio = many / one
+                        record(
+                            f"hub.fanout.{recall_s:g}",
+                            many,
+                            "s",
+                            title=f"Preset recall through a scene, 31 rooms (room answers after {recall_s:g} s)",
+                            limit=one,
+                            target_ratio=TARGET_FANOUT,
+                            note="limit: the same recall in one room, this run"
+                            + ("; instant answers: the hub's own overhead" if not recall_s else ""),
+                        )
                         print(
                             f"  room answers after {recall_s:.2f} s: one room {one * 1000:.1f} ms, "
                             f"31 rooms {many * 1000:.1f} ms → {ratio:.2f}× "
@@ -289,6 +371,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=15, help="scene recalls per fan-out figure")
     parser.add_argument(
         "--recall-s", type=float, default=0.5, help="simulated camera move of a recall"
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start the hub with --gc-freeze (production) or --no-gc-freeze (the baseline)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="31 and 300 rooms, one rate, short phases (smoke run)"

@@ -42,6 +42,8 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "display": ([], []),
     "audio": ([], ["--runs", "3"]),
     "hotplug_bench": ([], []),
+    "offline": ([], []),
+    "fleet_check": ([], ["--rooms", "8", "--runs", "1"]),
 }
 
 
@@ -95,7 +97,12 @@ def _plots(rows: list[dict[str, Any]]) -> list[str]:
         if row.get("series"):
             by_series.setdefault(row["series"], []).append(row)
     specs = [
-        ("hub", "bench-hub.png", "Hub: heartbeat handling against the number of rooms", "rooms"),
+        (
+            "hub",
+            "bench-hub.png",
+            "Hub: heartbeat lag p99 (ms) at 2,000/s against the number of rooms",
+            "rooms",
+        ),
         ("visca", "bench-visca.png", "VISCA latency ÷ wire limit (1.0 = the physical limit)", ""),
         ("check", "bench-check.png", "Readiness check: time per item (one room)", ""),
     ]

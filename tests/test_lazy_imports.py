@@ -45,6 +45,12 @@ def test_translating_a_display_text_loads_neither_numpy_nor_pillow() -> None:
         "from drivers.audio import aliases",
         "import drivers.visca",
         "from drivers.visca import messages",
+        "import drivers.video",
+        "from drivers.video import sources",
+        "from drivers.video.reference_files import ReferenceFiles",
+        # The agent's own modules: pictures, players and check items work through children.
+        "import appliance.agent.service, appliance.agent.checks.items",
+        "from appliance.agent.checks.items import camera, display, video",
     ],
 )
 def test_importing_a_driver_package_is_light(code: str) -> None:
@@ -54,6 +60,17 @@ def test_importing_a_driver_package_is_light(code: str) -> None:
 def test_a_name_loads_its_module_on_first_use() -> None:
     assert _loaded_after("from drivers.display import render_pattern") == ["numpy", "PIL"]
     assert "numpy" in _loaded_after("from drivers.audio import measure_level")
+    assert _loaded_after("from drivers.video import VideoSource") == ["numpy", "cv2"]
+
+
+def test_every_name_of_the_video_package_resolves() -> None:
+    import drivers.video
+
+    for name in drivers.video.__all__:
+        assert getattr(drivers.video, name) is not None
+        assert name in dir(drivers.video)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        getattr(drivers.video, "nope")  # noqa: B009 - the lookup under test
 
 
 def test_the_visca_package_loads_neither_pyserial_nor_the_simulator_for_its_messages() -> None:

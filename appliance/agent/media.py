@@ -1,17 +1,20 @@
 """Media handles of the service: displays, camera video sources (audio: ``audio.py``).
 
     AudioDevices / AudioEndpoint   re-exported from appliance.agent.audio
-    DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power)
-    VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2) for snapshots
-                                   (read in a child process: ``appliance.agent.video``)
-                                   and for the check engine's picture items
+    DisplayHandle                  a VLC output on an X display (+ HDMI-CEC power); the
+                                   player runs in a child process (``appliance.agent.display``)
+    VideoHandle                    a camera's picture (RTSP/HTTP/file/V4L2): snapshots and
+                                   the check engine's frame work, each done in a child
+                                   process (``appliance.agent.video``)
 
 The driver modules (sounddevice, VLC, OpenCV underneath) are imported when first used,
 so a room without one of them pays neither its start-up time nor its memory
 (PLATFORM.md Media 5: cv2 alone is +32 MB RSS), and a video source is opened only while
 it is used (a decoding RTSP reader costs ~10 % of a core; the idle target is 1 %).
-Snapshots, which the API serves at any time, never load OpenCV here: their source lives
-in a child process (issue 7 item 11, DESIGN.md §7: RSS ≤ 80 MB at all times).
+The display's VLC player (libVLC, numpy, Pillow) runs in a child process too.
+Snapshots and the readiness check's frame work (sample and analysis, preset
+verification, storing a reference) never load OpenCV or numpy here: the source lives in
+a child process (issue 7 item 11, DESIGN.md §7: RSS ≤ 80 MB at all times).
 """
 
 from __future__ import annotations
@@ -20,25 +23,29 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Final
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from appliance.agent.audio import AudioDevices, AudioEndpoint
+from appliance.agent.display import DisplayChild, PatternVerdict
 from appliance.agent.status import DeviceStatus, LatencyObserver, Scalar
-from appliance.agent.video import SnapshotChild
+from appliance.agent.video import PresetVerdict, SignalSample, VideoChild
 from appliance.config import DisplayConfig
 from drivers.errors import DeviceError, NotSupportedError
 from drivers.supervision import DeviceState
 
 if TYPE_CHECKING:
     from drivers.display.cec import CecDisplay
-    from drivers.display.display import VlcDisplay
     from drivers.display.status import DisplayStatus
     from drivers.video.capture import VideoSource
+    from drivers.video.reference_files import ReferenceInfo
 
 __all__ = ["AudioDevices", "AudioEndpoint", "DisplayHandle", "VideoHandle"]
 
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 VIDEO_IDLE_CLOSE_S: Final = 15.0  # close a video source this long after its last snapshot
 # At start the agent knocks on the X server's socket (no X library: python-xlib and Pillow
@@ -49,9 +56,10 @@ X_SOCKET_DIR: Final = "/tmp/.X11-unix"  # noqa: S108 - a fixed system path, not 
 
 
 class DisplayHandle:
-    """One display: what VLC shows on it (``drivers.display.VlcDisplay``, opened on the
-    first show, with the room's name on the pattern and slate), and its power over
-    HDMI-CEC (``drivers.display.CecDisplay``, ``cec-client`` from ``$PATH``)."""
+    """One display: what VLC shows on it (``drivers.display.VlcDisplay`` in a child
+    process, ``DisplayChild``, started on the first show and ended by a stop, with the
+    room's name on the pattern and slate), and its power over HDMI-CEC
+    (``drivers.display.CecDisplay``, ``cec-client`` from ``$PATH``)."""
 
     kind: Final = "display"
 
@@ -68,7 +76,10 @@ class DisplayHandle:
         self.room_name = room_name
         self.x_probe_timeout_s = x_probe_timeout_s
         self._observe = observe
-        self._vlc: VlcDisplay | None = None
+        self._player = DisplayChild(
+            self.id, xdisplay=config.x_display, output=config.output, room_name=room_name
+        )
+        self._shown = False  # a player was opened since the last stop_all
         self._cec: CecDisplay | None = None
         self.state = DeviceState.IDLE  # opens on the first show
         self.last_error: str | None = None
@@ -90,20 +101,19 @@ class DisplayHandle:
         return DeviceStatus(self.id, "display", self.state, self.last_error, details)
 
     def player(self) -> DisplayStatus | None:
-        """What VLC reports (state, content, output, error) while the player is open."""
-        return self._vlc.state() if self._vlc is not None else None
+        """What VLC reported last (state, content, output, error); None before a show."""
+        return self._player.status if self._shown else None
 
     async def probe(self) -> DisplayStatus | None:
         """Ask X whether our window is still there (an output lost becomes the player's
-        error); None while the player is not open."""
-        vlc = self._vlc
-        if vlc is None:
+        error); None before a show."""
+        if not self._shown:
             return None
         try:
-            return await vlc.probe()
+            return await self._player.probe()
         except DeviceError as exc:
             self.last_error = str(exc)
-            return vlc.state()
+            return self._player.status
 
     async def start(self) -> None:
         """Nothing is shown at start (the display opens on the first ``show``); a missing
@@ -118,14 +128,11 @@ class DisplayHandle:
         async with self._lock:
             start = time.perf_counter()
             try:
-                vlc = await self._display()
-                if what == "pattern":
-                    await vlc.show_pattern(pattern or "bars", room_name=self.room_name)
-                elif what == "slate":
-                    await vlc.show_slate(self.room_name)
-                else:
-                    await vlc.play_url(url or "")
+                self._shown = True
+                await self._player.show(what, pattern=pattern, url=url)
             except DeviceError as exc:
+                if self._player.open_failed:
+                    self.state = DeviceState.DISCONNECTED
                 self.last_error = str(exc)
                 raise
             finally:
@@ -134,12 +141,22 @@ class DisplayHandle:
             self.state = DeviceState.READY
             self.last_error = None
 
-    async def stop(self) -> None:
-        """Stop showing: the player, its VLC instance and window are released (the next
-        show opens them again, ~0.3 s)."""
+    async def verify_pattern(
+        self, kind: str, *, tolerance: int, timeout_s: float, evidence: Path
+    ) -> PatternVerdict:
+        """Screenshot the output until it shows ``kind`` (or ``timeout_s`` has passed) and
+        compare it with the pattern's layout, in the player's child; the screenshot is
+        saved to ``evidence``."""
         async with self._lock:
-            if self._vlc is not None:
-                await self._vlc.stop()
+            return await self._player.verify_pattern(
+                kind, tolerance=tolerance, timeout_s=timeout_s, evidence=evidence
+            )
+
+    async def stop(self) -> None:
+        """Stop showing: the player's child ends, with its VLC instance and window (the
+        next show starts it again, ~1 s)."""
+        async with self._lock:
+            await self._player.stop()
             self.showing = None
 
     async def power(self, on: bool) -> str:
@@ -159,30 +176,10 @@ class DisplayHandle:
     async def stop_all(self) -> None:
         """Release the player and its window (service stop)."""
         async with self._lock:
-            vlc, self._vlc = self._vlc, None
-            if vlc is not None:
-                await vlc.close()
+            await self._player.stop()
+            self._shown = False
             self.showing = None
             self.state = DeviceState.IDLE
-
-    async def _display(self) -> VlcDisplay:
-        if self._vlc is None:
-            from drivers.display.display import VlcDisplay
-
-            vlc = VlcDisplay(
-                self.id,
-                xdisplay=self.config.x_display,
-                output=self.config.output,
-                room_name=self.room_name,
-            )
-            try:
-                await vlc.open()
-            except DeviceError as exc:
-                self.state = DeviceState.DISCONNECTED
-                self.last_error = str(exc)
-                raise
-            self._vlc = vlc
-        return self._vlc
 
     def _cec_display(self, operation: str) -> CecDisplay:
         if not self.config.cec:
@@ -225,12 +222,16 @@ async def x_server_problem(xdisplay: str, timeout_s: float = X_PROBE_TIMEOUT_S) 
 class VideoHandle:
     """A camera's picture source, opened on demand and closed when idle.
 
-    :meth:`source` always hands back a live source: one whose stream ended, failed to
-    read or stalled (the camera's stream server went away, restarted, or stopped
-    sending) is closed and opened again, instead of being handed out until the idle
-    close. A stream that cannot be opened raises the driver's error.
-    :meth:`snapshot_jpeg` reads the picture in a child process (``SnapshotChild``) that
-    follows the same rules; the idle close ends it too.
+    The agent's uses — :meth:`snapshot_jpeg`, :meth:`sample`, :meth:`verify_preset`,
+    :meth:`store_reference` — are done by a child process (``VideoChild``) that holds
+    the source: a source whose stream ended, failed to read or stalled (the camera's
+    stream server went away, restarted, or stopped sending) is closed and opened again,
+    instead of being used until the idle close; a stream that cannot be opened raises
+    the driver's error. The idle close ends the child.
+
+    :meth:`source` opens the same kind of source in THIS process (OpenCV and numpy
+    with it: ~40 MB) by the same rules, for tools and tests that want frames; the agent
+    never calls it.
     """
 
     kind: Final = "video"
@@ -250,7 +251,7 @@ class VideoHandle:
         self.stall_timeout_s = stall_timeout_s  # None: the driver's STALL_TIMEOUT_S
         self._reopened = 0  # sources replaced because their stream had ended or stalled
         self._source: VideoSource | None = None
-        self._snapshots = SnapshotChild(self.id, url, stall_timeout_s=stall_timeout_s)
+        self._child = VideoChild(self.id, url, stall_timeout_s=stall_timeout_s)
         self._closer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
         self.state = DeviceState.IDLE  # opened on first use, closed again when idle
@@ -259,15 +260,15 @@ class VideoHandle:
     @property
     def reopened(self) -> int:
         """Sources replaced because their stream had ended or stalled (here and in the
-        snapshot child)."""
-        return self._reopened + self._snapshots.reopened
+        child)."""
+        return self._reopened + self._child.reopened
 
     def status(self) -> DeviceStatus:
         source = self._source
         details: dict[str, Scalar] = {
             "url": self.url,
-            "open": source is not None or self._snapshots.source_state is not None,
-            "source_state": source.state.value if source else self._snapshots.source_state,
+            "open": source is not None or self._child.source_state is not None,
+            "source_state": source.state.value if source else self._child.source_state,
             "reopened": self.reopened,
         }
         return DeviceStatus(self.id, "video", self.state, self.last_error, details)
@@ -276,7 +277,7 @@ class VideoHandle:
         """Opened on first use."""
 
     async def source(self) -> VideoSource:
-        """The open, live source (the check engine reads frames through this too)."""
+        """The open, live source in this process (see the class: not for the agent)."""
         from drivers.video.capture import SourceState, VideoSource
 
         async with self._lock:
@@ -307,22 +308,66 @@ class VideoHandle:
             return self._source
 
     async def snapshot_jpeg(self, observe: LatencyObserver | None = None) -> bytes:
-        """JPEG of the newest frame, read by the snapshot child (see the class)."""
+        """JPEG of the newest frame, read by the child (see the class)."""
+        return await self._use("snapshot", self._child.snapshot_jpeg, observe)
+
+    async def sample(
+        self, frames: int, *, wait_s: float, frozen_pairs_fail: int, evidence: Path
+    ) -> SignalSample:
+        """``frames`` consecutive fresh frames analysed by the child (black, frozen, focus,
+        exposure of the last one, frozen over the run); the last one saved to ``evidence``."""
+        return await self._use(
+            "sample",
+            lambda: self._child.sample(
+                frames, wait_s=wait_s, frozen_pairs_fail=frozen_pairs_fail, evidence=evidence
+            ),
+        )
+
+    async def verify_preset(
+        self, root: Path, preset: int, *, frames: int, threshold: float | None, evidence: Path
+    ) -> PresetVerdict:
+        """The ``frames``-th fresh frame against the reference of ``preset`` under ``root``
+        (``ConfigError`` for a missing or damaged one), saved to ``evidence``."""
+        return await self._use(
+            "verify_preset",
+            lambda: self._child.verify_preset(
+                root, self.camera_id, preset, frames=frames, threshold=threshold, evidence=evidence
+            ),
+        )
+
+    async def store_reference(
+        self, root: Path, preset: int, *, frames: int, position: dict[str, float] | None
+    ) -> ReferenceInfo:
+        """Store the ``frames``-th fresh frame as the reference of ``preset`` under ``root``."""
+        return await self._use(
+            "preset_reference",
+            lambda: self._child.store_reference(
+                root, self.camera_id, preset, frames=frames, position=position
+            ),
+        )
+
+    async def _use(
+        self,
+        operation: str,
+        run: Callable[[], Awaitable[T]],
+        observe: LatencyObserver | None = None,
+    ) -> T:
+        """One operation of the child; the handle's state follows what it said."""
         start = time.perf_counter()
         try:
-            jpeg = await self._snapshots.snapshot_jpeg()
+            result = await run()
         except DeviceError as exc:
-            if self._snapshots.open_failed or not self._snapshots.running:
+            if self._child.open_failed or not self._child.running:
                 self.state = DeviceState.DISCONNECTED
             self.last_error = str(exc)
             raise
         finally:
             if observe is not None:
-                observe(self.camera_id, "snapshot", time.perf_counter() - start)
+                observe(self.camera_id, operation, time.perf_counter() - start)
             self._schedule_close()
         self.state = DeviceState.READY
         self.last_error = None
-        return jpeg
+        return result
 
     async def stop(self) -> None:
         if self._closer is not None:
@@ -332,7 +377,7 @@ class VideoHandle:
             source, self._source = self._source, None
             if source is not None:
                 await source.stop()
-            await self._snapshots.stop()
+            await self._child.stop()
             # Closed on purpose: idle, unless the last use failed (then it stays
             # disconnected with that error until a use succeeds).
             self.state = DeviceState.IDLE if self.last_error is None else DeviceState.DISCONNECTED

@@ -1,25 +1,33 @@
-"""Camera snapshots taken in a child process, so OpenCV never enters the agent.
+"""Camera pictures handled in a child process, so OpenCV and numpy never enter the agent.
 
-    SnapshotChild   one camera's reader child: started on the first snapshot, kept while
-                    snapshots come, ended when idle (VideoHandle's idle close)
+    VideoChild      one camera's reader child: started on the first use, kept while
+                    uses come, ended when idle (VideoHandle's idle close)
+    SignalSample    what the check's signal item measured (plain types, no frames)
+    PictureCheck    one frame check of it (black, frozen, focus, exposure)
+    PresetVerdict   a live picture compared with a preset's reference
 
 OpenCV, numpy and the FFmpeg libraries they bring cost ~40 MB of the agent's RSS once
 loaded (PLATFORM.md Media 5: cv2 alone is +32 MB; measured with issue 7 item 11: a
-snapshot under API load took the agent from 71 to 115 MB, for good). DESIGN.md §7 wants
-≤ 80 MB at all times, so — as the audio work does (``appliance.agent.audio``) — the
-picture is read in a child, ``python -m appliance.agent.video JSON``, that owns the
-``VideoSource`` (and its reader thread). Unlike a level reading, a snapshot wants the
-stream already open (first frame 0.2–1.3 s, PLATFORM.md Media 3b), so the child lives
-on between snapshots and the agent ends it when the source is closed when idle.
+snapshot under API load took the agent from 71 to 115 MB, and one readiness check from
+69 to ~180 MB, for good). DESIGN.md §7 wants ≤ 80 MB at all times, so — as the audio
+work does (``appliance.agent.audio``) — the picture is read in a child, ``python -m
+appliance.agent.video JSON``, that owns the ``VideoSource`` (and its reader thread) and
+does every piece of frame work the agent needs as one operation: a snapshot, the check's
+sample and analysis, a preset verification against its reference, storing a reference.
+Unlike a level reading these want the stream already open (first frame 0.2–1.3 s,
+PLATFORM.md Media 3b), so the child lives on between operations and the agent ends it
+when the source is closed when idle.
 
-The wire, stdin → stdout: the agent writes ``snapshot\\n``; the child answers one JSON
-line, ``{"size": N, "state": S, "reopened": K}`` followed by N JPEG bytes, or
-``{"error": {"kind", "message", …}, "open_failed": B, "state": S, "reopened": K}``
-(``open_failed``: the source could not be opened, rather than read). A driver error in the
-child is raised here as the same kind of error (``DeviceUnavailableError``,
-``DeviceTimeoutError``, ``ConfigError``). The child opens a source whose stream ended or
-stalled again (as ``VideoHandle.source()`` does) and counts it in ``reopened``. It ends
-when its stdin closes.
+The wire, stdin → stdout: the agent writes one JSON line, ``{"op": OP, …}`` (OP:
+``snapshot``, ``sample``, ``verify``, ``reference``); the child answers one JSON line,
+``{"size": N, "result": R, "state": S, "reopened": K}`` followed by N bytes (a
+snapshot's JPEG; N = 0 otherwise), or ``{"error": {"kind", "message", …}, "open_failed":
+B, "state": S, "reopened": K}`` (``open_failed``: the source could not be opened, rather
+than read). An error in the child is raised here as the same kind of error
+(``DeviceUnavailableError``, ``DeviceTimeoutError``, ``ConfigError``, ``ValueError``,
+``OSError``), with the OSError underneath (a full disk) as its cause. The child opens a
+source whose stream ended or stalled again (as ``VideoHandle.source()`` does) and counts
+it in ``reopened``. It ends when its stdin closes.
 """
 
 from __future__ import annotations
@@ -30,28 +38,68 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, Final
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
-from drivers.errors import ConfigError, DeviceError, DeviceTimeoutError, DeviceUnavailableError
+from appliance.agent.child_wire import REPORTED, error_json, raise_reported
+from drivers.errors import DeviceUnavailableError
+from drivers.video.reference_files import ReferenceInfo
+
+if TYPE_CHECKING:
+    from drivers.video._cv import Frame
+    from drivers.video.analysis import CheckResult
+    from drivers.video.capture import VideoSource
 
 log = logging.getLogger(__name__)
 
 # The first answer waits for the child's start (Python + OpenCV import, ~0.3 s), the
 # source's open and its first frame (OPEN_TIMEOUT_S + FIRST_FRAME_TIMEOUT_S of
 # drivers/video/capture.py, 5 s each); a later one for an encode (~11 ms at 1080p) or a
-# reopen. Beyond this the child is taken as hung and killed.
+# reopen. An operation that reads frames gets FRAME_WAIT_S more per frame. Beyond this
+# the child is taken as hung and killed.
 SNAPSHOT_CHILD_TIMEOUT_S: Final = 15.0
+FRAME_WAIT_S: Final = 2.0  # the driver's STALL_TIMEOUT_S: its default wait for a frame
 STOP_TIMEOUT_S: Final = 2.0  # the child stops its source when stdin closes; then killed
+EVIDENCE_JPEG_QUALITY: Final = 85
+PICTURE_CHECKS: Final = ("black", "frozen", "focus", "exposure")  # FrameReport's checks
 _CHILD_MODULE: Final = "appliance.agent.video"
-_REQUEST: Final = b"snapshot\n"
-_ERRORS: Final[dict[str, type[DeviceError]]] = {
-    "timeout": DeviceTimeoutError,
-    "unavailable": DeviceUnavailableError,
-}
 
 
-class SnapshotChild:
-    """One camera's reader child (see the module docstring); one snapshot at a time."""
+@dataclass(frozen=True)
+class PictureCheck:
+    """One frame check (``drivers.video.analysis.CheckResult`` without the frames)."""
+
+    verdict: str  # pass / warn / fail / skip
+    code: str  # e.g. video.focus.blurred
+    value: float
+    values: dict[str, float]
+    thresholds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SignalSample:
+    """Consecutive frames read and analysed once (the check's ``video.<cam>.signal``)."""
+
+    width: int
+    height: int
+    frames: int
+    fps: float
+    checks: dict[str, PictureCheck]  # black, frozen, focus, exposure (of the last frame)
+
+
+@dataclass(frozen=True)
+class PresetVerdict:
+    """A live picture against a preset's reference (``drivers.video.presets.PresetMatch``)."""
+
+    score: float
+    threshold: float
+    passed: bool
+    offset: tuple[float, float]
+
+
+class VideoChild:
+    """One camera's reader child (see the module docstring); one operation at a time."""
 
     def __init__(
         self,
@@ -78,24 +126,134 @@ class SnapshotChild:
 
     async def snapshot_jpeg(self) -> bytes:
         """JPEG of the newest frame (the child opens the source on the first call)."""
+        _result, data = await self._request({"op": "snapshot"}, "snapshot")
+        return data
+
+    async def sample(
+        self,
+        frames: int,
+        *,
+        wait_s: float,
+        frozen_pairs_fail: int,
+        evidence: Path,
+    ) -> SignalSample:
+        """``frames`` consecutive fresh frames (each within ``wait_s``), analysed once;
+        the last one is written to ``evidence`` as a JPEG."""
+        request = {
+            "op": "sample",
+            "frames": frames,
+            "wait_s": wait_s,
+            "frozen_pairs_fail": frozen_pairs_fail,
+            "evidence": str(evidence),
+        }
+        result, _ = await self._request(request, "read frame", frames * wait_s)
+        checks = {
+            name: PictureCheck(
+                str(c["verdict"]),
+                str(c["code"]),
+                float(c["value"]),
+                {str(k): float(v) for k, v in c["values"].items()},
+                {str(k): float(v) for k, v in c["thresholds"].items()},
+            )
+            for name, c in result["checks"].items()
+        }
+        return SignalSample(
+            int(result["width"]),
+            int(result["height"]),
+            int(result["frames"]),
+            float(result["fps"]),
+            checks,
+        )
+
+    async def verify_preset(
+        self,
+        root: Path,
+        camera_id: str,
+        preset: int,
+        *,
+        frames: int,
+        threshold: float | None,
+        evidence: Path,
+    ) -> PresetVerdict:
+        """Compare the ``frames``-th fresh frame with the stored reference of ``camera_id``'s
+        ``preset`` under ``root`` (``ConfigError`` when it is missing or damaged); that
+        frame goes to ``evidence``."""
+        request = {
+            "op": "verify",
+            "root": str(root),
+            "camera": camera_id,
+            "preset": preset,
+            "frames": frames,
+            "threshold": threshold,
+            "evidence": str(evidence),
+        }
+        result, _ = await self._request(request, "verify preset", frames * FRAME_WAIT_S)
+        dx, dy = result["offset"]
+        return PresetVerdict(
+            float(result["score"]),
+            float(result["threshold"]),
+            bool(result["passed"]),
+            (float(dx), float(dy)),
+        )
+
+    async def store_reference(
+        self,
+        root: Path,
+        camera_id: str,
+        preset: int,
+        *,
+        frames: int,
+        position: dict[str, float] | None,
+    ) -> ReferenceInfo:
+        """Store the ``frames``-th fresh frame as the reference of ``camera_id``'s
+        ``preset`` under ``root``."""
+        request = {
+            "op": "reference",
+            "root": str(root),
+            "camera": camera_id,
+            "preset": preset,
+            "frames": frames,
+            "position": position,
+        }
+        result, _ = await self._request(request, "preset reference", frames * FRAME_WAIT_S)
+        stored = result.get("position")
+        return ReferenceInfo(
+            str(result["camera_id"]),
+            int(result["preset"]),
+            Path(result["image_path"]),
+            str(result["created_at"]),
+            int(result["width"]),
+            int(result["height"]),
+            {str(k): float(v) for k, v in stored.items()} if stored else None,
+        )
+
+    async def stop(self) -> None:
+        """End the child (its source is released); the next use starts a new one."""
+        async with self._lock:
+            await self._end()
+
+    async def _request(
+        self, request: dict[str, object], operation: str, extra_s: float = 0.0
+    ) -> tuple[dict[str, Any], bytes]:
         async with self._lock:
             proc = self._proc or await self._spawn()
+            limit_s = self.timeout_s + extra_s
             try:
-                async with asyncio.timeout(self.timeout_s):  # not wait_for: gh-86296
-                    header, data = await _exchange(proc)
+                async with asyncio.timeout(limit_s):  # not wait_for: gh-86296
+                    header, data = await _exchange(proc, request)
             except TimeoutError:
                 await self._end()
                 raise DeviceUnavailableError(
                     self.device_id,
-                    f"the video reader gave no answer within {self.timeout_s:.0f} s",
-                    operation="snapshot",
+                    f"the video reader gave no answer within {limit_s:.0f} s",
+                    operation=operation,
                 ) from None
             except (OSError, EOFError, ValueError) as exc:  # it died, or garbage
                 await self._end()
                 raise DeviceUnavailableError(
                     self.device_id,
                     f"the video reader failed (exit {proc.returncode}): {exc or type(exc).__name__}",
-                    operation="snapshot",
+                    operation=operation,
                 ) from None
             except BaseException:  # a cancel mid-answer: the pipe is out of step
                 await asyncio.shield(self._end())
@@ -103,13 +261,9 @@ class SnapshotChild:
             self.source_state = header.get("state")
             self.reopened = self._reopened_before + int(header.get("reopened", 0))
             self.open_failed = bool(header.get("open_failed"))
-            _raise_reported(header, self.device_id)
-            return data
-
-    async def stop(self) -> None:
-        """End the child (its source is released); the next snapshot starts a new one."""
-        async with self._lock:
-            await self._end()
+            raise_reported(header, self.device_id)
+            result = header.get("result")
+            return (result if isinstance(result, dict) else {}), data
 
     async def _spawn(self) -> asyncio.subprocess.Process:
         config: dict[str, object] = {"url": self.url, "device_id": self.device_id}
@@ -143,11 +297,13 @@ class SnapshotChild:
             await proc.wait()
 
 
-async def _exchange(proc: asyncio.subprocess.Process) -> tuple[dict[str, Any], bytes]:
+async def _exchange(
+    proc: asyncio.subprocess.Process, request: dict[str, object]
+) -> tuple[dict[str, Any], bytes]:
     stdin, stdout = proc.stdin, proc.stdout
     if stdin is None or stdout is None:  # cannot happen with PIPE; keeps mypy honest
         raise OSError("video reader without pipes")
-    stdin.write(_REQUEST)
+    stdin.write(json.dumps(request).encode() + b"\n")
     await stdin.drain()
     line = await stdout.readline()
     if not line:
@@ -156,90 +312,179 @@ async def _exchange(proc: asyncio.subprocess.Process) -> tuple[dict[str, Any], b
     if not isinstance(header, dict):
         raise ValueError("it answered garbage")
     size = header.get("size")
-    data = await stdout.readexactly(int(size)) if isinstance(size, int) else b""
+    data = await stdout.readexactly(int(size)) if isinstance(size, int) and size > 0 else b""
     return header, data
-
-
-def _raise_reported(header: dict[str, Any], device_id: str) -> None:
-    error = header.get("error")
-    if not isinstance(error, dict):
-        return
-    message = str(error.get("message", "video error"))
-    if error.get("kind") == "config":
-        raise ConfigError(message, path=error.get("path"), key=error.get("key"))
-    cls = _ERRORS.get(str(error.get("kind")), DeviceUnavailableError)
-    raise cls(str(error.get("device_id") or device_id), message, operation=error.get("operation"))
 
 
 # -- in the child -------------------------------------------------------------------------
 
 
-def _error_json(exc: ConfigError | DeviceError) -> dict[str, object]:
-    if isinstance(exc, ConfigError):
-        return {"kind": "config", "message": _config_message(exc), "path": exc.path, "key": exc.key}
-    kind = "timeout" if isinstance(exc, DeviceTimeoutError) else "unavailable"
+class _Reader:
+    """In the child: the camera's source, opened again when its stream ended or stalled."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.url = str(config["url"])
+        self.device_id = str(config["device_id"])
+        self.options: dict[str, Any] = {"device_id": self.device_id}
+        if config.get("stall_timeout_s") is not None:
+            self.options["stall_timeout_s"] = float(config["stall_timeout_s"])
+        self.source: VideoSource | None = None
+        self.reopened = 0
+        self.opening = False
+
+    async def live(self) -> VideoSource:
+        from drivers.video.capture import SourceState, VideoSource
+
+        source = self.source
+        if source is not None and source.state not in (SourceState.OPENING, SourceState.STREAMING):
+            log.info("%s: %s (%s); opening it again", self.device_id, source.state, source.reason)
+            self.source = None
+            self.reopened += 1
+            await source.stop()
+        if self.source is None:
+            self.opening = True
+            fresh = VideoSource(self.url, **self.options)
+            await fresh.start()
+            self.source = fresh
+        self.opening = False
+        return self.source
+
+    async def stop(self) -> None:
+        if self.source is not None:
+            await self.source.stop()
+
+    async def run(self, request: dict[str, Any]) -> tuple[dict[str, object], bytes]:
+        """One operation: its result and the bytes that follow the answer."""
+        op = request.get("op")
+        source = await self.live()
+        if op == "snapshot":
+            return {}, await source.snapshot_jpeg()
+        if op == "sample":
+            return await self._sample(source, request), b""
+        if op == "verify":
+            return await self._verify(source, request), b""
+        if op == "reference":
+            return await self._reference(source, request), b""
+        raise ValueError(f"unknown video operation {op!r}")
+
+    async def _sample(self, source: VideoSource, request: dict[str, Any]) -> dict[str, object]:
+        from drivers.video.analysis import FrameAnalyzer, FrameReport, Thresholds
+
+        wait_s = float(request["wait_s"])
+        first = await source.next_frame(wait_s)
+        frames = [first]
+        while len(frames) < int(request["frames"]):
+            frames.append(await source.next_frame(wait_s, after=frames[-1].seq))
+        analyzer = FrameAnalyzer(Thresholds(frozen_pairs_fail=int(request["frozen_pairs_fail"])))
+
+        def analyze() -> FrameReport:
+            report = None
+            for f in frames:
+                report = analyzer.analyze(f.image)
+            assert report is not None  # noqa: S101 - at least one frame was read
+            return report
+
+        report = await asyncio.to_thread(analyze)
+        await _write_evidence(Path(request["evidence"]), frames[-1].image)
+        span = frames[-1].at - frames[0].at
+        return {
+            "width": report.width,
+            "height": report.height,
+            "frames": len(frames),
+            "fps": (len(frames) - 1) / span if span > 0 else 0.0,
+            "checks": {c: _check_json(getattr(report, c)) for c in PICTURE_CHECKS},
+        }
+
+    async def _verify(self, source: VideoSource, request: dict[str, Any]) -> dict[str, object]:
+        from drivers.video.presets import PresetStore
+
+        frame = await _fresh_frame(source, int(request["frames"]))
+        store = PresetStore(Path(request["root"]))
+        threshold = request.get("threshold")
+        match = await store.verify(
+            str(request["camera"]),
+            int(request["preset"]),
+            frame,
+            threshold=None if threshold is None else float(threshold),
+        )
+        await _write_evidence(Path(request["evidence"]), frame)
+        return {
+            "score": match.score,
+            "threshold": match.threshold,
+            "passed": match.passed,
+            "offset": list(match.offset),
+        }
+
+    async def _reference(self, source: VideoSource, request: dict[str, Any]) -> dict[str, object]:
+        from drivers.video.presets import PresetStore
+
+        frame = await _fresh_frame(source, int(request["frames"]))
+        position = request.get("position")
+        ref = await PresetStore(Path(request["root"])).save(
+            str(request["camera"]), int(request["preset"]), frame, position=position or None
+        )
+        info = ReferenceInfo(
+            ref.camera_id,
+            ref.preset,
+            ref.image_path,
+            ref.created_at,
+            ref.width,
+            ref.height,
+            ref.position,
+        )
+        return {**asdict(info), "image_path": str(info.image_path)}
+
+
+def _check_json(result: CheckResult) -> dict[str, object]:
     return {
-        "kind": kind,
-        "message": exc.detail,
-        "device_id": exc.device_id,
-        "operation": exc.operation,
+        "verdict": result.verdict.value,
+        "code": result.code,
+        "value": float(result.value),
+        "values": {k: float(v) for k, v in result.values.items()},
+        "thresholds": {k: float(v) for k, v in result.thresholds.items()},
     }
 
 
-def _config_message(exc: ConfigError) -> str:
-    """The message a ConfigError was made with (its str() carries ``path: key: `` too)."""
-    text = str(exc)
-    prefix = ": ".join(p for p in (exc.path, exc.key) if p)
-    return text[len(prefix) + 2 :] if prefix and text.startswith(prefix + ": ") else text
+async def _fresh_frame(source: VideoSource, frames: int) -> Frame:
+    """The ``frames``-th frame that arrives from now on (older ones may be buffered)."""
+    frame = await source.next_frame()
+    for _ in range(max(0, frames - 1)):
+        frame = await source.next_frame(after=frame.seq)
+    return frame.image
+
+
+async def _write_evidence(path: Path, image: Frame) -> None:
+    """Evidence picture (BGR frame → JPEG file); an OSError (a full disk) names the file."""
+    from drivers.video import _cv
+
+    data = await asyncio.to_thread(_cv.encode_jpeg, image, EVIDENCE_JPEG_QUALITY)
+    await asyncio.to_thread(path.write_bytes, data)
 
 
 async def _serve(config: dict[str, Any]) -> None:
-    """In the child: answer each ``snapshot`` line on stdin until it closes."""
-    from drivers.video.capture import SourceState, VideoSource
-
+    """In the child: answer each request line on stdin until it closes."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     out = sys.stdout.buffer
-    device_id = str(config["device_id"])
-    options: dict[str, Any] = {"device_id": device_id}
-    if config.get("stall_timeout_s") is not None:
-        options["stall_timeout_s"] = float(config["stall_timeout_s"])
-    source: VideoSource | None = None
-    reopened = 0
+    video = _Reader(config)
     try:
-        while await reader.readline():
+        while line := await reader.readline():
             header: dict[str, object]
             data = b""
-            opening = False
             try:
-                if source is not None and source.state not in (
-                    SourceState.OPENING,
-                    SourceState.STREAMING,
-                ):
-                    log.info(
-                        "%s: %s (%s); opening it again", device_id, source.state, source.reason
-                    )
-                    old, source = source, None
-                    reopened += 1
-                    await old.stop()
-                if source is None:
-                    opening = True
-                    fresh = VideoSource(str(config["url"]), **options)
-                    await fresh.start()
-                    source = fresh
-                opening = False
-                data = await source.snapshot_jpeg()
-                header = {"size": len(data)}
-            except (ConfigError, DeviceError) as exc:
-                header = {"error": _error_json(exc), "open_failed": opening}
+                result, data = await video.run(json.loads(line))
+                header = {"size": len(data), "result": result}
+            except REPORTED as exc:
+                header = {"error": error_json(exc), "open_failed": video.opening}
+            video.opening = False
+            source = video.source
             header["state"] = source.state.value if source is not None else None
-            header["reopened"] = reopened
+            header["reopened"] = video.reopened
             out.write(json.dumps(header).encode() + b"\n" + data)
             out.flush()
     finally:
-        if source is not None:
-            await source.stop()
+        await video.stop()
 
 
 def main(argv: Sequence[str]) -> int:

@@ -60,6 +60,7 @@ def _settings(
     public_url: str | None = None,
     alerts_file: Path | None = None,
     replica_id: str | None = None,
+    gc_freeze: bool = False,
 ) -> HubSettings:
     from appliance.hub.settings import DEFAULT_LISTEN, HubSettings
 
@@ -73,6 +74,7 @@ def _settings(
             public_url=public_url,
             alerts_file=alerts_file,
             replica_id=replica_id,
+            gc_freeze=gc_freeze,
         )
     except ValueError as exc:
         typer.echo(t("hub.cli.error", "vi", error=str(exc)), err=True)
@@ -128,6 +130,13 @@ def serve(
             "--replica-id", help="This hub's name among several on one PostgreSQL (--db)."
         ),
     ] = None,
+    gc_freeze: Annotated[
+        bool,
+        typer.Option(
+            "--gc-freeze/--no-gc-freeze",
+            help="Keep long-lived objects out of the garbage collector's full passes.",
+        ),
+    ] = True,
 ) -> None:
     """Run the hub until SIGTERM."""
     from appliance.hub.security import logredact
@@ -146,6 +155,7 @@ def serve(
         public_url=public_url,
         alerts_file=alerts,
         replica_id=replica_id,
+        gc_freeze=gc_freeze,
     )
     if alerts is not None:
         from appliance.hub.alerts.config import load as load_alerts

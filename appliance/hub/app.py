@@ -37,6 +37,7 @@ from appliance.hub.cluster import make_cluster
 from appliance.hub.errors import CommandError, RoomNotFoundError
 from appliance.hub.events import EventBus
 from appliance.hub.fleet import Fleet
+from appliance.hub.gcwatch import GC_WATCH, keep_frozen
 from appliance.hub.link_server import LinkServer
 from appliance.hub.presence import Presence
 from appliance.hub.schedule import Scheduler
@@ -119,6 +120,12 @@ def create_app(
         flusher = asyncio.create_task(
             _flush_presence(st, presence, settings), name="presence-flush"
         )
+        GC_WATCH.install()
+        freezer = (
+            asyncio.create_task(keep_frozen(lambda: links.link_count), name="gc-freeze")
+            if settings.gc_freeze
+            else None
+        )
         try:
             yield
         finally:
@@ -127,9 +134,12 @@ def create_app(
             await fleet.close()
             await cluster.close()
             await cancel_and_wait(flusher, what="presence flush")
+            if freezer is not None:
+                await cancel_and_wait(freezer, what="gc freeze")
             await _flush_once(st, presence)
             if own_store:
                 await st.close()
+            GC_WATCH.uninstall()
 
     app = FastAPI(
         title="Room appliance hub",

@@ -14,6 +14,9 @@ never-linked room leaves no stale series); the rest are counters the link server
     appliance_hub_alerts_total{rule,event}               alerts raised (firing) and resolved
     appliance_hub_alert_deliveries_total{channel,outcome}  notifications delivered / failed
                                                          attempts / abandoned, per channel
+    appliance_hub_gc_collections_total{generation}       garbage-collector passes (gcwatch.py)
+    appliance_hub_gc_pause_seconds_total{generation}     the event loop stopped by them
+    appliance_hub_gc_pause_max_seconds{generation}       the longest pass since the start
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from appliance.hub.gcwatch import GC_WATCH
 from appliance.hub.presence import Presence
 
 # A hub command is a link round trip (ms) plus what the room does: a VISCA inquiry
@@ -92,6 +96,32 @@ class _MeetingCollector(Collector):
         return [gauge]
 
 
+class _GcCollector(Collector):
+    """The garbage collector's passes of this process (appliance/hub/gcwatch.py)."""
+
+    def collect(self) -> Iterable[Metric]:
+        count = CounterMetricFamily(
+            "appliance_hub_gc_collections",
+            "garbage-collector passes of the hub process, by generation",
+            labels=["generation"],
+        )
+        pause = CounterMetricFamily(
+            "appliance_hub_gc_pause_seconds",
+            "time the hub's event loop stood still in garbage-collector passes",
+            labels=["generation"],
+        )
+        longest = GaugeMetricFamily(
+            "appliance_hub_gc_pause_max_seconds",
+            "the longest garbage-collector pass since the hub started, by generation",
+            labels=["generation"],
+        )
+        for gen, fig in GC_WATCH.figures.items():
+            count.add_metric([str(gen)], float(fig.collections))
+            pause.add_metric([str(gen)], fig.seconds)
+            longest.add_metric([str(gen)], fig.max_s)
+        return [count, pause, longest]
+
+
 class HubMetrics:
     """The registry of one hub app and the hooks the link server calls."""
 
@@ -151,6 +181,7 @@ class HubMetrics:
 
     def watch(self, presence: Presence, links: Any) -> None:
         self.registry.register(_PresenceCollector(presence, links))
+        self.registry.register(_GcCollector())
 
     def watch_schedule(
         self, presence: Presence, in_meeting: Callable[[], Mapping[str, Any]]

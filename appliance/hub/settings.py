@@ -73,6 +73,10 @@ class HubSettings:
     # This process's name among several hub replicas on one PostgreSQL (docs/SCALING.md);
     # None: the hub runs alone.
     replica_id: str | None = None
+    # Keep the hub's long-lived objects out of the garbage collector's full passes
+    # (appliance/hub/gcwatch.py): on for `appliance hub serve`, off by default because
+    # gc.freeze is process-wide (a test process running many hubs keeps its own collector).
+    gc_freeze: bool = False
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):

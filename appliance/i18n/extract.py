@@ -11,8 +11,9 @@ the two branches of ``t("a" if x else "b")`` into one msgid. These read the code
   (``t(f"status.{s}")``) cannot be found: :func:`dynamic_prefixes` lists their families.
 * :func:`script_keys` — ``T("web.…")`` in the dashboard's scripts.
 * :func:`kept_entries` — the entries of the Vietnamese catalogue that no call names, so
-  the keys the code builds at run time and the command line's ``cli_help``/``cli_panel``
-  texts stay in the template. An entry is removed from the catalogue by hand.
+  the keys the code builds at run time, the command line's ``cli_help``/``cli_panel``
+  texts and the config keys' descriptions (``config_doc``, docs/CONFIG.md) stay in the
+  template. An entry is removed from the catalogue by hand.
 
 The dashboard's templates use Jinja's own extractor (``_("web.…")``).
 
@@ -39,6 +40,8 @@ _TEMPLATE_KEY: Final = re.compile(r"""\b_\(\s*["'](web\.[a-z0-9_.-]*[a-z0-9_])["
 ROOT: Final = Path(__file__).resolve().parents[2]
 """The source tree (extraction runs on a checkout, not on an installed wheel)."""
 BRACE_FORMAT: Final = "python-brace-format"
+CONFIG_DOC: Final = "config_doc"
+"""msgctxt of the config keys' descriptions (msgid = the English text beside the field)."""
 
 # (line, funcname, messages, comments) as Babel's extract() wants: funcname "" is one
 # msgid, "ngettext" (msgid, msgid_plural), "pgettext" (context, msgid).
@@ -106,7 +109,11 @@ def kept_entries(
         if not msgid or (message.context is None and msgid in named):
             continue
         if message.context:
-            note = f"{message.context}: a text of the command line (appliance/cli/language.py)"
+            note = (
+                f"{message.context}: a description of a config key (scripts/config_reference.py)"
+                if message.context == CONFIG_DOC
+                else f"{message.context}: a text of the command line (appliance/cli/language.py)"
+            )
             yield 0, "pgettext", (message.context, msgid), [note]
             continue
         family = next((p for p in sorted(prefixes) if msgid.startswith(p)), None)

@@ -1,8 +1,11 @@
 """Camera video: capture with a watchdog, frame checks, snapshots, preset verification,
 and the simulated meeting-room camera (scene renderer + MJPEG stream).
 
-Importing this package imports OpenCV (~180 ms, +32 MB RSS, PLATFORM.md Media 5);
-import it where video is used, not at start-up.
+Importing this package imports nothing heavy: each name below loads its module on first
+use (PEP 562), and most of them import OpenCV and numpy (~180 ms, +32 MB RSS for cv2
+alone, PLATFORM.md Media 5). The room agent uses none of them in its own process
+(``appliance.agent.video`` runs them in a child); ``drivers.video.sources`` and
+``drivers.video.reference_files`` are the numpy-free modules it may import.
 
     VideoSource(url_or_device, device_id=…)     start()/stop(), latest(), next_frame(),
                                                 frames(), snapshot_jpeg(path=None), wait_lost()
@@ -16,29 +19,62 @@ import it where video is used, not at start-up.
 
 from __future__ import annotations
 
-from drivers.video._cv import Frame
-from drivers.video.analysis import (
-    CheckResult,
-    FrameAnalyzer,
-    FrameReport,
-    Thresholds,
-    Verdict,
-    analyze_frame,
-    check_signal,
-)
-from drivers.video.capture import SourceState, TimedFrame, VideoSource
-from drivers.video.presets import PresetMatch, PresetReference, PresetStore, ssim, verify_preset
-from drivers.video.scene import PtzSource, SceneRenderer
-from drivers.video.simulator import (
-    CameraView,
-    Fault,
-    ManualCamera,
-    VideoSimulator,
-    ptz_view,
-    visca_camera_view,
-)
-from drivers.video.sources import parse_source
-from drivers.video.stream import MjpegServer
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drivers.video._cv import Frame
+    from drivers.video.analysis import (
+        CheckResult,
+        FrameAnalyzer,
+        FrameReport,
+        Thresholds,
+        Verdict,
+        analyze_frame,
+        check_signal,
+    )
+    from drivers.video.capture import SourceState, TimedFrame, VideoSource
+    from drivers.video.presets import PresetMatch, PresetReference, PresetStore, ssim, verify_preset
+    from drivers.video.scene import PtzSource, SceneRenderer
+    from drivers.video.simulator import (
+        CameraView,
+        Fault,
+        ManualCamera,
+        VideoSimulator,
+        ptz_view,
+        visca_camera_view,
+    )
+    from drivers.video.sources import parse_source
+    from drivers.video.stream import MjpegServer
+
+_MODULES: dict[str, str] = {
+    "CameraView": "drivers.video.simulator",
+    "CheckResult": "drivers.video.analysis",
+    "Fault": "drivers.video.simulator",
+    "Frame": "drivers.video._cv",
+    "FrameAnalyzer": "drivers.video.analysis",
+    "FrameReport": "drivers.video.analysis",
+    "ManualCamera": "drivers.video.simulator",
+    "MjpegServer": "drivers.video.stream",
+    "PresetMatch": "drivers.video.presets",
+    "PresetReference": "drivers.video.presets",
+    "PresetStore": "drivers.video.presets",
+    "PtzSource": "drivers.video.scene",
+    "SceneRenderer": "drivers.video.scene",
+    "SourceState": "drivers.video.capture",
+    "Thresholds": "drivers.video.analysis",
+    "TimedFrame": "drivers.video.capture",
+    "Verdict": "drivers.video.analysis",
+    "VideoSimulator": "drivers.video.simulator",
+    "VideoSource": "drivers.video.capture",
+    "analyze_frame": "drivers.video.analysis",
+    "check_signal": "drivers.video.analysis",
+    "parse_source": "drivers.video.sources",
+    "ptz_view": "drivers.video.simulator",
+    "ssim": "drivers.video.presets",
+    "verify_preset": "drivers.video.presets",
+    "visca_camera_view": "drivers.video.simulator",
+}
 
 __all__ = [
     "CameraView",
@@ -68,3 +104,18 @@ __all__ = [
     "verify_preset",
     "visca_camera_view",
 ]
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`
+
+    def __getattr__(name: str) -> object:
+        """``drivers.video.X``: import X's module now (PEP 562 module ``__getattr__``)."""
+        module = _MODULES.get(name)
+        if module is None:  # AttributeError lets ``from drivers.video import sources`` import it
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # the next look-up is a plain one
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_MODULES})

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ import numpy.typing as npt
 from drivers.errors import ConfigError
 from drivers.video import _cv
 from drivers.video._cv import Frame
+from drivers.video.reference_files import ReferenceFiles
 from drivers.video.sources import write_atomic
 
 SSIM_SIZE: Final = (320, 180)
@@ -56,9 +56,6 @@ ORB_FEATURES: Final = 500
 ORB_MAX_DISTANCE: Final = 50  # Hamming distance of a "good" match (of 256 bits)
 ORB_PASS: Final = 0.5  # same view ≥ 0.9; another preset ≤ 0.25, but zoom 1 vs 1.3 gave 0.41
 REFERENCE_JPEG_QUALITY: Final = 95
-PRESET_MIN: Final = 0
-PRESET_MAX: Final = 255  # VISCA memory numbers fit one byte (VISCA.md CAM_Memory)
-_CAMERA_ID: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$")
 
 Method = Literal["ssim", "orb"]
 _EMPTY: Final[Frame] = np.zeros((0, 0, 3), dtype=np.uint8)
@@ -156,12 +153,10 @@ def _ssim_f32(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]) -> float:
     return float(np.mean(num / den))
 
 
-class PresetStore:
-    """References on disk under ``root`` (see the module docstring). Async methods do
-    their file and OpenCV work in a worker thread."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+class PresetStore(ReferenceFiles):
+    """References on disk under ``root`` (see the module docstring; listing and deleting
+    come from ``ReferenceFiles``, numpy-free). Async methods do their file and OpenCV work
+    in a worker thread."""
 
     async def save(
         self,
@@ -177,13 +172,6 @@ class PresetStore:
     async def load(self, camera_id: str, preset: int) -> PresetReference:
         """The stored reference; ``ConfigError`` naming the file when missing or damaged."""
         return await asyncio.to_thread(self.load_sync, camera_id, preset)
-
-    async def delete(self, camera_id: str, preset: int) -> bool:
-        return await asyncio.to_thread(self.delete_sync, camera_id, preset)
-
-    async def presets(self, camera_id: str) -> list[int]:
-        """Preset numbers with a stored reference, ascending."""
-        return await asyncio.to_thread(self.presets_sync, camera_id)
 
     async def verify(
         self,
@@ -209,7 +197,7 @@ class PresetStore:
         frame: Frame,
         position: dict[str, float] | None = None,
     ) -> PresetReference:
-        image_path, meta_path = self._paths(camera_id, preset)
+        image_path, meta_path = self.paths(camera_id, preset)
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.size == 0:
             raise ValueError(f"a reference must be an H×W×3 BGR uint8 frame, not {frame.shape}")
         height, width = frame.shape[:2]
@@ -242,7 +230,7 @@ class PresetStore:
         return ref
 
     def load_sync(self, camera_id: str, preset: int) -> PresetReference:
-        image_path, meta_path = self._paths(camera_id, preset)
+        image_path, meta_path = self.paths(camera_id, preset)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             image = _cv.decode_image(image_path.read_bytes())
@@ -271,41 +259,6 @@ class PresetStore:
         if (ref.height, ref.width) != image.shape[:2]:
             raise ConfigError("reference image size differs from its JSON", path=str(image_path))
         return ref
-
-    def delete_sync(self, camera_id: str, preset: int) -> bool:
-        found = False
-        for path in self._paths(camera_id, preset):
-            try:
-                path.unlink()
-                found = True
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise ConfigError(f"cannot delete: {exc.strerror or exc}", path=str(path)) from None
-        return found
-
-    def presets_sync(self, camera_id: str) -> list[int]:
-        folder = self._paths(camera_id, 0)[0].parent
-        if not folder.is_dir():
-            return []
-        found = []
-        for meta in folder.glob("preset-*.json"):
-            m = re.fullmatch(r"preset-(\d{3})\.json", meta.name)
-            if m and (folder / f"preset-{m.group(1)}.jpg").is_file():
-                found.append(int(m.group(1)))
-        return sorted(found)
-
-    def _paths(self, camera_id: str, preset: int) -> tuple[Path, Path]:
-        if not isinstance(camera_id, str) or not _CAMERA_ID.match(camera_id):
-            raise ValueError(f"camera id {camera_id!r} must be 1–64 letters, digits, '_.:-'")
-        if (
-            isinstance(preset, bool)
-            or not isinstance(preset, int)
-            or not PRESET_MIN <= preset <= PRESET_MAX
-        ):
-            raise ValueError(f"preset must be an integer {PRESET_MIN}…{PRESET_MAX}, not {preset!r}")
-        folder = self.root / camera_id
-        return folder / f"preset-{preset:03d}.jpg", folder / f"preset-{preset:03d}.json"
 
 
 def _small_gray(frame: Frame, size: tuple[int, int]) -> Frame:

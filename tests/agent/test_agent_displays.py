@@ -1,4 +1,5 @@
-"""Displays over real HTTP: an agent PROCESS draws with VLC into the simulated room's Xvfb.
+"""Displays over real HTTP: an agent PROCESS draws with VLC (in its display player child,
+``appliance.agent.display``) into the simulated room's Xvfb.
 
 The simulated room (``SimulatedHardware`` in a thread, as ``appliance agent --simulate``
 starts it) has a 1280×720 screen with an ``HDMI-1`` output and a TV behind a stand-in
@@ -81,8 +82,8 @@ def _name_box(image: Image.Image, kind: str) -> np.ndarray:
 
 
 def test_display_show_state_and_stop_over_http(agent: AgentProcess, sim: SimRoomThread) -> None:
-    """VLC in the agent process draws into the simulated room's Xvfb; the test reads the
-    screen back and compares it with the published pattern layout."""
+    """VLC in the agent's player child draws into the simulated room's Xvfb; the test
+    reads the screen back and compares it with the published pattern layout."""
     room_name = sim.hardware.room_name
     with _client(agent) as c:
         listed = c.get("/displays").json()

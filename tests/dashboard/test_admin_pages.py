@@ -27,6 +27,7 @@ from tests.support.browser import (
     artifacts_folder,
     axe_violations,
     dashboard_context,
+    docs_shot,
     expect,
     launch_chromium,
     login,
@@ -98,6 +99,10 @@ def _admin_client(province: Province) -> Iterator[httpx.Client]:
 def _open(page: Page, path: str) -> None:
     """Go to a page and wait until its script has loaded what it shows."""
     page.goto(path)
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+
+
+def _ready(page: Page) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
 
 
@@ -176,6 +181,7 @@ def test_an_alert_appears_live_and_an_operator_acknowledges_it(
     expect(row.locator(".detail")).to_contain_text("camera.cam2.link")
     assert page.evaluate("window.__marker") == "same page"  # live, no reload
     page.screenshot(path=str(artifacts / "alerts.png"), full_page=True)
+    docs_shot(page, "alerts", english="/alerts", ready=_ready)
     row.locator("button.ack").focus()
     page.keyboard.press("Enter")  # keyboard-usable
     expect(row.locator(".state")).to_have_text("Đã xác nhận")
@@ -232,6 +238,7 @@ def test_a_meeting_made_in_the_form_is_listed_changed_and_deleted(
     assert stored[0]["starts_at"] == start.timestamp()  # typed as Vietnam time, stored right
     assert stored[0]["check_before_min"] == 20
     page.screenshot(path=str(artifacts / "schedule.png"), full_page=True)
+    docs_shot(page, "schedule", english="/schedule", ready=_ready)
     # Change it: the form fills from the row, the new title is saved (PUT).
     row.locator("button.edit").click()
     expect(page.locator("#m-title")).to_have_value(TITLES[0])
@@ -394,6 +401,7 @@ def test_the_audit_page_filters_by_action_and_pages_back(
     actions = {rows.nth(i).get_attribute("data-action") for i in range(rows.count())}
     assert actions == {"room.maintenance"}
     assert rows.count() >= 4
+    docs_shot(page, "audit", english="/audit", ready=_ready)
     # Newest first: ids fall down the page.
     ids = [int(rows.nth(i).get_attribute("data-id") or 0) for i in range(rows.count())]
     assert ids == sorted(ids, reverse=True)
@@ -475,6 +483,7 @@ def test_an_admin_creates_a_user_changes_and_disables_it(
     expect(row.locator(".state")).to_have_text("đã vô hiệu hóa")
     assert admin.get(f"/api/v1/users/{users['ky-thuat-1']['id']}").json()["disabled"] is True
     page.screenshot(path=str(artifacts / "users.png"), full_page=True)
+    docs_shot(page, "users", english="/users", ready=_ready)
     assert axe_violations(page) == []
     context.close()
 
@@ -505,6 +514,7 @@ def test_an_admin_adds_a_room_issues_its_token_and_switches_maintenance(
         expect(page.locator("#toast")).to_have_text("Đã sao chép mã")
         assert page.evaluate("navigator.clipboard.readText()") == token
         page.screenshot(path=str(artifacts / "rooms-admin.png"), full_page=True)
+        docs_shot(page, "rooms-admin", english="/admin/rooms", ready=_ready)
         # The token is the one the hub accepts for that room (once): the enrolment route.
         enrol = httpx.post(
             f"{province.hub_url}/api/v1/enrol",

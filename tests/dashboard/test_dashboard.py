@@ -21,9 +21,11 @@ import pytest
 from appliance.cli.demo_province import ROOMS, Province
 from tests.support.browser import (
     Browser,
+    Page,
     artifacts_folder,
     axe_violations,
     dashboard_context,
+    docs_shot,
     expect,
     launch_chromium,
     login,
@@ -92,6 +94,28 @@ def _position(province: Province, room_id: str, camera: str = "cam1") -> tuple[f
     return round(body["pan_deg"], 1), round(body["tilt_deg"], 1)
 
 
+def _snapshot_shown(page: Page) -> None:
+    expect(page.locator("#snapshot")).to_have_attribute("data-loaded", re.compile(r"\d+"))
+
+
+def _tiles_shown(page: Page) -> None:
+    """Every tile with its last check, presets and (but the killed room's) its picture."""
+    expect(page.locator(".tile")).to_have_count(N_ROOMS)
+    expect(page.locator(".tile .last-check", has_text="never checked")).to_have_count(0)
+    expect(page.locator(".tile .thumb[data-loaded]")).to_have_count(N_ROOMS - 1)
+    expect(page.locator(".tile .preset")).to_have_count(3 * N_ROOMS)
+
+
+def _cell_opened(page: Page, room: str) -> None:
+    """The results of the fleet check shown, the failing room's camera 2 cell opened."""
+    cell = page.locator(
+        f"#matrix tbody tr[data-room={room}] .cell-button[data-item='camera.cam2.link']"
+    )
+    expect(cell).to_have_attribute("data-status", "fail", timeout=60_000)
+    cell.click()
+    expect(page.locator("#cell-detail .hint")).to_contain_text("RS-232")
+
+
 def test_login_see_every_room_accessible_and_self_contained(
     browser: Browser, province: Province, artifacts: Path
 ) -> None:
@@ -100,6 +124,7 @@ def test_login_see_every_room_accessible_and_self_contained(
     outside = outside_requests(page, province.hub_url)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+    docs_shot(page, "login", english="/login")
     login(page, "admin", province.admin_password)
     expect(page.locator(".tile")).to_have_count(N_ROOMS)
     for room_id, name, _ in ROOMS[:N_ROOMS]:
@@ -173,6 +198,7 @@ def test_ptz_press_and_hold_moves_and_release_stops(
     assert stopped[0] > start[0]
     expect(page.locator("#snapshot")).to_have_attribute("data-loaded", re.compile(r"\d+"))
     page.screenshot(path=str(artifacts / "room-page.png"))
+    docs_shot(page, "room-page", english=f"/rooms/{room}", ready=_snapshot_shown, full_page=True)
     # Still there after the page's own stop went out: nothing keeps it moving.
     assert _position(province, room) == stopped
     assert axe_violations(page) == []
@@ -205,6 +231,13 @@ def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
         "data-status", "pass"
     )
     page.screenshot(path=str(artifacts / "fleet-check.png"), full_page=True)
+    docs_shot(
+        page,
+        "fleet-check",
+        english=f"/checks?id={page.evaluate('current.id')}",
+        ready=lambda other: _cell_opened(other, faulty),
+        full_page=True,
+    )
     assert axe_violations(page) == []
     with page.expect_download() as download:
         page.click("#export-csv")
@@ -271,6 +304,8 @@ def test_killed_agent_turns_its_tile_offline_without_reload(
     expect(tile).to_have_class(re.compile("status-offline"), timeout=45_000)
     expect(tile.locator(".status")).to_have_text("Mất kết nối")
     assert page.evaluate("window.__marker") == "same page"  # no reload happened
+    # The guide's picture of the grid: after the fleet check, one room offline.
+    docs_shot(page, "fleet-grid", english="/", ready=_tiles_shown)
     context.close()
 
 

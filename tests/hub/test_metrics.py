@@ -6,6 +6,7 @@ results), parsed with prometheus-client's own text parser.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -128,3 +129,20 @@ async def test_metrics_need_an_operator(hub: HubHandle) -> None:
         assert (await anonymous.get("/metrics")).status_code == 401
     async with await hub.client("viewer") as viewer:
         assert (await viewer.get("/metrics")).status_code == 403
+
+
+async def test_garbage_collector_passes_are_counted(hub: HubHandle) -> None:
+    """The hub's event loop stands still during a collection (appliance/hub/gcwatch.py): a
+    full pass made here, in the hub's process, shows in /metrics and in the link figures."""
+    async with await hub.client("admin") as client:
+        before = _value(await _scrape(client), "appliance_hub_gc_collections_total", generation="2")
+        stats0 = (await client.get("/api/v1/link/stats")).json()["gc"]["2"]
+        gc.collect()
+        gc.collect()
+        after = await _scrape(client)
+        stats1 = (await client.get("/api/v1/link/stats")).json()["gc"]["2"]
+    assert _value(after, "appliance_hub_gc_collections_total", generation="2") >= before + 2
+    assert _value(after, "appliance_hub_gc_pause_seconds_total", generation="2") > 0
+    assert _value(after, "appliance_hub_gc_pause_max_seconds", generation="2") > 0
+    assert stats1["collections"] >= stats0["collections"] + 2
+    assert stats1["max_ms"] > 0

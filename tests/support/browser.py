@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,50 @@ def artifacts_folder(tmp_path: Path) -> Path:
     return folder
 
 
+# `make docs-shots`: the guides' pictures (docs/img) come from these same tests.
+DOCS_SHOTS_ENV = "APPLIANCE_DOCS_SHOTS"
+
+
+def docs_shot(
+    page: Page,
+    name: str,
+    *,
+    english: str | None = None,
+    ready: Callable[[Page], None] | None = None,
+    full_page: bool = False,
+) -> list[Path]:
+    """When ``$APPLIANCE_DOCS_SHOTS`` names a folder, save the page as the test sees it
+    there as ``<name>.<lang>.png`` (the page's own language, Vietnamese in these tests);
+    with ``english`` (a path of the hub) also the same screen in English, opened in a
+    second tab of the same session and made ready by ``ready`` (the test's page is left
+    as it was; the language cookie is put back to Vietnamese). Unset: nothing happens.
+    Returns the files written."""
+    target = os.environ.get(DOCS_SHOTS_ENV)
+    if not target:
+        return []
+    folder = Path(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    lang = page.evaluate("document.documentElement.lang") or "vi"
+    written = [folder / f"{name}.{lang}.png"]
+    page.screenshot(path=str(written[0]), full_page=full_page)
+    if english is not None:
+        context = page.context
+        origin = page.evaluate("location.origin")
+        context.add_cookies([{"name": "hub_lang", "value": "en", "url": f"{origin}/"}])
+        other = context.new_page()
+        try:
+            other.goto(english)
+            expect(other.locator("html")).to_have_attribute("lang", "en")
+            if ready is not None:
+                ready(other)
+            written.append(folder / f"{name}.en.png")
+            other.screenshot(path=str(written[-1]), full_page=full_page)
+        finally:
+            other.close()
+            context.add_cookies([{"name": "hub_lang", "value": lang, "url": f"{origin}/"}])
+    return written
+
+
 def outside_requests(page: Page, base_url: str) -> list[str]:
     """Record every request of ``page`` that goes anywhere but the hub (data:/blob: are
     local). The returned list fills as the page runs; the test asserts it stays empty."""
@@ -116,6 +160,7 @@ __all__ = [
     "artifacts_folder",
     "axe_violations",
     "dashboard_context",
+    "docs_shot",
     "expect",
     "launch_chromium",
     "login",

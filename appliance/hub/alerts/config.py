@@ -49,48 +49,104 @@ DEFAULT_DEVICE_HOLD_S: Final = 30.0
 DEFAULT_RETRY_INITIAL_S: Final = 5.0
 DEFAULT_RETRY_MAX_S: Final = 600.0
 _NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+# Each field's metadata: "doc", its description (English; the Vietnamese is in the
+# catalogue, msgctxt config_doc) and, where the TOML key differs from the field, "key".
+# docs/CONFIG.md is made from them (scripts/config_reference.py).
+DOC: Final = "doc"
+KEY: Final = "key"
+
+
+DEFAULT: Final = "default"  # the parser's default where the dataclass has none
+
+
+def _doc(text: str, key: str | None = None, default: str | None = None) -> dict[str, str]:
+    return {DOC: text} | ({KEY: key} if key else {}) | ({DEFAULT: default} if default else {})
 
 
 @dataclass(frozen=True)
 class Rules:
-    offline_hold_s: float = DEFAULT_OFFLINE_HOLD_S
-    device_hold_s: float = DEFAULT_DEVICE_HOLD_S
-    check_failed: bool = True
+    offline_hold_s: float = field(
+        default=DEFAULT_OFFLINE_HOLD_S,
+        metadata=_doc('A room offline this long raises "room offline" (seconds).'),
+    )
+    device_hold_s: float = field(
+        default=DEFAULT_DEVICE_HOLD_S,
+        metadata=_doc('A device lost this long raises "device lost" (seconds).'),
+    )
+    check_failed: bool = field(
+        default=True, metadata=_doc("A failed readiness check raises an alert at once.")
+    )
 
 
 @dataclass(frozen=True)
 class Webhook:
-    name: str
-    url: str
-    secret: bytes = field(repr=False)  # the HMAC key (the base64 part of whsec_…, decoded)
-    ca_file: Path | None = None
-    timeout_s: float = 10.0
+    name: str = field(metadata=_doc("The channel's name (a-z, 0-9, - and _)."))
+    url: str = field(metadata=_doc("The receiver's http:// or https:// URL."))
+    # The HMAC key (the base64 part of whsec_…, decoded).
+    secret: bytes = field(
+        repr=False,
+        metadata=_doc(
+            "A file holding the signing secret whsec_… (Standard Webhooks).", "secret_file"
+        ),
+    )
+    ca_file: Path | None = field(
+        default=None, metadata=_doc("CA bundle of a private CA for the receiver's https://.")
+    )
+    timeout_s: float = field(
+        default=10.0, metadata=_doc("Time allowed for one delivery (seconds).")
+    )
 
 
 @dataclass(frozen=True)
 class Email:
-    name: str
-    host: str
-    port: int
-    sender: str
-    to: tuple[str, ...]
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = True
-    ca_file: Path | None = None
-    lang: str = "vi"
-    timeout_s: float = 20.0
+    name: str = field(metadata=_doc("The channel's name (a-z, 0-9, - and _)."))
+    host: str = field(metadata=_doc("The mail server (SMTP submission)."))
+    port: int = field(metadata=_doc("The server's port (submission, STARTTLS).", default="587"))
+    sender: str = field(metadata=_doc("The From address."))
+    to: tuple[str, ...] = field(metadata=_doc("The recipients' addresses."))
+    username: str | None = field(
+        default=None, metadata=_doc("Login name at the server; goes with password_file.")
+    )
+    password: str | None = field(
+        default=None,
+        repr=False,
+        metadata=_doc("A file holding the login password (needs starttls).", "password_file"),
+    )
+    starttls: bool = field(default=True, metadata=_doc("Encrypt the connection with STARTTLS."))
+    ca_file: Path | None = field(
+        default=None, metadata=_doc("CA bundle of a private CA for the mail server.")
+    )
+    lang: str = field(default="vi", metadata=_doc("Language of the messages: vi or en."))
+    timeout_s: float = field(
+        default=20.0, metadata=_doc("Time allowed for one delivery (seconds).")
+    )
 
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    rules: Rules = field(default_factory=Rules)
-    retry_initial_s: float = DEFAULT_RETRY_INITIAL_S
-    retry_max_s: float = DEFAULT_RETRY_MAX_S
-    webhooks: tuple[Webhook, ...] = ()
-    emails: tuple[Email, ...] = ()
-    # The dashboard's address, for links in notifications (generatorURL, e-mail body).
-    external_url: str = ""
+    rules: Rules = field(
+        default_factory=Rules, metadata=_doc("When an alert is raised (hold-downs).")
+    )
+    retry_initial_s: float = field(
+        default=DEFAULT_RETRY_INITIAL_S,
+        metadata=_doc(
+            "First wait before a failed delivery is retried (seconds).", "retry.initial_s"
+        ),
+    )
+    retry_max_s: float = field(
+        default=DEFAULT_RETRY_MAX_S,
+        metadata=_doc("Longest wait between retries (seconds).", "retry.max_s"),
+    )
+    webhooks: tuple[Webhook, ...] = field(
+        default=(), metadata=_doc("Webhook receivers (Alertmanager format, signed).", "webhook")
+    )
+    emails: tuple[Email, ...] = field(
+        default=(), metadata=_doc("E-mail recipients (SMTP).", "email")
+    )
+    external_url: str = field(
+        default="",
+        metadata=_doc("The dashboard's address, for links in notifications."),
+    )
 
     @property
     def channels(self) -> tuple[str, ...]:

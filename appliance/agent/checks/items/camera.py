@@ -14,7 +14,9 @@ Per camera, in this order under the camera's lock (one head, one picture):
 
 References live in ``<state.dir>/preset-references/<camera>/preset-NNN.{jpg,json}``
 (:func:`reference_store`; :func:`capture_reference` stores one). After the run the camera
-goes back to the pan/tilt/zoom it had before the first recall.
+goes back to the pan/tilt/zoom it had before the first recall. The picture work (reading
+the settled frame, comparing it, storing a reference) is done by the camera's video
+handle in its child process: OpenCV and numpy never enter the agent (issue 7 item 11).
 
 Commands go through the service's ``CameraHandle`` (its port, its lock); the version and
 the power *state* (standby vs. fault) are asked through ``CameraHandle.inquire`` (the
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from appliance.agent.checks.items import video
-from appliance.agent.checks.items.base import CheckItem, ItemContext, in_thread
+from appliance.agent.checks.items.base import CheckItem, ItemContext
 from appliance.agent.checks.model import (
     Outcome,
     Text,
@@ -45,18 +47,20 @@ from drivers.errors import (
     DeviceTimeoutError,
     DeviceUnavailableError,
     LineNoiseError,
+    NotSupportedError,
 )
 from drivers.supervision import DeviceState
+from drivers.video.reference_files import ReferenceFiles, ReferenceInfo
 
 if TYPE_CHECKING:
     from appliance.agent.devices import CameraHandle
     from appliance.agent.service import AgentService
     from appliance.config import AgentConfig
-    from drivers.video.presets import PresetReference, PresetStore
 
 log = logging.getLogger(__name__)
 
 REFERENCES_DIR = "preset-references"
+REFERENCE_FRAMES = 2  # the 2nd fresh frame after the recall is the reference picture
 T = TypeVar("T")
 
 
@@ -81,11 +85,10 @@ def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
     return items
 
 
-def reference_store(config: AgentConfig) -> PresetStore:
-    """Where preset reference pictures of this room are kept."""
-    from drivers.video.presets import PresetStore
-
-    return PresetStore(Path(config.state.dir) / REFERENCES_DIR)
+def reference_store(config: AgentConfig) -> ReferenceFiles:
+    """Where preset reference pictures of this room are kept (``drivers.video.presets.
+    PresetStore`` over the same root does the picture work)."""
+    return ReferenceFiles(Path(config.state.dir) / REFERENCES_DIR)
 
 
 def camera_resource(camera_id: str) -> str:
@@ -93,16 +96,20 @@ def camera_resource(camera_id: str) -> str:
     return f"camera:{camera_id}"
 
 
-async def capture_reference(service: AgentService, camera_id: str, preset: str) -> PresetReference:
+async def capture_reference(service: AgentService, camera_id: str, preset: str) -> ReferenceInfo:
     """Recall ``preset`` (number or name) on ``camera_id`` and store what it shows now as
     that preset's reference (``reference.image_path`` is the picture). Beside a running
     check, hold the engine's ``camera_resource(camera_id)`` lock around it."""
     cam = service.camera(camera_id)
+    if cam.video is None:
+        raise NotSupportedError(cam.id, "no video source configured", operation="read frame")
     number, _name, _s = await cam.preset_recall(preset)
-    frame = await video.fresh_frame(cam, frames=2)
-    position = await cam.position()
-    return await reference_store(service.config).save(
-        cam.id, number, frame, position={"pan_deg": position.pan_deg, "tilt_deg": position.tilt_deg}
+    position = await cam.position()  # the recall has completed: the head stands still
+    return await cam.video.store_reference(
+        reference_store(service.config).root,
+        number,
+        frames=REFERENCE_FRAMES,
+        position={"pan_deg": position.pan_deg, "tilt_deg": position.tilt_deg},
     )
 
 
@@ -241,7 +248,7 @@ async def _pan_tilt(cam: CameraHandle, ctx: ItemContext) -> Outcome:
 
 
 def _preset_items(
-    cam: CameraHandle, store: PresetStore, pt_id: str, hint: Text, settings: CheckSettings
+    cam: CameraHandle, store: ReferenceFiles, pt_id: str, hint: Text, settings: CheckSettings
 ) -> list[CheckItem]:
     named = dict(cam.presets())
     try:
@@ -289,17 +296,23 @@ async def _preset(cam: CameraHandle, number: int, label: str, ctx: ItemContext) 
     _remember_view(cam, ctx)
     await _snapshot_view(cam, ctx)
     _, _, recall_s = await cam.preset_recall(str(number))
-    frame = await video.fresh_frame(cam, frames=ctx.settings.preset_settle_frames)
+    if cam.video is None:  # planned only for a camera with video
+        raise NotSupportedError(cam.id, "no video source configured", operation="read frame")
     store = reference_store(ctx.service.config)
+    path = ctx.evidence_path(f"camera.{cam.id}.preset.{number:03d}.jpg")
     try:
-        match = await store.verify(cam.id, number, frame, threshold=ctx.settings.preset_threshold)
+        match = await cam.video.verify_preset(
+            store.root,
+            number,
+            frames=ctx.settings.preset_settle_frames,
+            threshold=ctx.settings.preset_threshold,
+            evidence=path,
+        )
     except ConfigError as exc:
         return failed(
             text("checks.camera.preset.damaged", device=cam.id, preset=label, error=str(exc)),
             text("checks.camera.preset.reference_hint", device=cam.id, preset=label),
         )
-    path = ctx.evidence_path(f"camera.{cam.id}.preset.{number:03d}.jpg")
-    await in_thread(functools.partial(video.write_jpeg, path, frame))
     values = {
         "preset": number,
         "score": match.score,
@@ -308,7 +321,7 @@ async def _preset(cam: CameraHandle, number: int, label: str, ctx: ItemContext) 
     }
     evidence = {
         "snapshot": str(path),
-        "reference": str(store.root / cam.id / f"preset-{number:03d}.jpg"),
+        "reference": str(store.paths(cam.id, number)[0]),
     }
     if match.passed:
         outcome = passed(

@@ -6,7 +6,9 @@ display.<id>.output   the service's display shows the colour bars through VLC; a
                       within DISPLAY_TOLERANCE, text boxes not empty), retried for up to
                       DISPLAY_VERIFY_TIMEOUT_S (play → picture on screen took 0.3–0.5 s,
                       PLATFORM.md Media 2a). Afterwards the display shows what it showed
-                      before (slate, stream, or nothing).
+                      before (slate, stream, or nothing). The screenshot and the
+                      comparison run in the display's player child
+                      (``appliance.agent.display``): no numpy or Pillow in the agent.
 display.<id>.power    CEC power status: on passes; standby/turning off fail; no adapter
                       (NOT_AVAILABLE) or CEC off in the config is a skip with the reason,
                       never a pass.
@@ -14,27 +16,20 @@ display.<id>.power    CEC power status: on passes; standby/turning off fail; no 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
-import time
 from typing import TYPE_CHECKING
 
-from appliance.agent.checks.items.base import CheckItem, ItemContext, in_thread
+from appliance.agent.checks.items.base import CheckItem, ItemContext
 from appliance.agent.checks.model import Outcome, failed, passed, skipped, text, warned
 from appliance.agent.checks.settings import CheckSettings
 from drivers.errors import DeviceError, NotSupportedError
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from appliance.agent.media import DisplayHandle
     from appliance.agent.service import AgentService
-    from drivers.display import PatternCheck
 
 log = logging.getLogger(__name__)
-
-_POLL_S = 0.1  # between screenshots while waiting for the pattern
 
 
 def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
@@ -64,21 +59,25 @@ async def _output(display: DisplayHandle, ctx: ItemContext) -> Outcome:
         return failed(
             text("checks.display.output.unsupported", device=display.id, error=exc.detail), hint
         )
+    path = ctx.evidence_path(f"display.{display.id}.jpg")
     try:
-        shot, check = await _verify(display, ctx.settings)
+        check = await display.verify_pattern(
+            "bars",
+            tolerance=ctx.settings.display_tolerance,
+            timeout_s=ctx.settings.display_verify_timeout_s,
+            evidence=path,
+        )
     finally:
         await _restore(display, before)
-    path = ctx.evidence_path(f"display.{display.id}.jpg")
-    await in_thread(functools.partial(shot.save, path, format="JPEG", quality=85))
     values: dict[str, str | int | float | bool] = {
-        "patches": len(check.patches),
+        "patches": check.patches,
         "patches_wrong": len(check.mismatches),
         "text_boxes_empty": len(check.empty_text_boxes),
-        "width": shot.width,
-        "height": shot.height,
+        "width": check.width,
+        "height": check.height,
     }
     if check.ok:
-        size = f"{shot.width}x{shot.height}"
+        size = f"{check.width}x{check.height}"
         outcome = passed(text("checks.display.output.ok", device=display.id, size=size), **values)
     elif not check.mismatches:  # the colours are right: VLC shows our picture, text is missing
         empty = ", ".join(check.empty_text_boxes)
@@ -88,7 +87,7 @@ async def _output(display: DisplayHandle, ctx: ItemContext) -> Outcome:
             **values,
         )
     else:
-        wrong = ", ".join(p.name for p in check.mismatches)
+        wrong = ", ".join(check.mismatches)
         outcome = failed(
             text("checks.display.output.wrong", device=display.id, wrong=wrong), hint, **values
         )
@@ -115,31 +114,6 @@ async def _power(display: DisplayHandle, ctx: ItemContext) -> Outcome:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-
-async def _verify(
-    display: DisplayHandle, settings: CheckSettings
-) -> tuple[Image.Image, PatternCheck]:
-    """Screenshot the output until it shows the bars or the time is up; the last attempt."""
-    from drivers.display import check_pattern, list_outputs, screenshot, select_output
-    from drivers.display.xwindow import screen_of, server_of
-
-    xdisplay = display.config.x_display
-    outputs = await in_thread(functools.partial(list_outputs, xdisplay, device_id=display.id))
-    output = select_output(
-        outputs, display.config.output, default_screen=screen_of(xdisplay), device_id=display.id
-    )
-    target = f"{server_of(xdisplay)}.{output.screen}"
-    deadline = time.monotonic() + settings.display_verify_timeout_s
-    while True:
-        shot = await in_thread(
-            functools.partial(screenshot, target, output.geometry, device_id=display.id)
-        )
-        check = check_pattern(shot, "bars", tolerance=settings.display_tolerance)
-        # Colours and text come in one PNG: once the colours are right, the text is final.
-        if not check.mismatches or time.monotonic() >= deadline:
-            return shot, check
-        await asyncio.sleep(_POLL_S)
 
 
 async def _restore(display: DisplayHandle, before: str | None) -> None:

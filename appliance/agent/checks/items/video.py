@@ -1,47 +1,37 @@
 """Camera picture items: signal, black, frozen, focus, exposure.
 
-``video.<cam>.signal`` holds the camera's lock (the head must stand still), opens the
-camera's video source through the service and reads VIDEO_SAMPLE_FRAMES consecutive
-frames; the driver's frame checks (``drivers.video.analysis.FrameAnalyzer``, its own named
-thresholds) run over them once, and the other four items each report one verdict of the
-last frame:
+``video.<cam>.signal`` holds the camera's lock (the head must stand still) and has the
+camera's video handle read VIDEO_SAMPLE_FRAMES consecutive frames; the driver's frame
+checks (``drivers.video.analysis.FrameAnalyzer``, its own named thresholds) run over them
+once, and the other four items each report one verdict of the last frame:
 
     video.<cam>.black      mean luma and dark share (lens cap, camera off, dead sensor)
     video.<cam>.frozen     every consecutive pair identical (VIDEO_FROZEN_PAIRS_FAIL)
     video.<cam>.focus      variance of the Laplacian (soft → warn, blurred → fail)
     video.<cam>.exposure   mean luma and clipped shares (dark/bright → warn, under/over → fail)
+
+The frames are read and analysed, and the evidence picture written, in the handle's
+child process (``appliance.agent.video``): OpenCV and numpy never enter the agent
+(issue 7 item 11); what comes back is plain numbers and verdicts.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from appliance.agent.checks.items.base import CheckItem, ItemContext, in_thread
+from appliance.agent.checks.items.base import CheckItem, ItemContext
 from appliance.agent.checks.model import Outcome, Text, failed, passed, skipped, text, warned
 from appliance.agent.checks.settings import CheckSettings
-from drivers.errors import DeviceTimeoutError, DeviceUnavailableError, NotSupportedError
+from appliance.agent.video import PICTURE_CHECKS, PictureCheck, SignalSample
+from drivers.errors import DeviceTimeoutError, DeviceUnavailableError
 
 if TYPE_CHECKING:
     from appliance.agent.devices import CameraHandle
     from appliance.agent.media import VideoHandle
     from appliance.agent.service import AgentService
-    from drivers.video import CheckResult as FrameCheck
-    from drivers.video import Frame, FrameReport, VideoSource
 
-PICTURE_CHECKS: Final = ("black", "frozen", "focus", "exposure")
-EVIDENCE_JPEG_QUALITY: Final = 85
-
-
-@dataclass(frozen=True)
-class Sample:
-    """What the signal item leaves for the picture items."""
-
-    report: FrameReport
-    frames: int
-    fps: float
+__all__ = ["PICTURE_CHECKS", "picture_ids", "plan"]
 
 
 def picture_ids(camera_id: str) -> tuple[str, ...]:
@@ -69,82 +59,44 @@ def plan(service: AgentService, settings: CheckSettings) -> list[CheckItem]:
     return items
 
 
-async def fresh_frame(cam: CameraHandle, *, frames: int) -> Frame:
-    """The ``frames``-th frame that arrives from now on (older ones may be buffered)."""
-    if cam.video is None:
-        raise NotSupportedError(cam.id, "no video source configured", operation="read frame")
-    source = await open_source(cam.video)
-    frame = await source.next_frame()
-    for _ in range(max(0, frames - 1)):
-        frame = await source.next_frame(after=frame.seq)
-    return frame.image
-
-
-async def open_source(video: VideoHandle) -> VideoSource:
-    """The service's live source (``VideoHandle.source()`` reopens one whose stream ended
-    or stalled)."""
-    return await video.source()
-
-
-def write_jpeg(path: Path, frame: Frame) -> None:
-    """Evidence picture (BGR frame → JPEG file)."""
-    from PIL import Image
-
-    Image.fromarray(frame[:, :, ::-1]).save(path, format="JPEG", quality=EVIDENCE_JPEG_QUALITY)
-
-
 # -- items --------------------------------------------------------------------------------------
 
 
 async def _signal(cam: CameraHandle, video: VideoHandle, ctx: ItemContext) -> Outcome:
-    from drivers.video import FrameAnalyzer, Thresholds
-
     hint = text("checks.video.signal.hint", device=cam.id, url=video.url)
-    wait_s = ctx.settings.video_frame_timeout_s
+    path = ctx.evidence_path(f"video.{cam.id}.jpg")
     try:
-        source = await open_source(video)
-        first = await source.next_frame(wait_s)
-        frames = [first]
-        while len(frames) < ctx.settings.video_sample_frames:
-            frames.append(await source.next_frame(wait_s, after=frames[-1].seq))
+        sample = await video.sample(
+            ctx.settings.video_sample_frames,
+            wait_s=ctx.settings.video_frame_timeout_s,
+            frozen_pairs_fail=ctx.settings.video_frozen_pairs_fail,
+            evidence=path,
+        )
     except DeviceTimeoutError as exc:
         return failed(text("checks.video.signal.stalled", device=cam.id, error=exc.detail), hint)
     except DeviceUnavailableError as exc:
         return failed(text("checks.video.signal.none", device=cam.id, error=exc.detail), hint)
-    analyzer = FrameAnalyzer(Thresholds(frozen_pairs_fail=ctx.settings.video_frozen_pairs_fail))
-
-    def analyze() -> FrameReport:
-        report = None
-        for f in frames:
-            report = analyzer.analyze(f.image)
-        assert report is not None  # noqa: S101 - at least one frame was read
-        return report
-
-    report = await in_thread(analyze)
-    span = frames[-1].at - frames[0].at
-    fps = (len(frames) - 1) / span if span > 0 else 0.0
-    ctx.stash(f"video.{cam.id}.signal", Sample(report, len(frames), fps))
-    path = ctx.evidence_path(f"video.{cam.id}.jpg")
-    await in_thread(functools.partial(write_jpeg, path, frames[-1].image))
+    ctx.stash(f"video.{cam.id}.signal", sample)  # for the picture items
+    fps = sample.fps
     outcome = passed(
-        text("checks.video.signal.ok", device=cam.id, width=report.width, height=report.height, fps=f"{fps:.1f}"),
-        width=report.width, height=report.height, fps=fps, frames=len(frames),
+        text("checks.video.signal.ok", device=cam.id, width=sample.width, height=sample.height, fps=f"{fps:.1f}"),
+        width=sample.width, height=sample.height, fps=fps, frames=sample.frames,
     )  # fmt: skip
     outcome.evidence["snapshot"] = str(path)
     return outcome
 
 
 async def _picture(camera_id: str, check: str, signal_id: str, ctx: ItemContext) -> Outcome:
-    sample = ctx.get(signal_id, Sample)
+    sample = ctx.get(signal_id, SignalSample)
     if sample is None:  # the signal item passed but left nothing: an engine bug
         raise RuntimeError(f"{signal_id} left no frames")
-    result: FrameCheck = getattr(sample.report, check)
+    result: PictureCheck = sample.checks[check]
     values: dict[str, str | int | float | bool] = {"value": result.value}
     values.update({k: float(v) for k, v in result.values.items()})
     values.update({f"limit_{k}": float(v) for k, v in result.thresholds.items()})
     finding = result.code.rsplit(".", 1)[-1]  # video.focus.blurred → blurred
     message = text(f"checks.video.{check}.{finding}", device=camera_id, value=_fmt(result.value))
-    verdict = result.verdict.value
+    verdict = result.verdict
     if verdict == "pass":
         return passed(message, **values)
     if verdict == "skip":

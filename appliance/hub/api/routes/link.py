@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from appliance.hub.api.deps import LinksDep, PresenceDep, get_links
+from appliance.hub.gcwatch import GC_WATCH
 from appliance.hub.security.deps import AdminDep
 
 router = APIRouter()
@@ -43,6 +44,11 @@ class LinkStatsOut(BaseModel):
     lag_p99_ms: float | None
     lag_max_ms: float | None
     protocol_errors: int
+    # Garbage-collector passes of the hub process by generation ("0", "1", "2"):
+    # collections, seconds in all, longest in ms (appliance/hub/gcwatch.py).
+    gc: dict[str, dict[str, float]]
+    gc_frozen: int
+    gc_freezes: int
 
 
 @router.get("/link/stats", name="link_stats", tags=["status"])
@@ -70,4 +76,7 @@ async def link_stats(
         lag_p99_ms=pct(0.99),
         lag_max_ms=round(lags[-1] * 1000, 3) if lags else None,
         protocol_errors=links.protocol_errors,
+        gc=GC_WATCH.public(),
+        gc_frozen=GC_WATCH.frozen,
+        gc_freezes=GC_WATCH.freezes,
     )
