@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from drivers.errors import ConfigError
-from drivers.visca.transport_serial import SUPPORTED_BAUDS  # the bauds VISCA cameras offer
+from drivers.visca.transport import SUPPORTED_BAUDS  # the bauds VISCA cameras offer
 
 DEFAULT_PATH: Final = Path("/etc/appliance/appliance.toml")
 ENV_VAR: Final = "APPLIANCE_CONFIG"

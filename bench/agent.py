@@ -245,7 +245,7 @@ async def _driver_recalls(path: str, n: int) -> list[float]:
     from drivers.visca.camera import ViscaCamera
     from drivers.visca.models import profile_for
     from drivers.visca.protocol import ViscaPort
-    from drivers.visca.transport_serial import SerialTransport
+    from drivers.visca.transport import SerialTransport
 
     port = ViscaPort(SerialTransport(path, BAUD))
     await port.open()

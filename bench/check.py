@@ -29,7 +29,7 @@ from appliance.agent.checks.items.camera import capture_reference
 from appliance.agent.service import AgentService
 from appliance.config import load_config
 from drivers.video.simulator import VideoSimulator, visca_camera_view
-from drivers.visca.sim_server import PtySimulator
+from drivers.visca.sim import PtySimulator
 
 TARGET_S = 8.0
 DESIGN_TARGET_S = 3.0  # DESIGN.md §7: readiness check, one room ≤ 3 s (the report's target)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drivers.visca.simulator import PtySimulator, SimulatorThread
+from drivers.visca.sim import PtySimulator, SimulatorThread
 from tests.agent.conftest import running_agent
 from tests.agent.test_camera_answers import (
     LATE_S,

@@ -25,11 +25,15 @@ from collections.abc import Awaitable, Callable
 from drivers.supervision import Backoff
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator, TCPSimulator, UDPSimulator, ViscaSimulator
+from drivers.visca.sim import PtySimulator, TCPSimulator, UDPSimulator, ViscaSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport import Transport
-from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import (
+    RawTCPTransport,
+    RawUDPTransport,
+    SerialTransport,
+    SonyIPTransport,
+    Transport,
+)
 
 MODEL = "srg-300h"
 REPLUG_TARGET_S = 2.0

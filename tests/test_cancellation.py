@@ -20,9 +20,9 @@ import pytest
 
 from drivers.supervision import STOP_TIMEOUT_S, Backoff, DeviceState, Supervisor
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
+from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-300h"
 YIELD_COUNTS = range(16)  # 5, 6, 9, 10, 11 or 12 yields lost the cancel before the fix

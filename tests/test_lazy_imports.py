@@ -13,6 +13,7 @@ import pytest
 
 import drivers.audio
 import drivers.display
+import drivers.visca
 
 HEAVY = ("numpy", "PIL", "Xlib", "vlc", "cv2", "sounddevice")
 
@@ -42,6 +43,8 @@ def test_translating_a_display_text_loads_neither_numpy_nor_pillow() -> None:
         "from drivers.display import texts",
         "import drivers.audio",
         "from drivers.audio import aliases",
+        "import drivers.visca",
+        "from drivers.visca import messages",
         "import drivers.video",
         "from drivers.video import sources",
         "from drivers.video.reference_files import ReferenceFiles",
@@ -70,7 +73,19 @@ def test_every_name_of_the_video_package_resolves() -> None:
         getattr(drivers.video, "nope")  # noqa: B009 - the lookup under test
 
 
-@pytest.mark.parametrize("package", [drivers.display, drivers.audio])
+def test_the_visca_package_loads_neither_pyserial_nor_the_simulator_for_its_messages() -> None:
+    code = "from drivers.visca import messages\nassert messages.power(True)"
+    probe = f"{code}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith(('serial', 'drivers.visca.'))))"
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = run.stdout.strip()
+    assert "'serial'" not in loaded
+    assert "drivers.visca.sim" not in loaded
+    assert "drivers.visca.transport" not in loaded
+
+
+@pytest.mark.parametrize("package", [drivers.display, drivers.audio, drivers.visca])
 def test_every_exported_name_resolves(package: object) -> None:
     names = package.__all__  # type: ignore[attr-defined]
     assert names

@@ -118,8 +118,7 @@ class ViscaLink:
     ) -> None:
         from drivers.visca.protocol import ViscaPort
         from drivers.visca.supervisor import ViscaSupervisor
-        from drivers.visca.transport import Transport, transport_from_url
-        from drivers.visca.transport_serial import SerialTransport
+        from drivers.visca.transport import SerialTransport, Transport, transport_from_url
 
         if not cameras:
             raise ValueError("a VISCA link needs at least one camera")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from drivers.audio.simulator import RoomAudioSimulator
     from drivers.display.cec_simulator import CecClientSimulator
     from drivers.video.simulator import VideoSimulator
-    from drivers.visca.sim_server import PtySimulator
+    from drivers.visca.sim import PtySimulator
 
 log = logging.getLogger(__name__)
 

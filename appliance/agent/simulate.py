@@ -4,7 +4,7 @@
 file that points at them; the agent then runs the normal code path (``run_agent``) on
 that file — nothing in the agent knows it is simulated:
 
-- a 2-camera VISCA daisy chain on a pseudo-terminal (``drivers.visca.sim_server.
+- a 2-camera VISCA daisy chain on a pseudo-terminal (``drivers.visca.sim.
   PtySimulator``), its bytes paced at the configured 9600 baud (a pty alone has no line
   speed, PLATFORM.md Infra 1), so commands take as long as on a real RS-232 line;
 - one MJPEG scene stream per camera rendered from that camera's pan/tilt/zoom
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from drivers.display.cec_simulator import CecClientSimulator
     from drivers.display.simulator import DisplaySimulator
     from drivers.video.simulator import VideoSimulator
-    from drivers.visca.sim_server import PtySimulator
+    from drivers.visca.sim import PtySimulator
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class SimulatedHardware:
 
     async def start(self) -> None:
         from drivers.video.simulator import VideoSimulator, visca_camera_view
-        from drivers.visca.sim_server import PtySimulator
+        from drivers.visca.sim import PtySimulator
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.visca = PtySimulator(

@@ -36,7 +36,7 @@ from appliance.cli.options import lang_option
 from appliance.i18n import t
 
 if TYPE_CHECKING:
-    from drivers.visca.simulator import PtySimulator, SimulatorThread
+    from drivers.visca.sim import PtySimulator, SimulatorThread
 
 app = typer.Typer(help="Run the appliance on simulated hardware.", invoke_without_command=True)
 
@@ -175,7 +175,7 @@ def start_camera_chain(
     cameras: int = DEMO_CAMERAS, model: str = DEMO_MODEL, baud: int = DEMO_BAUD
 ) -> SimulatorThread[PtySimulator]:
     """A started-on-enter simulator thread serving a daisy chain on a pty."""
-    from drivers.visca.simulator import PtySimulator, SimulatorThread
+    from drivers.visca.sim import PtySimulator, SimulatorThread
 
     return SimulatorThread(lambda: PtySimulator(cameras, model=model, baud=baud), name="demo-visca")
 

@@ -24,7 +24,7 @@ from appliance.cli.options import lang_option
 from appliance.i18n import t
 
 if TYPE_CHECKING:
-    from drivers.visca.simulator import ViscaSimulator
+    from drivers.visca.sim import ViscaSimulator
 
 app = typer.Typer(help="Simulated hardware for demos, training and tests.", no_args_is_help=True)
 
@@ -76,7 +76,7 @@ def visca(
 
     On a pty, SIGUSR1 pulls the simulated cable (the driver's reads fail as with a pulled
     USB adapter) and SIGUSR2 plugs it back, for training with a running agent."""
-    from drivers.visca.simulator import create_simulator
+    from drivers.visca.sim import create_simulator
 
     options: dict[str, Any] = {
         "model": model,
@@ -154,7 +154,7 @@ class _Cable:
         self.replug_after = replug_after
 
     def unplug(self) -> None:
-        from drivers.visca.simulator import PtySimulator
+        from drivers.visca.sim import PtySimulator
 
         if isinstance(self.sim, PtySimulator) and self.sim.plugged:
             self.sim.unplug()
@@ -163,7 +163,7 @@ class _Cable:
                 asyncio.get_running_loop().call_later(self.replug_after, self.replug)
 
     def replug(self) -> None:
-        from drivers.visca.simulator import PtySimulator
+        from drivers.visca.sim import PtySimulator
 
         if isinstance(self.sim, PtySimulator) and not self.sim.plugged:
             self.sim.replug()

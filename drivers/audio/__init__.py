@@ -19,8 +19,9 @@ which the driver calls when its last stream closes (see ``_sd.py``).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Final
+
+from drivers.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # the real imports for type checkers; at run time see __getattr__
     from drivers.audio._sd import release
@@ -62,18 +63,7 @@ _EXPORTS: Final[dict[str, str]] = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`
-
-    def __getattr__(name: str) -> object:
-        """Import the submodule that defines ``name`` on first use and keep the value here."""
-        module = _EXPORTS.get(name)
-        if module is None:  # AttributeError lets ``from drivers.audio import _sd`` import it
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *_EXPORTS})
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -19,8 +19,9 @@ alone, PLATFORM.md Media 5). The room agent uses none of them in its own process
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from drivers.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from drivers.video._cv import Frame
@@ -48,32 +49,32 @@ if TYPE_CHECKING:
     from drivers.video.stream import MjpegServer
 
 _MODULES: dict[str, str] = {
-    "CameraView": "drivers.video.simulator",
-    "CheckResult": "drivers.video.analysis",
-    "Fault": "drivers.video.simulator",
-    "Frame": "drivers.video._cv",
-    "FrameAnalyzer": "drivers.video.analysis",
-    "FrameReport": "drivers.video.analysis",
-    "ManualCamera": "drivers.video.simulator",
-    "MjpegServer": "drivers.video.stream",
-    "PresetMatch": "drivers.video.presets",
-    "PresetReference": "drivers.video.presets",
-    "PresetStore": "drivers.video.presets",
-    "PtzSource": "drivers.video.scene",
-    "SceneRenderer": "drivers.video.scene",
-    "SourceState": "drivers.video.capture",
-    "Thresholds": "drivers.video.analysis",
-    "TimedFrame": "drivers.video.capture",
-    "Verdict": "drivers.video.analysis",
-    "VideoSimulator": "drivers.video.simulator",
-    "VideoSource": "drivers.video.capture",
-    "analyze_frame": "drivers.video.analysis",
-    "check_signal": "drivers.video.analysis",
-    "parse_source": "drivers.video.sources",
-    "ptz_view": "drivers.video.simulator",
-    "ssim": "drivers.video.presets",
-    "verify_preset": "drivers.video.presets",
-    "visca_camera_view": "drivers.video.simulator",
+    "CameraView": "simulator",
+    "CheckResult": "analysis",
+    "Fault": "simulator",
+    "Frame": "_cv",
+    "FrameAnalyzer": "analysis",
+    "FrameReport": "analysis",
+    "ManualCamera": "simulator",
+    "MjpegServer": "stream",
+    "PresetMatch": "presets",
+    "PresetReference": "presets",
+    "PresetStore": "presets",
+    "PtzSource": "scene",
+    "SceneRenderer": "scene",
+    "SourceState": "capture",
+    "Thresholds": "analysis",
+    "TimedFrame": "capture",
+    "Verdict": "analysis",
+    "VideoSimulator": "simulator",
+    "VideoSource": "capture",
+    "analyze_frame": "analysis",
+    "check_signal": "analysis",
+    "parse_source": "sources",
+    "ptz_view": "simulator",
+    "ssim": "presets",
+    "verify_preset": "presets",
+    "visca_camera_view": "simulator",
 }
 
 __all__ = [
@@ -107,15 +108,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as `object`
-
-    def __getattr__(name: str) -> object:
-        """``drivers.video.X``: import X's module now (PEP 562 module ``__getattr__``)."""
-        module = _MODULES.get(name)
-        if module is None:  # AttributeError lets ``from drivers.video import sources`` import it
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # the next look-up is a plain one
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *_MODULES})
+    __getattr__, __dir__ = lazy_exports(__name__, _MODULES)

@@ -41,8 +41,7 @@ from drivers.supervision import (
 )
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.transport import transport_from_url
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport, transport_from_url
 
 log = logging.getLogger(__name__)
 

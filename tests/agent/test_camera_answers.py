@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from drivers.visca.simulator import PtySimulator, SimulatorThread
+from drivers.visca.sim import PtySimulator, SimulatorThread
 from tests.agent.conftest import AgentProcess, running_agent
 
 LATE_S = (0.3, 1.5)  # the fault

@@ -31,7 +31,7 @@ from appliance.config import load_config
 from drivers.audio.simulator import RoomAudioSimulator
 from drivers.display.simulator import DisplaySimulator
 from drivers.video.simulator import Fault, VideoSimulator, visca_camera_view
-from drivers.visca.sim_server import PtySimulator
+from drivers.visca.sim import PtySimulator
 from tests.support.pulse import pulse_room
 
 __all__ = ["pulse_room"]  # the session's PulseAudio room (a fixture)

@@ -11,7 +11,7 @@ import pytest
 
 from appliance.config import AgentConfig, config_path, load_config, parse_listen
 from drivers.errors import ConfigError
-from drivers.visca.transport_serial import SUPPORTED_BAUDS
+from drivers.visca.transport import SUPPORTED_BAUDS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "appliance.example.toml"

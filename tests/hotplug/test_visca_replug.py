@@ -1,7 +1,7 @@
 """Acceptance: a VISCA camera whose USB adapter is replugged is reopened by the hotplug kick.
 
 Everything is production code except the two fakes that speak real wire formats: the
-VISCA camera simulator on a pty (drivers/visca/simulator.py; its ``path`` is a stable
+VISCA camera simulator on a pty (drivers/visca/sim/; its ``path`` is a stable
 symlink, like the ``/dev/visca/<serial>`` name our udev rule gives) and the udev
 broadcaster (tests/support/fake_udev.py) feeding the real ``pyudev.Monitor`` inside
 ``HotplugMonitor``. The supervisor's backoff AND its path-poll interval are 60 s, so a
@@ -25,9 +25,9 @@ from drivers.supervision import Backoff, DeviceState
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
+from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 from tests.hotplug.conftest import EventCollector
 from tests.support.fake_udev import send_udev_event, usb_devpath, usb_serial_adapter
 

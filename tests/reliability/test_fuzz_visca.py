@@ -12,9 +12,9 @@ import pytest
 from hypothesis import strategies as st
 
 from drivers.visca import messages as m
-from drivers.visca.framing import Framer
 from drivers.visca.models import profile_for
-from drivers.visca.simulator import CameraSimulator, ChainEngine
+from drivers.visca.sim import CameraSimulator, ChainEngine
+from drivers.visca.transport import Framer
 from tests.reliability.conftest import BATCH, EXAMPLES
 from tests.reliability.fuzz import run
 

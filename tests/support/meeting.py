@@ -33,8 +33,7 @@ from drivers.audio.meeting_sim import (
     Playback,
 )
 from drivers.supervision import DeviceState, cancel_and_wait
-from drivers.visca.sim_server import PtySimulator
-from drivers.visca.simulator import CameraSimulator
+from drivers.visca.sim import CameraSimulator, PtySimulator
 
 SAMPLE_S: Final = 0.01
 POSE_TOLERANCE_DEG: Final = 0.3

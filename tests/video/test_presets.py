@@ -22,7 +22,7 @@ from drivers.video import (
 from drivers.video.presets import MAX_SHIFT_FRACTION, ORB_PASS, SSIM_PASS
 from drivers.visca import messages
 from drivers.visca.models import profile_for
-from drivers.visca.sim_camera import CameraSimulator
+from drivers.visca.sim import CameraSimulator
 from tests.video.conftest import caught_up_frame, wait_until
 
 PRESETS = {

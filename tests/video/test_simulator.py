@@ -26,7 +26,7 @@ from drivers.video.simulator import CameraView, ptz_view, zoom_ratio
 from drivers.video.stream import MjpegServer
 from drivers.visca import messages
 from drivers.visca.models import profile_for
-from drivers.visca.sim_camera import CameraSimulator
+from drivers.visca.sim import CameraSimulator
 from tests.video.conftest import SIM_SIZE, analyze_until, caught_up_frame, wait_until
 
 

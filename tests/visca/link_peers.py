@@ -15,7 +15,7 @@ import struct
 import tty
 from collections.abc import Iterator
 
-from drivers.visca.framing import Framer
+from drivers.visca.transport import Framer
 
 SONY_HEADER = struct.Struct(">HHI")
 

@@ -2,7 +2,7 @@
 
 Every test opens the simulator's pseudo-terminal with ``SerialTransport`` (pyserial,
 exclusive, raw 8N1) and talks to it through ``ViscaPort`` — the same path as a USB
-adapter on a room PC. The simulator (drivers/visca/simulator.py) answers with the
+adapter on a room PC. The simulator (drivers/visca/sim/) answers with the
 model's real timing rules: one message per video frame, moves that take time,
 completions only when a move ends.
 """
@@ -20,8 +20,8 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.sim import PtySimulator
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}
@@ -108,8 +108,10 @@ async def test_serial_goto_degrees_home_and_relative(rig: Rig) -> None:
     assert rig.sim.state().pan_deg == pytest.approx(-10.0, abs=0.05)
     await rig.cam.home()
     assert (rig.sim.state().pan, rig.sim.state().tilt) == (0, 0)
-    await rig.cam.reset()
-    assert not rig.sim.state().moving
+    await rig.cam.goto_degrees(15.0, -5.0)
+    await rig.cam.reset()  # a re-initialisation that ends at home
+    state = rig.sim.state()
+    assert (state.pan, state.tilt, state.moving) == (0, 0, False)
 
 
 async def test_serial_preset_store_and_recall(rig: Rig) -> None:
@@ -125,7 +127,9 @@ async def test_serial_preset_store_and_recall(rig: Rig) -> None:
     assert state.tilt_deg == pytest.approx(15.0, abs=0.05)
     assert state.zoom == 0x0800
     assert await rig.cam.last_preset() == 3
+    assert 3 in rig.sim.camera(1).presets
     await rig.cam.preset_reset(3)
+    assert 3 not in rig.sim.camera(1).presets  # the camera forgot it
     with pytest.raises(ValueError, match="preset"):
         await rig.cam.preset_recall(16)  # SRG-300H has 16 presets, 0–F
 
@@ -144,16 +148,25 @@ async def test_serial_zoom_focus_and_picture_settings(rig: Rig) -> None:
     await asyncio.sleep(0.05)
     await rig.cam.focus("stop")
     assert await rig.cam.focus_position() > 0x5000
+    await rig.cam.focus_to(profile_for(MODEL).focus_range[0])  # ∞: AF settles nearer
+    assert not rig.sim.state().in_focus
+    await rig.cam.focus("one_push")  # one-push AF in manual mode brings the lens back
+    assert rig.sim.state().in_focus
     await rig.cam.focus_auto(True)
-    await rig.cam.focus("one_push")
+    assert await rig.cam.focus_is_auto() is True
     await rig.cam.white_balance(m.WBMode.INDOOR)
     assert await rig.cam.white_balance_mode() is m.WBMode.INDOOR
     await rig.cam.exposure(m.AEMode.MANUAL)
     assert await rig.cam.exposure_mode() is m.AEMode.MANUAL
     await rig.cam.backlight(True)
     assert await rig.cam.backlight_on() is True
+    settings = rig.sim.camera(1).settings
     await rig.cam.ir_receive_return(True)
+    assert settings.ir_receive_return is True
+    await rig.cam.digital_zoom(True)
+    assert settings.mode(b"\x04\x06") == m.ON
     await rig.cam.digital_zoom(False)
+    assert settings.mode(b"\x04\x06") == m.OFF
 
 
 async def test_serial_ir_receive(rig: Rig) -> None:
@@ -170,6 +183,7 @@ async def test_serial_menu_open_blocks_commands_until_menu_off(rig: Rig) -> None
     await rig.cam.menu_off()
     assert await rig.cam.menu_open() is False
     await rig.cam.goto_degrees(10.0, 0.0)
+    assert rig.sim.state().pan_deg == pytest.approx(10.0, abs=0.05)
 
 
 async def test_serial_every_camera_inquiry(rig: Rig) -> None:
@@ -245,6 +259,8 @@ async def test_serial_three_camera_daisy_chain_with_address_set() -> None:
             await cams[1].move(m.PanDir.LEFT, m.TiltDir.STOP, 5, 5)
             await asyncio.sleep(0.05)
             await cams[1].stop()
+            assert sim.state(2).pan_deg < 20.0  # camera 2 drove left, then stopped
+            assert not sim.state(2).moving
             assert sim.state(1).pan_deg == pytest.approx(-30.0, abs=0.05)  # others untouched
         finally:
             await port.close()

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from appliance.cli.main import app
 from drivers.visca.models import profile_for
-from drivers.visca.simulator import PtySimulator, SimulatorThread
+from drivers.visca.sim import PtySimulator, SimulatorThread
 
 SRG = profile_for("srg-300h")
 REPO = Path(__file__).resolve().parents[2]

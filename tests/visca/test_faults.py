@@ -27,9 +27,9 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
+from drivers.visca.sim import PtySimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-300h"
 FAST = {"power_transition_s": 0.05, "one_push_wb_s": 0.05, "pan_tilt_reset_s": 0.1}
@@ -189,6 +189,7 @@ async def test_garbage_bytes_on_the_line(rig: Rig) -> None:
     assert rig.sup.port.unavailable == frozenset()
     rig.sim.garbage(False)
     await rig.cam.goto_degrees(10.0, 0.0)  # the port still works
+    assert rig.sim.state().pan_deg == pytest.approx(10.0, abs=0.05)
     rig.sup.kick()
     await rig.sup.wait_ready(REPLUG_READY_S)
     assert await rig.cam.inquire_power() is True
@@ -232,6 +233,7 @@ async def test_syntax_and_not_executable_errors(rig: Rig, code: int, text: str) 
     assert text in str(info.value)
     assert info.value.device_id == "cam1"
     await rig.cam.goto_degrees(15.0, 0.0)  # the next command runs
+    assert rig.sim.state().pan_deg == pytest.approx(15.0, abs=0.05)
     assert rig.sup.state is DeviceState.READY
 
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drivers.visca import messages as m
-from drivers.visca.framing import Framer
+from drivers.visca.transport import Framer
 
 h = m.from_hex
 

@@ -21,10 +21,9 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import TCPSimulator, UDPSimulator
+from drivers.visca.sim import TCPSimulator, UDPSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport import Transport
-from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport, SonyIPTransport
+from drivers.visca.transport import RawTCPTransport, RawUDPTransport, SonyIPTransport, Transport
 from tests.visca.link_peers import free_port, parse_sony, sony, udp_peer
 
 MODEL = "srg-300h"
@@ -76,17 +75,20 @@ async def test_sony_ip_commands_inquiries_and_moves(sony_rig) -> None:
     await cam.power(False)
     assert await cam.inquire_power() is False
     await cam.power(True)
+    assert sim.state().power is True
     await cam.goto_degrees(25.0, -5.0)
     position = await cam.position()
     assert position.pan_deg == pytest.approx(25.0, abs=0.05)
     await cam.preset_store(2)
     await cam.home()
+    assert (sim.state().pan, sim.state().tilt) == (0, 0)
     await cam.preset_recall(2)
     assert sim.state().pan_deg == pytest.approx(25.0, abs=0.05)
     await cam.move(m.PanDir.LEFT, m.TiltDir.STOP, 4, 4)
     await asyncio.sleep(0.05)
     await cam.stop()
     assert not sim.state().moving
+    assert sim.state().pan_deg < 25.0  # it drove left before the stop
     assert transport.renumbered == 0
 
 
@@ -103,6 +105,7 @@ async def test_sony_ip_lost_ack_of_a_long_move_resend_same_seq_then_0f01(sony_ri
     await cam.goto_degrees(-40.0, 0.0)
     await cam.preset_store(1)
     await cam.home()
+    assert (sim.state().pan, sim.state().tilt) == (0, 0)
     sim.drop_next_ack()
     # No first reply within ACK_TIMEOUT_S (the completion comes only after the move):
     # resent with the same sequence number → camera says 0F 01 → new sequence number.

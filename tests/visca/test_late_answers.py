@@ -21,7 +21,7 @@ from drivers.visca import messages as m
 from drivers.visca.camera import Position, ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 from tests.visca.link_peers import ScriptedCamera
 
 INQUIRY_TIMEOUT_S = 0.15  # × (1 + RETRIES) = 0.3 s budget; quarantine 4 × 0.15 = 0.6 s

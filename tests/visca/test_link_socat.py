@@ -25,12 +25,11 @@ import pytest
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import Backoff, DeviceState
 from drivers.visca.camera import ViscaCamera
-from drivers.visca.framing import Framer
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import CameraSimulator
+from drivers.visca.sim import CameraSimulator
 from drivers.visca.supervisor import ViscaSupervisor
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import Framer, SerialTransport
 
 MODEL = "srg-300h"
 IF_CLEAR_BROADCAST = bytes.fromhex("88010001ff")

@@ -18,8 +18,8 @@ from drivers.visca import messages as m
 from drivers.visca.camera import MOVE_MARGIN, MOVE_SETTLE_S, ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.sim import PtySimulator
+from drivers.visca.transport import SerialTransport
 
 MODEL = "srg-120dh"  # published speed table: speed 01 = 1.1 °/s
 FLOOR_S = 1.0

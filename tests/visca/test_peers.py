@@ -10,8 +10,8 @@ import tty
 
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.sim import PtySimulator
+from drivers.visca.transport import SerialTransport
 from tests.visca.link_peers import ScriptedCamera
 
 FRAME_S = 0.002

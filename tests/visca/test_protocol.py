@@ -22,7 +22,7 @@ from drivers.errors import (
 )
 from drivers.visca import messages as m
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.transport import SerialTransport
 from tests.visca.link_peers import ScriptedCamera
 
 ACK1, ACK2 = bytes.fromhex("9041ff"), bytes.fromhex("9042ff")
@@ -30,6 +30,16 @@ DONE1, DONE2 = bytes.fromhex("9051ff"), bytes.fromhex("9052ff")
 RIGHT = m.pan_tilt_drive(m.PanDir.RIGHT, m.TiltDir.STOP, 5, 5)
 LEFT = m.pan_tilt_drive(m.PanDir.LEFT, m.TiltDir.STOP, 5, 5)
 STOP = m.pan_tilt_stop()
+POWER_ON = bytes.fromhex("905002ff")
+
+
+async def _next_is_a_marker(cam: ScriptedCamera, port: ViscaPort) -> None:
+    """A marker inquiry queued now is the next packet on the wire: nothing queued before
+    it (a superseded drive, an early retry) went out — a real signal, not a sleep."""
+    marker = asyncio.create_task(port.inquire(1, m.inq_power()))
+    assert await cam.packet() == m.inq_power().to_bytes(1)
+    cam.write(POWER_ON)
+    assert m.decode_power(await asyncio.wait_for(marker, 1)) is True
 
 
 @contextlib.asynccontextmanager
@@ -153,12 +163,11 @@ async def test_drives_are_coalesced_to_the_latest(patient_rig) -> None:
     assert sent == m.pan_tilt_drive(m.PanDir.RIGHT, m.TiltDir.UP, 0x10, 0x10).to_bytes(1)
     cam.write(ACK1)
     await asyncio.wait_for(asyncio.gather(*drives), 1)
-    await asyncio.sleep(0.05)
-    assert cam.pending() == []  # the four older drives never went out
+    await _next_is_a_marker(cam, port)  # the four older drives never went out
 
 
-async def test_stop_supersedes_a_queued_drive(rig) -> None:
-    cam, port = rig
+async def test_stop_supersedes_a_queued_drive(patient_rig) -> None:
+    cam, port = patient_rig
     inquiry = asyncio.create_task(port.inquire(1, m.inq_power()))
     await cam.packet()
     drive = asyncio.create_task(port.drive(1, RIGHT))
@@ -170,8 +179,7 @@ async def test_stop_supersedes_a_queued_drive(rig) -> None:
     assert await cam.packet() == STOP.to_bytes(1)
     cam.write(ACK1 + DONE1)
     await asyncio.wait_for(asyncio.gather(drive, stop), 1)
-    await asyncio.sleep(0.05)
-    assert cam.pending() == []  # the superseded drive was not sent
+    await _next_is_a_marker(cam, port)  # the superseded drive was not sent
 
 
 async def test_stop_with_both_sockets_busy_cancels_the_drive(rig) -> None:
@@ -211,19 +219,23 @@ async def test_no_answer_resends_then_times_out_then_marks_unavailable(rig) -> N
     assert port.unavailable == frozenset()
 
 
-async def test_buffer_full_waits_for_a_completion_and_retries(rig) -> None:
-    cam, port = rig
+async def test_buffer_full_waits_for_a_completion_and_retries(patient_rig) -> None:
+    cam, port = patient_rig
     running = asyncio.create_task(port.command(1, m.memory_recall(1, "0p")))
     await cam.packet()
     cam.write(ACK1)
     task = asyncio.create_task(port.command(1, m.power(True)))
     first = await cam.packet()
     cam.write(bytes.fromhex("906003ff"))
-    await asyncio.sleep(0.05)
-    assert cam.pending() == []  # waits instead of hammering the camera
+    # The first marker may have queued at the gate before the port read the buffer-full
+    # reply; once it is answered, an eager retry would be queued ahead of the second.
+    await _next_is_a_marker(cam, port)
+    await _next_is_a_marker(cam, port)  # no retry hammering the camera meanwhile
     cam.write(DONE1)
     await asyncio.wait_for(running, 1)
-    assert await cam.packet() == first
+    # The completion brings the retry: the patient rig's own fallback (a 10 s
+    # completion timeout) is far beyond this 2 s wait.
+    assert await cam.packet(timeout_s=2) == first
     cam.write(ACK1 + DONE1)
     await asyncio.wait_for(task, 1)
 

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from drivers.visca import messages as m
-from drivers.visca.simulator import UDPSimulator, create_simulator
-from drivers.visca.transport_sony import SonyIPTransport
+from drivers.visca.sim import UDPSimulator, create_simulator
+from drivers.visca.transport import SonyIPTransport
 
 HEADER = struct.Struct(">HHI")
 

@@ -19,9 +19,7 @@ import serial
 
 from drivers.visca import messages as m
 from drivers.visca.models import profile_for, profile_from_version
-from drivers.visca.sim_engine import ChainEngine, Outgoing
-from drivers.visca.sim_state import Preset
-from drivers.visca.simulator import (
+from drivers.visca.sim import (
     CameraSimulator,
     PtySimulator,
     SimulatorThread,
@@ -30,6 +28,8 @@ from drivers.visca.simulator import (
     create_simulator,
     parse_port_spec,
 )
+from drivers.visca.sim.engine import ChainEngine, Outgoing
+from drivers.visca.sim.state import Preset
 
 FRAME = 1 / 59.94
 SRG = profile_for("srg-300h")

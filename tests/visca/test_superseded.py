@@ -19,8 +19,8 @@ from drivers.visca import messages as m
 from drivers.visca.camera import ViscaCamera
 from drivers.visca.models import profile_for
 from drivers.visca.protocol import ViscaPort
-from drivers.visca.simulator import PtySimulator
-from drivers.visca.transport_serial import SerialTransport
+from drivers.visca.sim import PtySimulator
+from drivers.visca.transport import SerialTransport
 from tests.visca.link_peers import ScriptedCamera
 
 ACK1, ACK2 = bytes.fromhex("9041ff"), bytes.fromhex("9042ff")

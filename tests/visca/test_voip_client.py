@@ -17,7 +17,7 @@ import pytest
 from visca_over_ip import Camera
 
 from drivers.visca.models import profile_for
-from drivers.visca.simulator import SimulatorThread, UDPSimulator
+from drivers.visca.sim import SimulatorThread, UDPSimulator
 
 SIM_HOST = "127.0.0.2"  # loopback; see the module docstring
 SRG = profile_for("srg-300h")

@@ -18,6 +18,10 @@ MAX_MESSAGE_LEN = MAX_PACKET_LEN - 2  # a longer message gets "z0 6y 01 FF" (FCB
 # message, 17 bytes on the wire (SONY-HTML Sony_SRG-360SHE.html, note *6).
 MAX_EXTENDED_PACKET_LEN = 17
 MAX_EXTENDED_MESSAGE_LEN = MAX_EXTENDED_PACKET_LEN - 2
+# Raw VISCA over IP, no header (VISCA.md §3.2): PTZOptics' TCP and UDP ports. Sony's
+# header and its port are in drivers/visca/sony_header.py.
+RAW_TCP_PORT = 5678
+RAW_UDP_PORT = 1259
 MIN_ADDRESS = 1
 MAX_ADDRESS = 7  # 1–7 per chain (VISCA.md §1.1, LIBVISCA rejects > 7)
 

@@ -127,7 +127,7 @@ class ViscaPort:
         self.retries = retries
         self.buffer_full_retries = buffer_full_retries
         if init_chain is None:
-            from drivers.visca.transport_serial import SerialTransport
+            from drivers.visca.transport import SerialTransport
 
             init_chain = isinstance(transport, SerialTransport)
         self.init_chain = init_chain

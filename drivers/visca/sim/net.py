@@ -5,7 +5,7 @@
   connection that sent the request. The network change goes to a new connection when
   enabled (some Sony/AVer cameras send it over TCP, §3.2).
 - :class:`UDPSimulator`: one packet per datagram, replies to the sender's address.
-  ``sony_header=True`` adds Sony's 8-byte header and its sequence rules (``sim_ip``,
+  ``sony_header=True`` adds Sony's 8-byte header and its sequence rules (``sony_ip``,
   §3.1; default port 52381), otherwise raw like PTZOptics' port 1259.
   ``reuse_address`` (default on, so ``appliance sim visca`` has it too, issue #7
   item 9): a VOIP-PY-style client binds the *same* port number locally for its inquiry
@@ -23,16 +23,18 @@ import time
 from typing import Any, cast
 
 from drivers.supervision import cancel_and_wait
-from drivers.visca.sim_ip import IPClient, SonyIPFrontEnd, wrap_reply
-from drivers.visca.sim_link import CameraFramer, PacedWriter
-from drivers.visca.sim_server import LOOPBACK, ViscaSimulator
+from drivers.visca.messages import RAW_TCP_PORT, RAW_UDP_PORT
+from drivers.visca.sim.link import CameraFramer, PacedWriter
+from drivers.visca.sim.server import LOOPBACK, ViscaSimulator
+from drivers.visca.sim.sony_ip import IPClient, SonyIPFrontEnd, wrap_reply
 from drivers.visca.sony_header import DEFAULT_PORT as SONY_DEFAULT_PORT
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TCP_PORT = 5678
-DEFAULT_RAW_UDP_PORT = 1259
-DEFAULT_SONY_PORT = SONY_DEFAULT_PORT  # one constant with the transport
+# One constant each with the transport (pure wire facts, no transport import).
+DEFAULT_TCP_PORT = RAW_TCP_PORT
+DEFAULT_RAW_UDP_PORT = RAW_UDP_PORT
+DEFAULT_SONY_PORT = SONY_DEFAULT_PORT
 CLIENT_CLOSE_TIMEOUT_S = 1.0  # a client handler's own clean-up after its connection closed
 
 

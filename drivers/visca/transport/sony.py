@@ -33,13 +33,12 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError, ProtocolError
 from drivers.supervision import cancel_and_wait
-from drivers.visca.framing import Framer
+from drivers.visca.messages import BROADCAST_HEADER
 from drivers.visca.sony_header import (
     CONTROL_MSG_ERROR,
     CONTROL_RESET,
     CONTROL_SEQ_ERROR,
     DEFAULT_PORT,
-    HEADER,
     SEQ_MASK,
     TYPE_COMMAND,
     TYPE_CONTROL,
@@ -47,8 +46,9 @@ from drivers.visca.sony_header import (
     TYPE_INQUIRY,
     TYPE_REPLY,
     pack,
+    unpack,
 )
-from drivers.visca.transport_base import PacketInbox, check_packet
+from drivers.visca.transport.base import PacketTransport, check_packet
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class _Datagrams(asyncio.DatagramProtocol):
         log.debug("%s: UDP error: %s", self._owner.device_id, exc)
 
 
-class SonyIPTransport:
+class SonyIPTransport(PacketTransport):
     """One Sony VISCA-over-IP camera at ``host:port`` (camera address is always 1)."""
 
     supports_broadcast = False
@@ -95,10 +95,10 @@ class SonyIPTransport:
         reset_timeout_s: float = RESET_TIMEOUT_S,
         reset_retries: int = RESET_RETRIES,
     ) -> None:
+        super().__init__(device_id or f"visca-ip://{host}:{port}")
         self.host = host
         self.port = port
         self.local_port = local_port
-        self.device_id = device_id or f"visca-ip://{host}:{port}"
         self.reset_timeout_s = reset_timeout_s
         self.reset_retries = reset_retries
         self.resets_sent = 0
@@ -106,7 +106,6 @@ class SonyIPTransport:
         self.dropped_bytes = 0  # noise inside reply datagrams (noise vs silence, port)
         self._udp: asyncio.DatagramTransport | None = None
         self._peer: tuple[str, int] | None = None
-        self._inbox = PacketInbox(self.device_id)
         self._seq = 0
         self._messages: collections.OrderedDict[int, _Message] = collections.OrderedDict()
         self._token_by_seq: dict[int, int] = {}
@@ -166,7 +165,7 @@ class SonyIPTransport:
 
     async def send(self, packet: bytes) -> int:
         check_packet(packet, self.device_id)
-        if packet[0] == 0x88:
+        if packet[0] == BROADCAST_HEADER:
             # VISCA.md §3.1: broadcast and AddressSet must not be used over IP.
             raise ProtocolError(
                 self.device_id, "broadcast not allowed over VISCA-over-IP", operation="send"
@@ -190,9 +189,6 @@ class SonyIPTransport:
         if message is not None:
             message.resent = True
             self._transmit(message)
-
-    async def receive(self) -> bytes:
-        return await self._inbox.get()
 
     # -- internals ---------------------------------------------------------------------
 
@@ -236,16 +232,14 @@ class SonyIPTransport:
         if self._peer is None or source != self._peer[0]:
             log.debug("%s: datagram from %s ignored", self.device_id, source)
             return
-        if len(data) < HEADER.size:
+        parts = unpack(data)
+        if parts is None:
             log.debug("%s: short datagram ignored: %s", self.device_id, data.hex(" "))
             return
-        payload_type, length, seq = HEADER.unpack_from(data)
-        payload = data[HEADER.size : HEADER.size + length]
+        payload_type, length, seq, payload = parts
+        payload = payload[:length]
         if payload_type == TYPE_REPLY:
-            framer = Framer()
-            for packet in framer.feed(payload):
-                self._inbox.put(packet)
-            self.dropped_bytes += framer.dropped_bytes + len(framer.pending)
+            self.dropped_bytes += self._put_datagram(payload)
         elif payload_type == TYPE_CONTROL_REPLY:
             self._on_control_reply(payload, seq)
         else:

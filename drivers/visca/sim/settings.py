@@ -16,10 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from drivers.visca.messages import nibbles
-from drivers.visca.sim_state import SYNTAX, Reject, unsigned_nibbles
-
-ON, OFF, TOGGLE = 0x02, 0x03, 0x10
+from drivers.visca.messages import OFF, ON, TOGGLE, nibbles
+from drivers.visca.sim.state import SYNTAX, Reject, unsigned_nibbles
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Byte-level plumbing of the simulator: camera-side framing, paced output, the pty.
 
 - :class:`CameraFramer` splits the controller's byte stream into packets. It is the
-  camera's view, not the driver's ``framing.Framer``: a camera must *see* an over-long
+  camera's view, not the driver's ``transport.framing.Framer``: a camera must *see* an over-long
   message to answer "message length error" (VISCA.md §1.1, FCB), where the driver's
   framer drops such runs.
 - :class:`PacedWriter` sends bytes no faster than the line's baud rate allows

@@ -22,14 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from drivers.visca.sim_camera import CameraSimulator
+from drivers.visca.messages import BROADCAST_HEADER, MAX_ADDRESS, TERMINATOR
+from drivers.visca.sim.camera import CameraSimulator
 
 log = logging.getLogger(__name__)
 
-BROADCAST: Final = 0x88
+BROADCAST: Final = BROADCAST_HEADER
 ADDRESS_SET: Final = 0x30
 IF_CLEAR_BROADCAST: Final = b"\x88\x01\x00\x01\xff"
-MAX_CAMERAS: Final = 7
+MAX_CAMERAS: Final = MAX_ADDRESS  # 1–7 cameras per chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class ChainEngine:
 
     def network_change(self, now: float) -> Outgoing:
         """``z0 38 FF`` from the first camera (sent at power-up / connect, VISCA.md §1.2)."""
-        return Outgoing(now, bytes((self.cameras[0].header, 0x38, 0xFF)))
+        return Outgoing(now, bytes((self.cameras[0].header, 0x38, TERMINATOR)))
 
     def receive(self, packet: bytes, arrival: float, client: object = None) -> None:
         """A whole packet has arrived at ``arrival``; schedule its processing."""
@@ -166,7 +167,7 @@ class ChainEngine:
             for index, camera in enumerate(self.cameras):
                 camera.address = min(MAX_CAMERAS, first + index)
             self.addressed = True
-            reply = bytes((BROADCAST, ADDRESS_SET, min(first + hops, 0x0F), 0xFF))
+            reply = bytes((BROADCAST, ADDRESS_SET, min(first + hops, 0x0F), TERMINATOR))
             self._push(at, None, reply, client)
             return
         if packet == IF_CLEAR_BROADCAST:

@@ -8,10 +8,14 @@ asyncio server with state that answers the bytes a Sony camera would.
         sim.camera(1).state.pan_deg          # live state (the video simulator renders it)
         sim.drop_next_ack()                  # scripted faults
 
-Pieces: ``sim_camera`` (one camera: sockets, state, timing rules), ``sim_commands`` /
-``sim_inquiry`` / ``sim_settings`` (the message set), ``sim_motion`` (axes over time),
-``sim_engine`` (daisy chain routing, one message per frame), ``sim_ip`` (Sony header),
-``sim_server`` / ``sim_net`` (pty, TCP, UDP), ``sim_thread`` (background thread).
+Modules: ``camera`` (one camera: sockets, state, timing rules, and its command and
+inquiry handlers as methods), ``settings`` (image/system settings, table-driven),
+``motion`` (axes over time), ``state`` (snapshots, faults, reply codes), ``engine``
+(daisy chain routing, one message per frame), ``sony_ip`` (camera side of Sony's
+header, on the shared pure :mod:`drivers.visca.sony_header`), ``link`` (camera-side
+framing, paced output, the pty), ``server`` / ``net`` (pty, TCP, UDP), ``thread``
+(background thread). The simulator never imports the driver's transport or protocol
+(STYLE.md 15); it shares only the pure wire code (``messages``, ``sony_header``).
 ``appliance sim visca`` runs one in the foreground.
 """
 
@@ -19,24 +23,24 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from drivers.visca.sim_camera import (
+from drivers.visca.sim.camera import (
     ONE_PUSH_WB_S,
     PAN_TILT_RESET_S,
     POWER_TRANSITION_S,
     CameraSimulator,
 )
-from drivers.visca.sim_engine import ChainEngine
-from drivers.visca.sim_ip import SonyIPFrontEnd
-from drivers.visca.sim_net import (
+from drivers.visca.sim.engine import ChainEngine, Outgoing
+from drivers.visca.sim.net import (
     DEFAULT_RAW_UDP_PORT,
     DEFAULT_SONY_PORT,
     DEFAULT_TCP_PORT,
     TCPSimulator,
     UDPSimulator,
 )
-from drivers.visca.sim_server import LOOPBACK, PtySimulator, ViscaSimulator
-from drivers.visca.sim_state import CameraState, Faults
-from drivers.visca.sim_thread import SimulatorThread
+from drivers.visca.sim.server import LOOPBACK, PtySimulator, ViscaSimulator
+from drivers.visca.sim.sony_ip import SonyIPFrontEnd
+from drivers.visca.sim.state import CameraState, Faults, Preset
+from drivers.visca.sim.thread import SimulatorThread
 
 PORT_KINDS: Final = ("pty", "tcp", "udp", "sony-udp")
 
@@ -86,6 +90,8 @@ __all__ = [
     "CameraState",
     "ChainEngine",
     "Faults",
+    "Outgoing",
+    "Preset",
     "PtySimulator",
     "SimulatorThread",
     "SonyIPFrontEnd",

@@ -7,7 +7,7 @@ Servers: :class:`PtySimulator` (a pseudo-terminal behind a stable symlink, so
 picks a free port. Timing: bytes are paced at ``baud`` (len × 10 / baud; a pty has no
 baud of its own), every camera answers one message per video frame
 (``frame_s``, VISCA.md §1.3), and moves take the time the model's speeds give.
-:class:`SimulatorThread` (``sim_thread``) runs one in a background thread.
+:class:`SimulatorThread` (``thread.py``) runs one in a background thread.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any, Final, Self
 
 from drivers.supervision import cancel_and_wait
 from drivers.visca.models import ModelProfile, profile_for
-from drivers.visca.sim_camera import CameraSimulator
-from drivers.visca.sim_engine import ChainEngine, Outgoing
-from drivers.visca.sim_link import BITS_PER_BYTE, SPIN_S, CameraFramer, PacedWriter, PtyEnd
-from drivers.visca.sim_state import CameraState, Faults
+from drivers.visca.sim.camera import CameraSimulator
+from drivers.visca.sim.engine import ChainEngine, Outgoing
+from drivers.visca.sim.link import BITS_PER_BYTE, SPIN_S, CameraFramer, PacedWriter, PtyEnd
+from drivers.visca.sim.state import CameraState, Faults
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class ViscaSimulator:
             if due is None:
                 await self._wake.wait()
             elif due - now > SPIN_S:
-                # Wake a little early (epoll rounds timeouts up to whole ms; sim_link).
+                # Wake a little early (epoll rounds timeouts up to whole ms; link.py).
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(due - now - SPIN_S):  # not wait_for: gh-86296
                         await self._wake.wait()

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Final, Generic, Self, TypeVar
 
-from drivers.visca.sim_server import ViscaSimulator
+from drivers.visca.sim.server import ViscaSimulator
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """What every VISCA transport shares: the ``Transport`` protocol, the packet inbox,
-the resend memory and the outgoing-packet check (no I/O of its own).
+the resend memory, the outgoing-packet check, and :class:`PacketTransport` — the one
+``send``/``resend``/``receive`` of the links that resend the same bytes (no I/O of its own).
 
 Kept apart from :mod:`drivers.visca.transport` (the URL factory), so that the
 implementations import these helpers without an import circle.
@@ -12,7 +13,8 @@ import collections
 from typing import Final, Protocol, runtime_checkable
 
 from drivers.errors import DeviceUnavailableError, ProtocolError
-from drivers.visca.messages import MAX_EXTENDED_PACKET_LEN, MIN_PACKET_LEN
+from drivers.visca.messages import MAX_EXTENDED_PACKET_LEN, MIN_PACKET_LEN, TERMINATOR
+from drivers.visca.transport.framing import Framer
 
 # How many sent packets a transport remembers for ``resend`` (one per in-flight message
 # is enough: one awaiting its first reply plus two sockets per camera, 7 cameras).
@@ -137,15 +139,80 @@ def check_packet(packet: bytes, device_id: str) -> None:
     moves and limit commands are (SONY-HTML Sony_SRG-360SHE.html note *6). Only the
     message builders' 5+5 forms reach that length, and ``ViscaCamera`` uses them for
     5+5-nibble models only; a 4-nibble camera would answer "message length" (``6y 01``).
-    Replies stay strict: the receive framer caps them at 16 bytes (``framing.Framer``).
+    Replies stay strict: the receive framer caps them at 16 bytes (:class:`Framer`).
     """
     if (
         not MIN_PACKET_LEN <= len(packet) <= MAX_EXTENDED_PACKET_LEN
-        or packet[-1] != 0xFF
+        or packet[-1] != TERMINATOR
         or not packet[0] & 0x80
-        or 0xFF in packet[:-1]
+        or TERMINATOR in packet[:-1]
     ):
         raise ProtocolError(device_id, f"not a VISCA packet: {packet.hex(' ')}", operation="send")
 
 
-__all__ = ["RESEND_MEMORY", "PacketInbox", "SentPackets", "Transport", "check_packet"]
+class PacketTransport:
+    """The receiving half every transport shares: one :class:`PacketInbox` for packets
+    and link loss, and the framing of a datagram's payload."""
+
+    def __init__(self, device_id: str) -> None:
+        self.device_id = device_id
+        self._inbox = PacketInbox(device_id)
+
+    async def receive(self) -> bytes:
+        return await self._inbox.get()
+
+    def _put_datagram(self, payload: bytes) -> int:
+        """Queue the packets of one datagram's payload; return the bytes dropped as noise.
+
+        A datagram holds whole packets only, so a fresh framer per datagram: a partial
+        packet at its end is noise too, never glued to the next datagram.
+        """
+        framer = Framer()
+        for packet in framer.feed(payload):
+            self._inbox.put(packet)
+        return framer.dropped_bytes + len(framer.pending)
+
+
+class PlainPacketTransport(PacketTransport):
+    """Send and resend for a link without a header: a resend is the very same bytes.
+
+    Serial, raw TCP and raw UDP differ only in how bytes reach the wire
+    (:meth:`_write`) and what a send must check first (:meth:`_before_send`). Sony IP
+    has its own (a resend keeps the sequence number, VISCA.md §3.1).
+    """
+
+    def __init__(self, device_id: str) -> None:
+        super().__init__(device_id)
+        self._sent = SentPackets()
+
+    async def send(self, packet: bytes) -> int:
+        """Send one VISCA packet; return a token for :meth:`resend`."""
+        check_packet(packet, self.device_id)
+        self._inbox.raise_if_failed()
+        self._before_send()
+        token = self._sent.add(packet)
+        await self._write(packet)
+        return token
+
+    async def resend(self, token: int) -> None:
+        """Send the packet of ``token`` again (nothing when it was forgotten)."""
+        packet = self._sent.get(token)
+        if packet is not None:
+            await self._write(packet)
+
+    def _before_send(self) -> None:
+        """Refuse a new message before it is sent (raise); nothing by default."""
+
+    async def _write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+__all__ = [
+    "RESEND_MEMORY",
+    "PacketInbox",
+    "PacketTransport",
+    "PlainPacketTransport",
+    "SentPackets",
+    "Transport",
+    "check_packet",
+]

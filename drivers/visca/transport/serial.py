@@ -26,8 +26,8 @@ import serial
 
 from drivers.errors import ConfigError, DeviceUnavailableError
 from drivers.supervision import open_in_thread
-from drivers.visca.framing import Framer
-from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
+from drivers.visca.transport.base import PlainPacketTransport
+from drivers.visca.transport.framing import Framer
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ WRITE_TIMEOUT_S: Final = 1.0
 READ_CHUNK: Final = 256
 
 
-class SerialTransport:
+class SerialTransport(PlainPacketTransport):
     """A serial port at ``baud`` 8N1, raw, no flow control, opened exclusively."""
 
     supports_broadcast = True
@@ -59,15 +59,13 @@ class SerialTransport:
                 f"VISCA baud rate {baud} not supported (use {', '.join(map(str, SUPPORTED_BAUDS))})",
                 key="baud",
             )
+        super().__init__(device_id or path)
         self.path = path
         self.baud = baud
-        self.device_id = device_id or path
         self.write_timeout_s = write_timeout_s
         self._serial: serial.Serial | None = None
         self._fd: int | None = None
         self._framer = Framer()
-        self._inbox = PacketInbox(self.device_id)
-        self._sent = SentPackets()
 
     # -- Transport ---------------------------------------------------------------------
 
@@ -111,20 +109,6 @@ class SerialTransport:
             with contextlib.suppress(Exception):
                 ser.close()
         self._inbox.fail("port closed")
-
-    async def send(self, packet: bytes) -> int:
-        check_packet(packet, self.device_id)
-        token = self._sent.add(packet)
-        await self._write(packet)
-        return token
-
-    async def resend(self, token: int) -> None:
-        packet = self._sent.get(token)
-        if packet is not None:
-            await self._write(packet)
-
-    async def receive(self) -> bytes:
-        return await self._inbox.get()
 
     # -- internals ---------------------------------------------------------------------
 

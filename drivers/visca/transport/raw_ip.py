@@ -8,7 +8,7 @@ TCP keepalive finds a dead peer within ``KEEPALIVE_IDLE_S + KEEPALIVE_COUNT ×
 KEEPALIVE_INTERVAL_S``, and, sooner, ``silent_limit`` messages sent without a single
 byte coming back declares the link lost, so the supervisor reconnects.
 
-The Sony encapsulation lives in :mod:`drivers.visca.transport_sony` and is re-exported here.
+The Sony encapsulation lives in :mod:`drivers.visca.transport.sony`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import Final
 
 from drivers.errors import DeviceUnavailableError
 from drivers.supervision import cancel_and_wait
-from drivers.visca.framing import Framer
-from drivers.visca.transport_base import PacketInbox, SentPackets, check_packet
-from drivers.visca.transport_sony import SonyIPTransport
+from drivers.visca.messages import RAW_TCP_PORT, RAW_UDP_PORT
+from drivers.visca.transport.base import PlainPacketTransport
+from drivers.visca.transport.framing import Framer
 
 log = logging.getLogger(__name__)
 
-TCP_DEFAULT_PORT: Final = 5678
-UDP_DEFAULT_PORT: Final = 1259
+TCP_DEFAULT_PORT: Final = RAW_TCP_PORT
+UDP_DEFAULT_PORT: Final = RAW_UDP_PORT
 CONNECT_TIMEOUT_S: Final = 3.0
 WRITE_TIMEOUT_S: Final = 2.0
 CLOSE_TIMEOUT_S: Final = 1.0  # close(): the receive task ends, the socket closes
@@ -40,7 +40,7 @@ SILENT_LIMIT: Final = 4
 READ_CHUNK: Final = 1024
 
 
-class RawTCPTransport:
+class RawTCPTransport(PlainPacketTransport):
     """Raw VISCA over one TCP connection."""
 
     supports_broadcast = True
@@ -55,17 +55,15 @@ class RawTCPTransport:
         write_timeout_s: float = WRITE_TIMEOUT_S,
         silent_limit: int = SILENT_LIMIT,
     ) -> None:
+        super().__init__(device_id or f"tcp://{host}:{port}")
         self.host = host
         self.port = port
-        self.device_id = device_id or f"tcp://{host}:{port}"
         self.connect_timeout_s = connect_timeout_s
         self.write_timeout_s = write_timeout_s
         self.silent_limit = silent_limit
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
-        self._inbox = PacketInbox(self.device_id)
-        self._sent = SentPackets()
         self._framer = Framer()
         self._dropped = 0
         self._unanswered = 0
@@ -125,25 +123,12 @@ class RawTCPTransport:
                     await writer.wait_closed()
         self._inbox.fail("connection closed")
 
-    async def send(self, packet: bytes) -> int:
-        check_packet(packet, self.device_id)
-        self._inbox.raise_if_failed()
+    def _before_send(self) -> None:
         if self._unanswered >= self.silent_limit:
             raise self._give_up(
                 f"no reply to the last {self._unanswered} messages (half-open connection?)"
             )
-        token = self._sent.add(packet)
         self._unanswered += 1
-        await self._write(packet)
-        return token
-
-    async def resend(self, token: int) -> None:
-        packet = self._sent.get(token)
-        if packet is not None:
-            await self._write(packet)
-
-    async def receive(self) -> bytes:
-        return await self._inbox.get()
 
     async def _write(self, data: bytes) -> None:
         self._inbox.raise_if_failed()
@@ -186,28 +171,23 @@ class _UDPDatagrams(asyncio.DatagramProtocol):
         self._owner = owner
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        framer = Framer()
-        for packet in framer.feed(data):
-            self._owner._inbox.put(packet)
-        self._owner.dropped_bytes += framer.dropped_bytes + len(framer.pending)
+        self._owner.dropped_bytes += self._owner._put_datagram(data)
 
     def error_received(self, exc: Exception) -> None:
         # A connected UDP socket reports ICMP "port unreachable" here: nobody listens.
         self._owner._inbox.fail(f"camera not reachable: {exc}")
 
 
-class RawUDPTransport:
+class RawUDPTransport(PlainPacketTransport):
     """Raw VISCA in UDP datagrams, one packet per datagram (no header)."""
 
     supports_broadcast = True
 
     def __init__(self, host: str, port: int = UDP_DEFAULT_PORT, *, device_id: str | None = None):
+        super().__init__(device_id or f"udp://{host}:{port}")
         self.host = host
         self.port = port
-        self.device_id = device_id or f"udp://{host}:{port}"
         self._udp: asyncio.DatagramTransport | None = None
-        self._inbox = PacketInbox(self.device_id)
-        self._sent = SentPackets()
         self.dropped_bytes = 0  # noise in datagrams (the port tells noise from silence)
 
     @property
@@ -237,21 +217,7 @@ class RawUDPTransport:
             udp.close()
         self._inbox.fail("socket closed")
 
-    async def send(self, packet: bytes) -> int:
-        check_packet(packet, self.device_id)
-        token = self._sent.add(packet)
-        self._sendto(packet)
-        return token
-
-    async def resend(self, token: int) -> None:
-        packet = self._sent.get(token)
-        if packet is not None:
-            self._sendto(packet)
-
-    async def receive(self) -> bytes:
-        return await self._inbox.get()
-
-    def _sendto(self, packet: bytes) -> None:
+    async def _write(self, packet: bytes) -> None:
         self._inbox.raise_if_failed()
         udp = self._udp
         if udp is None:
@@ -276,4 +242,4 @@ def _enable_keepalive(sock: socket.socket) -> None:
                 sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
-__all__ = ["RawTCPTransport", "RawUDPTransport", "SonyIPTransport"]
+__all__ = ["RawTCPTransport", "RawUDPTransport"]

@@ -1,5 +1,10 @@
 """VISCA transports: move VISCA packets over a serial line, Sony VISCA-over-IP or raw TCP/UDP.
 
+Modules: ``base`` (the ``Transport`` protocol, inbox, resend memory, the one
+send/resend/receive), ``framing`` (split a byte stream on ``FF``, pure), ``serial``
+(pyserial), ``sony`` (Sony's 8-byte header over UDP), ``raw_ip`` (raw TCP and UDP);
+:func:`transport_from_url` here picks one.
+
 This package's transports are the only code that opens ports and sockets (STYLE.md §1).
 Each converts OS and library errors once, here at the edge:
 
@@ -12,10 +17,10 @@ that ``resend`` accepts: serial and raw links resend the same bytes, Sony IP res
 with the *same* sequence number, which is how a lost ACK is recovered over UDP
 (VISCA.md §3.1).
 
-Implementations: :class:`~drivers.visca.transport_serial.SerialTransport`,
-:class:`~drivers.visca.transport_ip.SonyIPTransport`,
-:class:`~drivers.visca.transport_ip.RawTCPTransport`,
-:class:`~drivers.visca.transport_ip.RawUDPTransport`; :func:`transport_from_url` picks one.
+Implementations: :class:`~drivers.visca.transport.serial.SerialTransport`,
+:class:`~drivers.visca.transport.sony.SonyIPTransport`,
+:class:`~drivers.visca.transport.raw_ip.RawTCPTransport`,
+:class:`~drivers.visca.transport.raw_ip.RawUDPTransport`.
 """
 
 from __future__ import annotations
@@ -23,16 +28,23 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.errors import ConfigError
-from drivers.visca.transport_base import (
+from drivers.visca.sony_header import DEFAULT_PORT as SONY_DEFAULT_PORT
+from drivers.visca.transport.base import (
     RESEND_MEMORY,
     PacketInbox,
     SentPackets,
     Transport,
     check_packet,
 )
-from drivers.visca.transport_ip import RawTCPTransport, RawUDPTransport
-from drivers.visca.transport_serial import SerialTransport
-from drivers.visca.transport_sony import SonyIPTransport
+from drivers.visca.transport.framing import Framer
+from drivers.visca.transport.raw_ip import (
+    TCP_DEFAULT_PORT,
+    UDP_DEFAULT_PORT,
+    RawTCPTransport,
+    RawUDPTransport,
+)
+from drivers.visca.transport.serial import DEFAULT_BAUD, SUPPORTED_BAUDS, SerialTransport
+from drivers.visca.transport.sony import SonyIPTransport
 
 
 def transport_from_url(url: str, *, device_id: str | None = None) -> Transport:
@@ -51,9 +63,9 @@ def transport_from_url(url: str, *, device_id: str | None = None) -> Transport:
         if not parts.path:
             raise ConfigError(f"serial URL without a device path: {url}", key="url")
         return SerialTransport(
-            parts.path, baud=_int_param(query, "baud", 9600, url), device_id=device_id
+            parts.path, baud=_int_param(query, "baud", DEFAULT_BAUD, url), device_id=device_id
         )
-    defaults = {"visca-ip": 52381, "tcp": 5678, "udp": 1259}
+    defaults = {"visca-ip": SONY_DEFAULT_PORT, "tcp": TCP_DEFAULT_PORT, "udp": UDP_DEFAULT_PORT}
     if scheme not in defaults:
         raise ConfigError(
             f"unknown VISCA URL scheme {parts.scheme!r} in {url} "
@@ -90,9 +102,16 @@ def _int_param(query: dict[str, str], name: str, default: int, url: str) -> int:
 
 
 __all__ = [
+    "DEFAULT_BAUD",
     "RESEND_MEMORY",
+    "SUPPORTED_BAUDS",
+    "Framer",
     "PacketInbox",
+    "RawTCPTransport",
+    "RawUDPTransport",
     "SentPackets",
+    "SerialTransport",
+    "SonyIPTransport",
     "Transport",
     "check_packet",
     "transport_from_url",

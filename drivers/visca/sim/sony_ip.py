@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from drivers.visca.messages import TERMINATOR
 from drivers.visca.sony_header import (
     CONTROL_MSG_ERROR,
     CONTROL_RESET,
@@ -76,7 +77,7 @@ class SonyIPFrontEnd:
             return [self._control(CONTROL_MSG_ERROR, seq)], None, client
         if payload_type not in (TYPE_COMMAND, TYPE_INQUIRY, TYPE_DEVICE_SETTING):
             return [self._control(CONTROL_MSG_ERROR, seq)], None, client
-        if len(payload) < 3 or payload[0] & 0xF0 != 0x80 or payload[-1] != 0xFF:
+        if len(payload) < 3 or payload[0] & 0xF0 != 0x80 or payload[-1] != TERMINATOR:
             return [self._control(CONTROL_MSG_ERROR, seq)], None, client
         is_inquiry = payload[1] == 0x09
         if not self.lenient and (payload_type == TYPE_INQUIRY) != is_inquiry:
