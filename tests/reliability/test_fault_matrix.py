@@ -6,7 +6,7 @@ offline window) and one real agent process (``python -m appliance agent``, start
 way systemd starts it) on simulated hardware in a thread of this process (VISCA chain of
 two cameras on a pty at 9600 baud, MJPEG video, ...), enrolled through the hub's API. The
 agent's state directory is a small real tmpfs (tests/support/disk.py) so that its disk
-can really fill. The faults are the simulators' own (drivers/visca/sim_server.py) and
+can really fill. The faults are the simulators' own (drivers/visca/sim/server.py) and
 real process signals; every outcome is read through the public APIs — the hub's fleet
 API as an administrator, the room's own control API — and compared with the
 simulator's true state where a value is involved. Waits poll those APIs for the signal
@@ -49,7 +49,7 @@ import httpx
 import pytest
 
 from appliance.i18n import t
-from drivers.visca.sim_server import PtySimulator
+from drivers.visca.sim.server import PtySimulator
 from tests.fleet.harness import FleetRoom, HubProcess
 from tests.support.disk import SmallDisk, small_disk
 from tests.support.polling import until
