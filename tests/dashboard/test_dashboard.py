@@ -195,6 +195,9 @@ def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
     page = context.new_page()
     login(page, "admin", province.admin_password)
     page.goto("/checks")
+    # Its script listens to the form once it has the rooms (a slow /rooms under load
+    # left an early click to the browser's own submit: a reload, no check).
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
     page.click("#start-check")
     # The rows come with the hub's answer to the start (seconds on a loaded CI core).
     expect(page.locator("#room-progress li")).to_have_count(N_ROOMS, timeout=60_000)
