@@ -31,6 +31,7 @@ from tests.support.browser import (
     artifacts_folder,
     axe_violations,
     dashboard_context,
+    docs_shot,
     expect,
     launch_chromium,
     login,
@@ -137,6 +138,12 @@ def _open(page: Page, path: str = "/scenes") -> None:
     """Go to a page and wait until its script has loaded what it shows."""
     page.goto(path)
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
+
+
+def _listed(page: Page) -> None:
+    """The page ready with its scenes listed (the guide's English picture)."""
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#scenes tbody tr").first).to_be_visible()
 
 
 def _scenes(admin: httpx.Client) -> dict[str, dict[str, Any]]:
@@ -285,6 +292,7 @@ def test_an_operator_makes_changes_and_recalls_a_scene_and_the_cameras_go_there(
     for room_id in (room_a, room_b):
         assert ("camera.preset.recall", room_id, "ok") in actions
     page.screenshot(path=str(artifacts / "scenes.png"))  # 1366×768
+    docs_shot(page, "scenes", english="/scenes", ready=_listed, full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
     # A tablet held upright: nothing runs off the side.
