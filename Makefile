@@ -70,7 +70,8 @@ docs-config: $(STAMP)
 DOCS_SHOTS ?= docs/img
 docs-shots: system-deps $(STAMP)
 	APPLIANCE_DOCS_SHOTS=$(DOCS_SHOTS) $(BIN)/python -m pytest -n 2 --dist loadfile \
-		tests/dashboard/test_dashboard.py tests/dashboard/test_admin_pages.py
+		tests/dashboard/test_dashboard.py tests/dashboard/test_admin_pages.py \
+		tests/dashboard/test_scenes_page.py
 	@if command -v optipng >/dev/null; then optipng -quiet -o2 $(DOCS_SHOTS)/*.png; \
 	else echo "optipng not installed: PNGs left as written (apt-get install optipng)"; fi
 

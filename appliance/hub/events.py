@@ -31,7 +31,7 @@ _seq = itertools.count(1)
 @dataclass(frozen=True)
 class HubEvent:
     """One change. ``kind``: presence, health, device, check.progress, check.result,
-    follow.switch, fleet.progress, fleet.done. ``room_id``/``district`` decide who sees it."""
+    follow.switch, fleet.progress, fleet.done, scene.outcome. ``room_id``/``district`` decide who sees it."""
 
     kind: str
     room_id: str | None = None

@@ -322,23 +322,24 @@ class Fleet:
 
     # -- scenes and rooms on/off -----------------------------------------------------------
 
-    async def recall_scene(self, who: str, items: list[tuple[str, str, str]]) -> list[Outcome]:
-        """Recall every (room, camera, preset) at once; one outcome per item."""
-        return list(
-            await asyncio.gather(
-                *(
-                    self._one(
-                        who,
-                        room,
-                        "camera.preset.recall",
-                        {"camera": cam, "preset": preset},
-                        cam,
-                        preset,
-                    )
-                    for room, cam, preset in items
-                )
-            )
-        )
+    async def recall_scene(
+        self,
+        who: str,
+        items: list[tuple[str, str, str]],
+        each: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Recall every (room, camera, preset) at once; one outcome per item. ``each`` is
+        called with every outcome as it comes (a room that is offline answers at once, a
+        camera on its way takes seconds), before the last one ends the call."""
+
+        async def one(room: str, cam: str, preset: str) -> Outcome:
+            args = {"camera": cam, "preset": preset}
+            outcome = await self._one(who, room, "camera.preset.recall", args, cam, preset)
+            if each is not None:
+                each(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(*item) for item in items)))
 
     async def power(self, who: str, room_ids: list[str], *, on: bool) -> list[Outcome]:
         op = "room.on" if on else "room.off"

@@ -144,6 +144,7 @@ def test_every_text_of_the_new_pages_is_in_the_catalogue_and_sent_to_its_script(
         ("audit.js", pages.AUDIT_TEXTS),
         ("users.js", pages.USERS_TEXTS),
         ("rooms_admin.js", pages.ROOMS_ADMIN_TEXTS),
+        ("scenes.js", pages.SCENES_TEXTS),
         ("fleet.js", ()),
     ):
         code = (WEB / "static" / script).read_text()

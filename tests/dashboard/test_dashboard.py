@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +31,8 @@ from tests.support.browser import (
     outside_requests,
 )
 from tests.support.polling import until
+from tests.support.room_agent import agent_api as _agent
+from tests.support.room_agent import camera_position as _position
 
 pytestmark = pytest.mark.timeout(600)  # the module starts a hub and 4 agents (~1 min loaded)
 
@@ -74,24 +75,6 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
     return artifacts_folder(tmp_path)
-
-
-def _agent(province: Province, room_id: str) -> tuple[str, str]:
-    """The room agent's own control API (URL, token): ground truth for the camera."""
-    room_dir = province.directory / "rooms" / room_id
-    config = tomllib.loads((room_dir / "appliance.toml").read_text(encoding="utf-8"))
-    token = (Path(config["state"]["dir"]) / "api-token").read_text(encoding="utf-8").strip()
-    return f"http://{config['api']['listen']}/api/v1", token
-
-
-def _position(province: Province, room_id: str, camera: str = "cam1") -> tuple[float, float]:
-    url, token = _agent(province, room_id)
-    answer = httpx.get(
-        f"{url}/cameras/{camera}/position", headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    return round(body["pan_deg"], 1), round(body["tilt_deg"], 1)
 
 
 def _snapshot_shown(page: Page) -> None:
@@ -212,6 +195,9 @@ def test_fleet_check_reaches_100_percent_and_shows_the_failing_room(
     page = context.new_page()
     login(page, "admin", province.admin_password)
     page.goto("/checks")
+    # Its script listens to the form once it has the rooms (a slow /rooms under load
+    # left an early click to the browser's own submit: a reload, no check).
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
     page.click("#start-check")
     # The rows come with the hub's answer to the start (seconds on a loaded CI core).
     expect(page.locator("#room-progress li")).to_have_count(N_ROOMS, timeout=60_000)

@@ -181,8 +181,23 @@ async def test_scene_recall_moves_every_camera_and_reports_each_room(fleet: Flee
     await fleet.agents["r3"].stop()
     await until(lambda: not fleet.hub.links.is_linked("r3"), 5)
 
-    recall = (await fleet.admin.post(f"/api/v1/scenes/{scene_id}/recall")).json()
+    with fleet.hub.bus.subscribe(lambda ev: ev.kind == "scene.outcome") as events:
+        answer = await fleet.admin.post(
+            f"/api/v1/scenes/{scene_id}/recall", params={"recall_id": "lan-1"}
+        )
+        published = []
+        while (ev := events.get_nowait()) is not None:
+            published.append(ev)
+    recall = answer.json()
     assert (recall["ok"], recall["failed"]) == (4, 2)
+    # Each outcome was also published as it came, with the room's district (the stream's
+    # scope) and the caller's recall_id.
+    assert sorted((e.room_id, e.district, e.data["camera"], e.data["ok"]) for e in published) == [
+        (r, ROOMS[r], c, r != "r3") for r in ROOMS for c in ("cam1", "cam2")
+    ]
+    assert {(e.data["scene_id"], e.data["recall_id"]) for e in published} == {(scene_id, "lan-1")}
+    bad_id = await fleet.admin.post(f"/api/v1/scenes/{scene_id}/recall?recall_id=a%20b")
+    assert bad_id.status_code == 422
     by_room = {(o["room_id"], o["camera"]): o for o in recall["outcomes"]}
     assert by_room[("r3", "cam1")]["error"]["kind"] == "offline"
     for room in ("r1", "r2"):

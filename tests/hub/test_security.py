@@ -43,6 +43,7 @@ PAGE_ROUTES = {
     for path in (
         "/",
         "/checks",
+        "/scenes",
         "/rooms/{room_id}",
         "/alerts",
         "/schedule",

@@ -76,6 +76,18 @@ ROOMS_ADMIN_TEXTS: Final = (
     "web.rooms_admin.copied", "web.rooms_admin.added", "web.rooms_admin.maintenance_set",
     "web.rooms_admin.maintenance_unset", "web.yes", "web.no",
 )  # fmt: skip
+SCENES_TEXTS: Final = (
+    "web.delete", "web.edit", "web.scenes.choose", "web.scenes.confirm_delete",
+    "web.scenes.delete_label", "web.scenes.deleted", "web.scenes.edit_label",
+    "web.scenes.editing", "web.scenes.incomplete", "web.scenes.item_camera",
+    "web.scenes.item_preset", "web.scenes.item_remove", "web.scenes.item_room",
+    "web.scenes.item_text", "web.scenes.need_items", "web.scenes.need_name", "web.scenes.new",
+    "web.scenes.outcome.error", "web.scenes.outcome.offline", "web.scenes.outcome.ok",
+    "web.scenes.outcome.pending", "web.scenes.outcome.superseded", "web.scenes.recall",
+    "web.scenes.recall_label", "web.scenes.recall_of", "web.scenes.recalling",
+    "web.scenes.remove", "web.scenes.saved", "web.scenes.summary", "web.scenes.twice",
+    "web.scenes.unknown_room",
+)  # fmt: skip
 
 router = APIRouter(include_in_schema=False)
 _env = Environment(
@@ -222,6 +234,11 @@ async def users_page(request: Request) -> Response:
 @router.get("/admin/rooms", name="page_rooms_admin")
 async def rooms_admin_page(request: Request) -> Response:
     return await _page(request, "rooms_admin.html", ROOMS_ADMIN_TEXTS, least="admin")
+
+
+@router.get("/scenes", name="page_scenes")
+async def scenes_page(request: Request) -> Response:
+    return await _page(request, "scenes.html", SCENES_TEXTS)
 
 
 @router.get("/lang/{code}", name="page_lang")

@@ -3,6 +3,7 @@
     event: presence      data: {"room_id": "r1", "online": false, "reason": "…"}
     event: health | device | check.progress | check.result | follow.switch
     event: fleet.progress | fleet.done
+    event: scene.outcome  one room's answer to a scene recall, as it comes (routes/scenes.py)
     event: resync        the stream lost events (a slow client): reload the state
 
 Each event carries ``room_id`` and goes only to callers who may see that room (a

@@ -6,20 +6,28 @@
     PUT    /scenes/{id}            operator+
     DELETE /scenes/{id}            operator+
     POST   /scenes/{id}/recall     every item at once; one outcome per item
+                                   (?recall_id=… : each outcome also as an event, below)
 
 A recall is a set of audited ``camera.preset.recall`` commands sent in parallel
 (``Fleet.recall_scene``): a room that is offline or fails does not hold the others up.
+The answer waits for the last room; each room's outcome is also published as it comes
+(``scene.outcome`` on the event stream: scene_id, recall_id, room_id, camera, preset,
+ok, error), so the dashboard shows an offline room at once while the cameras still move.
+``recall_id`` is the caller's name for this recall, to tell its events from another's.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from appliance.hub.api.deps import FleetDep, LangDep, StoreDep
+from appliance.hub.api.deps import BusDep, FleetDep, LangDep, StoreDep
 from appliance.hub.api.params import RowId
 from appliance.hub.db.errors import NotFoundError
 from appliance.hub.db.records import SceneIn, SceneRecord
+from appliance.hub.events import HubEvent
 from appliance.hub.fleet import Outcome
 from appliance.hub.security.deps import CommanderDep, OperatorDep, PrincipalDep
 from appliance.hub.security.roles import Principal
@@ -27,6 +35,8 @@ from appliance.hub.store import Store
 from appliance.i18n import t
 
 router = APIRouter(tags=["scenes"])
+
+RECALL_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 class SceneItemOut(BaseModel):
@@ -120,11 +130,29 @@ async def scenes_delete(scene_id: RowId, who: OperatorDep, store: StoreDep) -> R
 
 @router.post("/scenes/{scene_id}/recall", name="scenes_recall")
 async def scenes_recall(
-    scene_id: RowId, who: CommanderDep, fleet: FleetDep, store: StoreDep, lang: LangDep
+    scene_id: RowId,
+    who: CommanderDep,
+    fleet: FleetDep,
+    store: StoreDep,
+    bus: BusDep,
+    lang: LangDep,
+    recall_id: Annotated[str | None, Query(pattern=RECALL_ID_PATTERN)] = None,
 ) -> RecallOut:
     scene = await _scene(store, who, scene_id, lang)
     items = [(i.room_id, i.camera, i.preset) for i in scene.items]
-    outcomes = await fleet.recall_scene(who.who, items)
+    # The event carries the room's district: the stream shows a technician only theirs.
+    districts = {r.id: r.district for r in await store.list_rooms(room_ids={i[0] for i in items})}
+
+    def publish(o: Outcome) -> None:
+        data = {"scene_id": scene.id, "recall_id": recall_id, "camera": o.camera,
+                "preset": o.preset, "ok": o.ok, "error": o.error}  # fmt: skip
+        bus.publish(
+            HubEvent(
+                "scene.outcome", room_id=o.room_id, district=districts.get(o.room_id), data=data
+            )
+        )
+
+    outcomes = await fleet.recall_scene(who.who, items, each=publish)
     ok = sum(1 for o in outcomes if o.ok)
     return RecallOut(
         scene_id=scene.id,

@@ -180,6 +180,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   // /checks?id=F: one earlier run (the schedule page links a meeting's automatic check).
   const shown = new URLSearchParams(location.search).get("id");
   if (shown) await show(shown);
+  document.body.dataset.ready = "1"; // the form's handler is on (before: a native submit)
 });
 
 async function show(fleetId) {
