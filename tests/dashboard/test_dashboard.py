@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from appliance.agent.checks.items.camera import REFERENCES_DIR
 from appliance.cli.demo_province import ROOMS, Province
+from drivers.video.reference_files import ReferenceFiles
 from tests.support.browser import (
     Browser,
     Page,
@@ -32,6 +34,7 @@ from tests.support.browser import (
 )
 from tests.support.polling import until
 from tests.support.room_agent import agent_api as _agent
+from tests.support.room_agent import agent_call, agent_state_dir
 from tests.support.room_agent import camera_position as _position
 
 pytestmark = pytest.mark.timeout(600)  # the module starts a hub and 4 agents (~1 min loaded)
@@ -153,6 +156,39 @@ def test_preset_click_moves_the_camera_and_the_picture(
     # toan-canh is preset 2 of the simulated room: pan 20°, tilt 0° (appliance/agent/simulate.py)
     until(lambda: _position(province, room) != (-40.0, 10.0), timeout_s=20, what="camera moved")
     expect(thumb).not_to_have_attribute("data-loaded", before_pic or "")
+    context.close()
+
+
+def test_store_a_preset_with_its_reference_picture(browser: Browser, province: Province) -> None:
+    """The room page's "store preset" keeps the preset in the camera and, with the box on
+    (the default), the view as its reference picture in the room (issue 12)."""
+    room = ROOMS[0][0]
+    context = dashboard_context(browser, province.hub_url)
+    page = context.new_page()
+    login(page, "admin", province.admin_password)
+    page.goto(f"/rooms/{room}")
+    expect(page.locator("#presets .preset").first).to_be_visible()
+    moved = agent_call(
+        province, room, "PUT", "/cameras/cam1/position", {"pan_deg": 15.0, "tilt_deg": 5.0}
+    )
+    assert moved.status_code == 200, moved.text
+    page.fill("#preset-number", "12")
+    page.fill("#preset-name", "dai-bieu-12")
+    expect(page.locator("#preset-reference")).to_be_checked()
+    page.click("#preset-store button[type=submit]")
+    expect(page.locator("#toast")).to_contain_text("dai-bieu-12", timeout=60_000)
+    expect(page.locator("#toast")).to_contain_text("ảnh mẫu")
+    expect(page.locator("#presets .preset[data-preset=dai-bieu-12]")).to_be_visible()
+    # Ground truth in the room: the camera holds preset 12, the reference picture is on disk
+    # with the position it was taken at.
+    presets = agent_call(province, room, "GET", "/cameras/cam1/presets").json()
+    assert {"number": 12, "name": "dai-bieu-12"} in presets, presets
+    image, meta_path = ReferenceFiles(Path(agent_state_dir(province, room)) / REFERENCES_DIR).paths(
+        "cam1", 12
+    )
+    meta = json.loads(meta_path.read_text("utf-8"))
+    assert abs(meta["position"]["pan_deg"] - 15.0) < 1.0, meta
+    assert image.stat().st_size > 0
     context.close()
 
 

@@ -25,6 +25,13 @@ def agent_api(province: Province, room_id: str) -> tuple[str, str]:
     return f"http://{config['api']['listen']}/api/v1", token
 
 
+def agent_state_dir(province: Province, room_id: str) -> str:
+    """The room agent's state directory (its config's [state] dir)."""
+    room_dir = province.directory / "rooms" / room_id
+    config = tomllib.loads((room_dir / "appliance.toml").read_text(encoding="utf-8"))
+    return str(config["state"]["dir"])
+
+
 def agent_call(
     province: Province, room_id: str, method: str, path: str, body: Any = None
 ) -> httpx.Response:
