@@ -42,6 +42,8 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "display": ([], []),
     "audio": ([], ["--runs", "3"]),
     "hotplug_bench": ([], []),
+    # The demo province last: 31 agents load the machine for a few minutes.
+    "demo": ([], ["--rooms", "4", "--idle-seconds", "10"]),
 }
 
 
