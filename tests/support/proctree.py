@@ -35,11 +35,15 @@ class Proc:
         return self.pid, self.start_ticks
 
 
+# What reading /proc/PID/… raises once the process is gone (any other error is real).
+GONE = (FileNotFoundError, ProcessLookupError)
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """/proc/PID/stat after the command name (field 3 on), or None when gone."""
     try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except OSError:
+        stat = (PROC / str(pid) / "stat").read_text(errors="replace")
+    except GONE:
         return None
     return stat.rsplit(")", 1)[1].split()
 
@@ -47,7 +51,7 @@ def _stat_fields(pid: int) -> list[str] | None:
 def _label(pid: int) -> str:
     try:
         raw = (PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
+    except GONE:
         return "?"
     args = [a.decode(errors="replace") for a in raw.split(b"\0") if a]
     if not args:
@@ -106,8 +110,8 @@ def cpu_ticks(pid: int) -> int | None:
 
 def _kib(path: Path, field: str) -> int | None:
     try:
-        text = path.read_text()
-    except OSError:
+        text = path.read_text(errors="replace")
+    except GONE:
         return None
     for line in text.splitlines():
         if line.startswith(field + ":"):
