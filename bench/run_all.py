@@ -43,7 +43,9 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "audio": ([], ["--runs", "3"]),
     "hotplug_bench": ([], []),
     "offline": ([], []),
+    # The demo province last: 31 agents load the machine for a few minutes.
     "fleet_check": ([], ["--rooms", "8", "--runs", "1"]),
+    "demo": ([], ["--rooms", "4", "--idle-seconds", "10"]),
 }
 
 

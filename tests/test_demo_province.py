@@ -1,5 +1,8 @@
 """``appliance demo province`` (make demo): a hub and rooms on simulated hardware come
-Online at the hub; Ctrl-C stops every process of the demo's tree (issue 13)."""
+Online at the hub; Ctrl-C stops every process of the demo's tree (issue 13).
+
+Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group (the demo,
+its hub, its agents and their children at once), not only to the demo's own pid."""
 
 from __future__ import annotations
 
@@ -13,37 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.proctree import PROC, alive, descendants, start_ticks
+
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = 4  # ≥ 4: the three planted faults are in the demo too
 START_TIMEOUT_S = 300.0
-
-
-def _tree(pid: int) -> set[int]:
-    """``pid`` and every descendant, from /proc (children of children …)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        found.add(current)
-        todo += children.get(current, [])
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_province_comes_online_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
@@ -55,6 +32,7 @@ def test_province_comes_online_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
         stderr=subprocess.STDOUT,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"},
+        start_new_session=True,  # its own process group, as in a terminal
     )  # fmt: skip
     lines: list[str] = []
     summary: dict[str, object] | None = None
@@ -88,9 +66,11 @@ def test_province_comes_online_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
         assert [len(m["rooms"]) for m in meetings] == [ROOMS]
         assert meetings[0]["next"]["check_at"] > time.time()
         assert all(room["online"] for room in rooms), rooms
-        tree = _tree(proc.pid)
-        assert len(tree) >= ROOMS + 2  # the demo, its hub and one agent per room (+ Xvfb …)
-        proc.send_signal(signal.SIGINT)
+        tree = descendants(proc.pid)
+        labels = [p.label for p in tree.values()]
+        assert len(tree) >= ROOMS + 2, labels  # the demo, its hub, an agent per room, …
+        assert sum("--room-id" in label for label in labels) == ROOMS, labels
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
         rest, _ = proc.communicate(timeout=60)
         assert proc.returncode == 130
         assert "Everything stopped." in rest
@@ -98,5 +78,22 @@ def test_province_comes_online_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
         if proc.poll() is None:
             proc.kill()
             proc.communicate(timeout=30)
-    left = [pid for pid in tree if _alive(pid)]
+    # Every process of the tree as it stood (identity: pid and start time), and anything
+    # still in the demo's process group or session (a child started after the reading).
+    left = [p.label for p in tree.values() if alive(p.pid) and start_ticks(p.pid) == p.start_ticks]
     assert left == [], f"left behind: {left}"
+    assert _in_session(proc.pid) == [], "left behind in the demo's session"
+
+
+def _in_session(sid: int) -> list[int]:
+    """Live processes whose session id is ``sid`` (the demo's: it led its own session)."""
+    found = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit() and alive(int(entry.name)):
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid:
+                found.append(int(entry.name))
+    return found
