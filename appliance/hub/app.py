@@ -202,19 +202,21 @@ def _include_routes(app: FastAPI) -> None:
 
 
 async def _flush_presence(store: Store, presence: Presence, settings: HubSettings) -> None:
-    seen_at = time.monotonic()
+    # State changes every presence_flush_s; "only seen again" once per
+    # presence_seen_flush_s for each room, a slot of the fleet per flush (the live presence
+    # is in memory; the stored last_seen is what a restarted hub shows until the room
+    # links again).
+    slots = max(1, round(settings.presence_seen_flush_s / settings.presence_flush_s))
+    tick = 0
     while True:
         await asyncio.sleep(settings.presence_flush_s)
-        # State changes every presence_flush_s; "only seen again" every
-        # presence_seen_flush_s (the live presence is in memory; the stored last_seen is
-        # what a restarted hub shows until the room links again).
-        seen = time.monotonic() - seen_at >= settings.presence_seen_flush_s
-        if seen:
-            seen_at = time.monotonic()
-        await _flush_once(store, presence, seen=seen)
+        await _flush_once(store, presence, seen=(tick % slots, slots))
+        tick += 1
 
 
-async def _flush_once(store: Store, presence: Presence, *, seen: bool = True) -> None:
+async def _flush_once(
+    store: Store, presence: Presence, *, seen: bool | tuple[int, int] = True
+) -> None:
     records = presence.take_dirty(seen=seen)
     if not records:
         return

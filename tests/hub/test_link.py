@@ -291,6 +291,23 @@ def test_a_heartbeat_that_changes_nothing_is_flushed_only_with_the_seen_batch() 
     assert presence.take_dirty(seen=False)[0].devices == [failed.model_dump()]
 
 
+def test_the_seen_batch_is_written_a_slot_of_the_fleet_at_a_time() -> None:
+    """A room only seen again is written once per n flushes, 1/n of the fleet per flush
+    (10,000 rows at once stalled the hub's loop): every room exactly once over n slots."""
+    presence = Presence(EventBus())
+    rooms = [f"r{i:03d}" for i in range(60)]
+    for room_id in rooms:
+        presence.online(room_id, "d1", Hello(room_id=room_id, agent_version="9", boot_id="b"))
+    presence.take_dirty(seen=False)  # the hellos
+    for room_id in rooms:
+        presence.heartbeat(room_id, Heartbeat(seq=1, sent_at=time.time(), health="unknown"))
+    batches = [presence.take_dirty(seen=(slot, 6)) for slot in range(6)]
+    written = [u.room_id for batch in batches for u in batch]
+    assert sorted(written) == rooms  # each once
+    assert max(len(b) for b in batches) < len(rooms)  # spread, not all in one flush
+    assert presence.take_dirty(seen=True) == []  # nothing left behind
+
+
 async def test_no_hello_closes_the_link(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with running_hub(tmp_path / "hub", hello_timeout_s=0.5) as hub:
         secret = await hub.enrol_room("r1")
