@@ -38,7 +38,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "hub": ([], ["--quick"]),
     "hub_replicas": ([], ["--rooms", "100", "--seconds", "3", "--reps", "10"]),
     "dashboard": ([], ["--quick"]),
-    "follow": ([], ["--quick"]),
+    "follow": (["--sweep-minutes", "1", "--crosstalk=-20,-12,-6"], ["--quick"]),
     "display": ([], []),
     "audio": ([], ["--runs", "3"]),
     "hotplug_bench": ([], []),
