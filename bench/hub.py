@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import resource
 import statistics
@@ -325,6 +326,11 @@ async def bench(args: argparse.Namespace) -> None:
                         ]
                         agents.extend(new)
                         took = await _connect(new)
+                        # The simulated agents stamp sent_at in THIS process: its own full
+                        # GC passes over 10,000 clients would delay sends after the stamp
+                        # and count as hub lag. Keep them out of its collector (gcwatch.py).
+                        gc.collect()
+                        gc.freeze()
                         idle = _rss_mb(proc.pid)
                         grew = len(new) >= max(FREEZE_MIN_NEW, FREEZE_GROWTH * (size - len(new)))
                         settle = await _settled(api, args.gc_freeze and grew)
