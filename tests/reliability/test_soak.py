@@ -6,7 +6,7 @@ real ``appliance agent --simulate`` process per room (31 by default) enrolled at
 with the demo's three planted faults (camera 2 of the last room off its chain, the
 microphone of the one before dead, the TV of the one before that in standby).
 
-For ``SOAK_SECONDS`` (180 s by default, after a warm-up round) a few operators work the
+For ``SOAK_SECONDS`` (120 s by default, after a warm-up round) a few operators work the
 hub's API at once, each sending its next command when the previous one has answered (the
 load paces itself on real responses): preset recalls, a scene over every camera, fleet
 checks on a few rooms, rooms off and on again, and the dashboard's room list; the agents
@@ -62,7 +62,7 @@ from appliance.config import load_config, parse_listen
 from tests.support.proctree import Proc, descendants, rss_kib
 
 ROOM_COUNT: Final = int(os.environ.get("SOAK_ROOMS", "31"))
-SOAK_S: Final = float(os.environ.get("SOAK_SECONDS", "180"))
+SOAK_S: Final = float(os.environ.get("SOAK_SECONDS", "120"))
 RSS_GROWTH_BOUND_KIB: Final = 10 * 1024
 # A display's player child (appliance/agent/display.py, libVLC) lives while its screen
 # shows something; its RSS moves in steps of ~19 MB with the pictures libVLC holds for what
