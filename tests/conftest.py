@@ -183,8 +183,9 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # The longest files first: `make test` hands whole files to its workers in collection order
-# (pytest-xdist --dist loadfile), so a 5-minute file collected last is a 5-minute tail on
-# one worker while the others idle. Their order among themselves: longest first.
+# (pytest-xdist --dist loadfile --no-loadscope-reorder; by default xdist puts the files with
+# the most tests first, so the one-test soak came last), and a 5-minute file handed out
+# last is a 5-minute tail on one worker while the others idle.
 LONG_FILES: tuple[str, ...] = (
     "tests/reliability/test_soak.py",
     "tests/ansible/test_rollout.py",
