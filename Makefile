@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 WHEELHOUSE := dist/wheelhouse-$(VERSION)
 
 .PHONY: test demo lint typecheck pytest system-deps room-deps venv bench clean lock wheelhouse i18n-extract \
-	docs-config docs-shots
+	docs-config docs-shots soak
 
 # The suite on every core, at most 4 workers (pytest-xdist), a file per worker at a time
 # (loadfile: a module's fixtures live once and its tests run in order, e.g. the rollout's
@@ -43,6 +43,11 @@ pytest: $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/python -m pytest tests/audio $(PYTEST_ARGS)
 
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
+# The 31-room soak (tests/reliability/test_soak.py): hub + 31 agents under operators for
+# SOAK_SECONDS (120). Not part of `make test` yet (pyproject.toml, marker soak).
+soak: system-deps $(STAMP)
+	$(BIN)/python -m pytest -m soak tests/reliability/test_soak.py $(PYTEST_ARGS)
+
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 

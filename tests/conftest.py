@@ -187,7 +187,7 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
 # the most tests first, so the one-test soak came last), and a 5-minute file handed out
 # last is a 5-minute tail on one worker while the others idle.
 LONG_FILES: tuple[str, ...] = (
-    "tests/reliability/test_soak.py",
+    "tests/reliability/test_soak.py",  # with `make soak` (marker soak)
     "tests/ansible/test_rollout.py",
     "tests/reliability/test_hub_schemathesis.py",
     "tests/reliability/test_fuzz_visca.py",

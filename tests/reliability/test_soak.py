@@ -86,7 +86,10 @@ PLANTED_ITEMS: Final = ("camera.cam2.", "audio.mic1.", "display.main.")
 PLANTED_CAMERA_KINDS: Final = ("unavailable", "timeout")
 SEED: Final = int(os.environ.get("SOAK_SEED", str(random.SystemRandom().randrange(2**32))))
 
-pytestmark = pytest.mark.timeout(SOAK_S + 1200)
+# `make soak` runs it; `make test` does not yet (see the marker in pyproject.toml): run
+# beside the rollout's containers at the start of the suite, 12 of 31 rooms' audio could
+# not be built in the shared sound server even with retries.
+pytestmark = [pytest.mark.timeout(SOAK_S + 1200), pytest.mark.soak]
 
 
 @dataclass
