@@ -17,7 +17,7 @@ WHEELHOUSE := dist/wheelhouse-$(VERSION)
 # tests/audio (the sound driver itself) runs after, in a process of its own: in a worker
 # that had run other files' sound simulators first, 10 of its tests heard the wrong room
 # (the process-wide PortAudio/ALSA state); not yet understood, see the note of 2026-12-04.
-XDIST ?= -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder
+XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
 test: system-deps $(STAMP) $(WHEELHOUSE).tar
 	$(BIN)/ruff check .

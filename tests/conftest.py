@@ -181,26 +181,3 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
     if problems:
         pytest.fail("; ".join(problems), pytrace=False)
 
-
-# The longest files first: `make test` hands whole files to its workers in collection order
-# (pytest-xdist --dist loadfile --no-loadscope-reorder; by default xdist puts the files with
-# the most tests first, so the one-test soak came last), and a 5-minute file handed out
-# last is a 5-minute tail on one worker while the others idle.
-LONG_FILES: tuple[str, ...] = (
-    "tests/reliability/test_soak.py",  # with `make soak` (marker soak)
-    "tests/ansible/test_rollout.py",
-    "tests/reliability/test_hub_schemathesis.py",
-    "tests/reliability/test_fuzz_visca.py",
-    "tests/reliability/test_fuzz_link_config.py",
-    "tests/agent/test_api_schemathesis.py",
-    "tests/follow/test_meeting.py",
-    "tests/reliability/test_fault_matrix.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
-
-    items.sort(key=rank)  # stable: every file keeps its own order
