@@ -180,4 +180,3 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
         problems.append("asyncio: " + " | ".join(catcher.messages))
     if problems:
         pytest.fail("; ".join(problems), pytrace=False)
-
