@@ -17,7 +17,12 @@ error (a full disk) as its cause, so ``errors.is_disk_full`` sees it as before:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno as errno_codes
+import json
+import logging
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Final
 
 from drivers.errors import (
@@ -125,3 +130,14 @@ def _config_message(exc: ConfigError) -> str:
     text = str(exc)
     prefix = ": ".join(p for p in (exc.path, exc.key) if p)
     return text[len(prefix) + 2 :] if prefix and text.startswith(prefix + ": ") else text
+
+
+def run_child(
+    serve: Callable[[dict[str, Any]], Coroutine[Any, Any, None]], argv: Sequence[str]
+) -> int:
+    """A child's ``main``: ``serve`` its JSON config (``argv[0]``) until the agent closes
+    the pipe (the video and display children, appliance/agent/video.py and display.py)."""
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    with contextlib.suppress(BrokenPipeError):  # the agent stopped listening
+        asyncio.run(serve(json.loads(argv[0])))
+    return 0

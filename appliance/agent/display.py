@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from appliance.agent.child_wire import REPORTED, error_json, raise_reported
+from appliance.agent.child_wire import REPORTED, error_json, raise_reported, run_child
 from drivers.display.status import ContentKind, DisplayStatus, PlayerState
 from drivers.errors import DeviceUnavailableError
 
@@ -391,10 +391,7 @@ async def _serve(config: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str]) -> int:
     """``python -m appliance.agent.display '{"device_id": …, "xdisplay": …, …}'``."""
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    with contextlib.suppress(BrokenPipeError):  # the agent stopped listening
-        asyncio.run(_serve(json.loads(argv[0])))
-    return 0
+    return run_child(_serve, argv)
 
 
 if __name__ == "__main__":
