@@ -71,6 +71,7 @@ KEEPALIVE_LATENCY_MS: Final = 100  # 20 ms: 1.5–2 % of a core idle; 100 ms: 0.
 START_TIMEOUT_S: Final = 5.0
 STOP_TIMEOUT_S: Final = 5.0
 PACTL_TIMEOUT_S: Final = 5.0
+SHARED_SERVER_NOFILE: Final = 8192  # daemon.conf rlimit-nofile for the shared server
 _MODULE_SINE_AMPLITUDE: Final = 0.5  # module-sine.c writes 0.5·sin at 100 % volume
 _PA_VOLUME_NORM: Final = 0x10000  # pulse/volume.h; software volume is cubic in linear gain
 
@@ -457,7 +458,16 @@ class SharedAudioServer:
         pulseaudio = need_binary("pulseaudio")
         pactl = need_binary("pactl")
         self.dir = Path(tempfile.mkdtemp(prefix="shared-audio-", dir=self._base_dir))
-        (self.dir / "home").mkdir()
+        # PulseAudio caps its own descriptors at daemon.conf's rlimit-nofile = 256; each
+        # room's clients hold a socket and memfd pools, so at ~31 rooms the server ran out
+        # ("shm.c: shared memfd open() failed: Too many open files … kicking client"): rooms
+        # lost their audio at random and the kicked clients reconnecting kept the server
+        # busy. The shared server gets room for a few hundred rooms.
+        conf = self.dir / "home" / ".config" / "pulse"
+        conf.mkdir(parents=True)
+        (conf / "daemon.conf").write_text(
+            f"rlimit-nofile = {SHARED_SERVER_NOFILE}\n", encoding="utf-8"
+        )
         script = self.dir / "server.pa"
         script.write_text(
             "load-module module-native-protocol-unix auth-anonymous=1 "
@@ -515,6 +525,7 @@ def _spawn_pulseaudio(pulseaudio: str, directory: Path, script: Path) -> subproc
     env = dict(
         os.environ,
         HOME=str(directory / "home"),
+        XDG_CONFIG_HOME=str(directory / "home" / ".config"),  # its daemon.conf, if any
         PULSE_RUNTIME_PATH=str(directory / "run"),
         PULSE_STATE_PATH=str(directory / "state"),
     )
