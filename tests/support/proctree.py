@@ -1,7 +1,7 @@
 """A process and its descendants, read from /proc: who they are, their memory and CPU.
 
     tree = descendants(os.getpid())                 # {pid: Proc}, the root included
-    rss_kib(pid), pss_kib(pid), cpu_ticks(pid)       # None once the process is gone
+    rss_kib(pid), shmem_kib(pid), pss_kib(pid), cpu_ticks(pid)  # None once gone
     alive(pid)                                       # running, not a zombie
 
 Used by the demo's tests (tests/test_demo_province.py: nothing survives Ctrl-C), the soak
@@ -122,6 +122,13 @@ def _kib(path: Path, field: str) -> int | None:
 def rss_kib(pid: int) -> int | None:
     """Resident set size (VmRSS, KiB); None when gone (or a kernel thread)."""
     return _kib(PROC / str(pid) / "status", "VmRSS")
+
+
+def shmem_kib(pid: int) -> int | None:
+    """The part of the RSS that is shared memory (RssShmem, KiB): memfd / SysV / tmpfs
+    pages, e.g. PulseAudio's per-client memfd pools and X's MIT-SHM images, which every
+    process mapping them counts in full."""
+    return _kib(PROC / str(pid) / "status", "RssShmem")
 
 
 def pss_kib(pid: int) -> int | None:
