@@ -44,7 +44,7 @@ pytest: $(STAMP) $(WHEELHOUSE).tar
 
 # Every benchmark, then docs/BENCHMARKS.md + plots (bench/run_all.py; BENCH_ARGS=--quick for a smoke run).
 # The 31-room soak (tests/reliability/test_soak.py): hub + 31 agents under operators for
-# SOAK_SECONDS (120). Not part of `make test` yet (pyproject.toml, marker soak).
+# SOAK_SECONDS (120); part of `make test`, `make soak` runs it alone.
 soak: system-deps $(STAMP)
 	$(BIN)/python -m pytest -m soak tests/reliability/test_soak.py $(PYTEST_ARGS)
 
