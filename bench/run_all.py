@@ -9,7 +9,9 @@ figure, target, measured, ratio, met — with the machine and the date, and thre
 latency against the wire limit, readiness-check time per item. No absolute time is a
 pass/fail criterion: a target is a ratio to the physical limit or to a baseline
 measured in the same run, or DESIGN.md §7's figure reported beside the measurement.
-A benchmark that fails is reported as such; the others still run.
+A benchmark that fails is reported as such; the others still run. Each benchmark's
+figures are kept in docs/bench-results.json: ``--only NAME`` runs NAME again and keeps the
+others' figures from their last run (the report's "Runs" table says when each ran).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+RESULTS = DOCS / "bench-results.json"
 # Script → arguments for the report run (--quick: fewer samples, for a smoke run).
 BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "visca_latency": ([], ["--samples", "20", "--bursts", "1"]),
@@ -145,7 +148,7 @@ def _plots(rows: list[dict[str, Any]]) -> list[str]:
     return made
 
 
-def write_report(rows: list[dict[str, Any]], runs: list[tuple[str, int, float, str]]) -> Path:
+def write_report(rows: list[dict[str, Any]], runs: list[tuple[str, int, float, str, str]]) -> Path:
     DOCS.mkdir(exist_ok=True)
     plots = _plots(rows)
     load = os.getloadavg()
@@ -170,16 +173,28 @@ def write_report(rows: list[dict[str, Any]], runs: list[tuple[str, int, float, s
             f"| {row['title']}{note} | {row.get('target') or '—'} | "
             f"{_fmt(row['measured'], row['unit'])} | {ratio} | {met} |"
         )
-    lines += ["", "## Runs", "", "| benchmark | exit | seconds |", "|---|---|---|"]
-    for name, code, seconds, why in runs:
+    lines += ["", "## Runs", "", "| benchmark | exit | seconds | run at |", "|---|---|---|---|"]
+    for name, code, seconds, why, at in runs:
         status = why or ("ok" if code == 0 else f"failed ({code})")
-        lines.append(f"| {name} | {status} | {seconds:.0f} |")
+        lines.append(f"| {name} | {status} | {seconds:.0f} | {at} |")
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{p}]({p})" if p.endswith(".png") else p for p in plots]
     out = DOCS / "BENCHMARKS.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
+
+
+def _now() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _load_kept() -> dict[str, Any]:
+    try:
+        kept = json.loads(RESULTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {name: entry for name, entry in kept.items() if name in BENCHES}
 
 
 def main() -> int:
@@ -191,22 +206,29 @@ def main() -> int:
     unknown = sorted(set(names) - set(BENCHES))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; one of {', '.join(BENCHES)}")
-    runs: list[tuple[str, int, float, str]] = []
+    # Every figure is also kept, with the benchmark that gave it, in docs/bench-results.json:
+    # ``--only NAME`` runs those benchmarks again and keeps the other benchmarks' figures
+    # from the last run (the report says when each ran).
+    kept = _load_kept() if args.only else {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        results = Path(tmp) / "results.jsonl"
-        results.touch()
         for name in names:
+            results = Path(tmp) / f"{name}.jsonl"
+            results.touch()
             full, quick = BENCHES[name]
             code, seconds, why = _run(name, quick if args.quick else full, results)
-            runs.append((name, code, seconds, why))
-        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+            figures = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
+            kept[name] = {"run": [name, code, seconds, why], "rows": figures, "at": _now()}
+    ordered = [kept[name] for name in BENCHES if name in kept]
+    rows = [row for entry in ordered for row in entry["rows"]]
+    runs = [(*entry["run"][:3], entry["run"][3] or "", entry["at"]) for entry in ordered]
+    RESULTS.write_text(json.dumps(kept, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     out = write_report(rows, runs)
     met = [r for r in rows if r.get("met") is not None]
     print(
         f"\nwrote {out.relative_to(ROOT)}: {len(rows)} figures, "
         f"{sum(1 for r in met if r['met'])}/{len(met)} targets met"
     )
-    failed = [name for name, code, _, why in runs if code not in (0,) and not why]
+    failed = [run[0] for run in runs if run[1] not in (0,) and not run[3] and run[0] in names]
     if failed:
         print(f"benchmarks that failed: {', '.join(failed)}")
     return 1 if failed else 0
