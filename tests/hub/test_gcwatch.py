@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from appliance.hub.gcwatch import GC_WATCH, keep_frozen
+from appliance.hub.gcwatch import GC_THRESHOLDS, GC_WATCH, keep_frozen
 from appliance.hub.settings import DB_FILE
 from appliance.hub.store import Store
 from drivers.supervision import cancel_and_wait
@@ -30,15 +30,19 @@ def thawed() -> Iterator[None]:
 async def test_frozen_at_start_then_after_the_links_grow_and_settle(thawed: None) -> None:
     links = 0
     before = GC_WATCH.freezes
+    thresholds = gc.get_threshold()
+    assert thresholds != GC_THRESHOLDS
     task = asyncio.create_task(keep_frozen(lambda: links, check_s=0.01, refreeze_s=3600))
     try:
         await until(lambda: GC_WATCH.freezes == before + 1, 10)
         assert gc.get_freeze_count() > 0
         assert GC_WATCH.frozen > 0
+        assert gc.get_threshold() == GC_THRESHOLDS  # the young passes made rarer meanwhile
         links = 150  # FREEZE_MIN_NEW+ new links that stay: frozen again once they held still
         await until(lambda: GC_WATCH.freezes == before + 2, 10)
     finally:
         await cancel_and_wait(task, what="gc freeze")
+    assert gc.get_threshold() == thresholds  # given back when the hub stops
 
 
 async def test_refrozen_every_refreeze_period_to_collect_what_the_last_freeze_held(
