@@ -68,6 +68,11 @@ ROOM_NOISE_DBFS: Final = -60.0  # peak level of the room's hum at the microphone
 ROOM_NOISE_HZ: Final = 50  # mains hum (Vietnam: 50 Hz); module-sine takes whole Hz only
 CLIPPING_GAIN_DB: Final = 20.0  # "gain too high" fault: a -6 dBFS tone arrives at +14 dBFS
 KEEPALIVE_LATENCY_MS: Final = 100  # 20 ms: 1.5–2 % of a core idle; 100 ms: 0.6 %, start-up 58 ms
+# module-loopback (PulseAudio ≥ 13): a buffer this far off its latency is brought back at
+# once (samples dropped) instead of by resampling a fraction of a percent faster. In the
+# 31-room demo a start-up at load 70 left loopbacks 17 s behind; slewing back, their
+# resamplers kept the shared server at 0.5–0.8 of a core for minutes after the first check.
+KEEPALIVE_SNAP_MS: Final = 300
 START_TIMEOUT_S: Final = 5.0
 STOP_TIMEOUT_S: Final = 5.0
 PACTL_TIMEOUT_S: Final = 5.0
@@ -314,7 +319,8 @@ class RoomAudioSimulator:
             ("module-null-sink", f"sink_name={keep} {rate}"),
             (
                 "module-loopback",
-                f"source={room}.monitor sink={keep} latency_msec={KEEPALIVE_LATENCY_MS}",
+                f"source={room}.monitor sink={keep} latency_msec={KEEPALIVE_LATENCY_MS} "
+                f"fast_adjust_threshold_msec={KEEPALIVE_SNAP_MS}",
             ),
         ]
 
