@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -37,6 +38,14 @@ _ALLOWED_THREAD_PREFIXES = (
     "Dummy-",  # threads created by C libraries (PortAudio, VLC) calling into Python
 )
 _LEAK_GRACE_S = 2.0
+
+
+# A suite started in the background by a shell without job control (`make test &`,
+# nohup) inherits SIGINT ignored, and a disposition of "ignored" survives exec: every
+# program the Ctrl-C tests start would ignore their SIGINT too (exit 0 instead of 130, or
+# a timeout). A handler does not survive exec, so with one here they start with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class _AsyncioErrorCatcher(logging.Handler):
