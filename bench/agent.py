@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from report import record
+from report import print_rows, record
 
 from appliance.agent.checks.model import CATEGORIES
 from appliance.agent.simulate import (
@@ -386,13 +386,7 @@ def main() -> None:
                title="VISCA command through the driver (the agent bench's reference), median"),
         record("agent.stop_s", stop_s, "s", title="Agent: SIGTERM → exited"),
     ]  # fmt: skip
-    print(f"\n{'figure':<72} {'measured':>10} {'target':>14} {'ratio':>7}  met")
-    for row in rows:
-        ratio_text = "—" if row["ratio"] is None else f"{row['ratio']:.3f}"
-        met = {True: "yes", False: "NO", None: ""}[row["met"]]
-        target_text = row["target"] or "—"
-        print(f"{row['title']:<72} {row['measured']:>8.3f} {row['unit']:<5} "
-              f"{target_text:>14} {ratio_text:>7}  {met}")  # fmt: skip
+    print_rows(rows, width=72)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support, run from anywhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import record
+from report import print_rows, record
 
 from tests.support.proctree import (
     CLOCK_TICKS_PER_S,
@@ -242,12 +242,7 @@ def _measure(
         record("demo.ctrl_c_s", stop_s, "s", note=f"exit {code}, {len(left)} process(es) left",
                title="Demo province: Ctrl-C until the demo has exited"),
     ]  # fmt: skip
-    print(f"\n{'figure':<58} {'measured':>10} {'target':>12} {'ratio':>7}  met")
-    for row in rows:
-        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.3f}"
-        met = {True: "yes", False: "NO", None: ""}[row["met"]]
-        print(f"{row['title']:<58} {row['measured']:>8.3f} {row['unit']:<5} "
-              f"{row['target'] or '—':>12} {ratio:>7}  {met}")  # fmt: skip
+    print_rows(rows)
     print(f"Ctrl-C leaves no process behind: {'yes' if not left else 'NO: ' + ', '.join(left)}")
     return 0 if code == 130 and not left else 1
 

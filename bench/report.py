@@ -69,3 +69,13 @@ def record(
         with Path(path).open("a", encoding="utf-8") as out:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return row
+
+
+def print_rows(rows: list[dict[str, Any]], width: int = 58) -> None:
+    """The figures of ``record`` as a table: figure, measured, target, ratio, met."""
+    print(f"\n{'figure':<{width}} {'measured':>10} {'target':>14} {'ratio':>7}  met")
+    for row in rows:
+        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.3f}"
+        met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        print(f"{row['title']:<{width}} {row['measured']:>8.3f} {row['unit']:<5} "
+              f"{row['target'] or '—':>14} {ratio:>7}  {met}")  # fmt: skip
