@@ -43,6 +43,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -76,6 +77,14 @@ KEEPALIVE_SNAP_MS: Final = 300
 START_TIMEOUT_S: Final = 5.0
 STOP_TIMEOUT_S: Final = 5.0
 PACTL_TIMEOUT_S: Final = 5.0
+# A server busy for a moment refuses new connections once its listen backlog is full
+# (PulseAudio's socket server listens with a backlog of 5: the 7th waiting pactl got
+# "Connection failure: Connection refused" with the server stopped — measured). In the
+# demo 31 rooms build themselves at once; a refused pactl did nothing on the server, so
+# it is tried again: 0.05 s, doubling, PACTL_CONNECT_TRIES times (3.15 s in all).
+PACTL_CONNECT_TRIES: Final = 7
+PACTL_CONNECT_BACKOFF_S: Final = 0.05
+_PACTL_REFUSED: Final = "Connection refused"
 SHARED_SERVER_NOFILE: Final = 8192  # daemon.conf rlimit-nofile for the shared server
 _MODULE_SINE_AMPLITUDE: Final = 0.5  # module-sine.c writes 0.5·sin at 100 % volume
 _PA_VOLUME_NORM: Final = 0x10000  # pulse/volume.h; software volume is cubic in linear gain
@@ -343,6 +352,7 @@ class RoomAudioSimulator:
         """Shared mode: build this room inside the running server (module by module)."""
         self._attached = True
         try:
+            self._unload_leftovers()
             for module, args in self._room_modules():
                 self._modules.append(int(self._run("load-module", module, *args.split()).strip()))
             self._run("suspend-sink", self._n("room"), "1")
@@ -353,6 +363,35 @@ class RoomAudioSimulator:
             self.stop()
             raise
         log.info("room audio %r built in the shared server %s", self._prefix, self.server)
+
+    def _unload_leftovers(self) -> None:
+        """Unload modules of an earlier life of this room left in the shared server.
+
+        A room whose build failed half-way (a pactl that timed out but was done later, an
+        unload refused while the server was busy) or whose agent was killed leaves modules
+        behind. Built again, PulseAudio renamed the new sinks ``r07_room.2`` while the
+        names pointed at the old ones: in the demo three such rooms kept their loopbacks
+        running against the wrong sinks, 0.3–0.5 of a core each, for as long as it ran.
+        Matched by exact name, so room ``ha_`` never touches room ``ha_trung_``.
+        """
+        ours = re.compile(
+            rf"{re.escape(self._prefix)}(?:room|room_speaker|room_mic|room_keepalive|tone\d+)"
+            r"(?:\.monitor)?"
+        )
+        stale = []
+        for line in self._run("list", "short", "modules").splitlines():
+            fields = line.split("\t")  # index, module, arguments, users
+            arguments = fields[2] if len(fields) > 2 else ""
+            values = (word.split("=", 1)[1] for word in arguments.split() if "=" in word)
+            if any(ours.fullmatch(value) for value in values):
+                stale.append(fields[0])
+        for index in reversed(stale):  # filters before the sinks they sit on
+            self._run("unload-module", index)
+        if stale:
+            log.warning(
+                "room audio %r: unloaded %d module(s) left in the shared server by an "
+                "earlier start", self._prefix, len(stale),
+            )  # fmt: skip
 
     def _tones_and_modules(self) -> list[int]:
         tones = [*self._tones.values(), *([self._noise_module] if self._noise_module else [])]
@@ -405,22 +444,36 @@ class RoomAudioSimulator:
         if not self.running:
             raise DeviceUnavailableError(SIM_ID, "the simulator is not running", operation=args[0])
         env = dict(os.environ, LC_ALL="C", PULSE_SERVER=self.server)
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                [self._pactl, "-s", self.server, *args],
-                capture_output=True,
-                text=True,
-                timeout=PACTL_TIMEOUT_S,
-                env=env,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise DeviceTimeoutError(SIM_ID, f"pactl {args[0]} hung", operation=args[0]) from exc
+        for attempt in range(1, PACTL_CONNECT_TRIES + 1):
+            try:
+                done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                    [self._pactl, "-s", self.server, *args],
+                    capture_output=True,
+                    text=True,
+                    timeout=PACTL_TIMEOUT_S,
+                    env=env,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise DeviceTimeoutError(
+                    SIM_ID, f"pactl {args[0]} hung", operation=args[0]
+                ) from exc
+            if not self._refused_but_there(done) or attempt == PACTL_CONNECT_TRIES:
+                break
+            log.info("pactl %s: the sound server refused the connection, try %d", args[0], attempt)
+            time.sleep(PACTL_CONNECT_BACKOFF_S * 2 ** (attempt - 1))
         if done.returncode != 0:
             raise DeviceUnavailableError(
                 SIM_ID, f"pactl {' '.join(args)}: {done.stderr.strip()}", operation=args[0]
             )
         return done.stdout
+
+    def _refused_but_there(self, done: subprocess.CompletedProcess[str]) -> bool:
+        """A refused connection to a server whose socket exists: busy, worth another try
+        (no socket at all is no server: pactl says "refused" then too, and that is final)."""
+        if done.returncode == 0 or _PACTL_REFUSED not in done.stderr:
+            return False
+        return Path(self.server.removeprefix("unix:")).exists()
 
     def _require_dir(self) -> Path:
         if self.dir is None:
