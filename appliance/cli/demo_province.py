@@ -127,6 +127,12 @@ class Province:
     _screen_loop: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
     _logs: list[object] = field(default_factory=list)
 
+    @property
+    def audio_server(self) -> str | None:
+        """The shared sound server's address (``unix:…/native``), None without one."""
+        server = getattr(self._audio, "server", None)
+        return server if isinstance(server, str) else None
+
     # -- start ---------------------------------------------------------------------------
 
     def start(self) -> None:
