@@ -114,13 +114,39 @@ def _results(client: httpx.Client, room_ids: list[str]) -> list[int]:
     return counts
 
 
-def _tree_cpu(root: int) -> dict[tuple[int, int], int]:
+def _tree_cpu(root: int) -> dict[tuple[int, int], tuple[str, int]]:
+    """(pid, start) → (kind, utime + stime ticks) of every process in the tree."""
     found = {}
     for proc in descendants(root).values():
         ticks = cpu_ticks(proc.pid)
         if ticks is not None:
-            found[proc.key] = ticks
+            found[proc.key] = (_kind(proc.label), ticks)
     return found
+
+
+def _kind(label: str) -> str:
+    """Which part of the demo a process is: agents and players grouped, the rest by program."""
+    for part in ("appliance agent", "display", "hub serve", "appliance demo"):
+        if part in label:
+            return part
+    words = label.split()
+    return words[0] if words else "?"
+
+
+def _by_kind(
+    before: dict[tuple[int, int], tuple[str, int]],
+    after: dict[tuple[int, int], tuple[str, int]],
+    window: float,
+) -> str:
+    """The idle window's CPU split by kind, largest first ("pulseaudio 0.11 (1)")."""
+    cores: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for key, (kind, ticks) in after.items():
+        spent = ticks - before.get(key, (kind, 0))[1]
+        cores[kind] = cores.get(kind, 0.0) + spent / CLOCK_TICKS_PER_S / window
+        count[kind] = count.get(kind, 0) + 1
+    ranked = sorted(cores.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{kind} {c:.3f} ({count[kind]})" for kind, c in ranked if c >= 0.005)
 
 
 def _in_session(sid: int) -> list[int]:
@@ -207,13 +233,15 @@ def _measure(
     time.sleep(args.idle_seconds)
     after = _tree_cpu(proc.pid)
     window = time.monotonic() - t0
-    ticks = sum(v - before.get(k, 0) for k, v in after.items())
+    ticks = sum(v - before.get(k, (kind, 0))[1] for k, (kind, v) in after.items())
     idle_cores = ticks / CLOCK_TICKS_PER_S / window
     tree = descendants(proc.pid)
     pss = sum(pss_kib(p.pid) or 0 for p in tree.values()) * 1024 / 1e9  # GB, as §7 says
     rss = sum(rss_kib(p.pid) or 0 for p in tree.values()) * 1024 / 1e9
     print(f"idle over {window:.0f} s: {idle_cores:.3f} of a core, {len(tree)} processes, "
           f"PSS {pss:.2f} GB, RSS {rss:.2f} GB (load {_load()})")  # fmt: skip
+    split = _by_kind(before, after, window)
+    print(f"  by process, cores (count): {split}")
 
     # Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group.
     stop_started = time.monotonic()
@@ -233,7 +261,8 @@ def _measure(
     rows = [
         record("demo.online_s", online_s, "s", target=ONLINE_TARGET_S, note=note,
                title=f"Demo province: {args.rooms} rooms Online at the hub after start"),
-        record("demo.idle_cpu", idle_cores, "cores", target=IDLE_CPU_TARGET_CORES, note=note,
+        record("demo.idle_cpu", idle_cores, "cores", target=IDLE_CPU_TARGET_CORES,
+               note=f"{note}; {split}",
                title=f"Demo province: idle CPU of the whole tree over {window:.0f} s"),
         record("demo.memory_pss", pss, "GB", target=MEMORY_TARGET_GB, note=note,
                title="Demo province: memory of the whole tree (sum of PSS)"),
