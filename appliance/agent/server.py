@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -71,8 +72,13 @@ async def run_agent(
     service_factory: Callable[[AgentConfig], AgentService] = build_service,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[AgentService], None] | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until a signal or ``stop``; raise ``ConfigError`` before opening anything."""
+    """Serve until a signal or ``stop``; raise ``ConfigError`` before opening anything.
+
+    ``sock``: a socket already bound to ``config.api.listen`` (the simulated room's free
+    port, held from the moment it was chosen so no other program can take it meanwhile).
+    """
     token = load_or_create_token(config.token_file)
     service = service_factory(config)
     app = create_app(service, token=token)
@@ -102,7 +108,7 @@ async def run_agent(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, _request_stop, sig.name)
             installed.append(sig)
-    serve = asyncio.create_task(_serve(server), name="uvicorn")
+    serve = asyncio.create_task(_serve(server, sock), name="uvicorn")
     watchdog: asyncio.Task[None] | None = None
     link: LinkClient | None = None
     try:
@@ -157,11 +163,11 @@ async def run_agent(
             await service.stop()  # idempotent; covers a failed lifespan start
 
 
-async def _serve(server: uvicorn.Server) -> None:
+async def _serve(server: uvicorn.Server, sock: socket.socket | None = None) -> None:
     # uvicorn calls sys.exit() when it cannot bind or the lifespan fails; a SystemExit
     # escaping a task would stop the whole loop, so it becomes an ordinary error here.
     try:
-        await server.serve()
+        await server.serve(sockets=[sock] if sock is not None else None)
     except SystemExit as exc:
         raise RuntimeError(
             f"the control API stopped (exit {exc.code}): port in use or start failed"

@@ -318,6 +318,20 @@ def free_loopback_port() -> int:
         return port
 
 
+def bound_loopback_socket() -> socket.socket:
+    """A socket bound to a free loopback port, kept for the API to listen on.
+
+    Choosing a free port and binding it later is a race: in the soak (31 agents beside the
+    rest of the suite) another program took an agent's port in between and the agent
+    stopped ("address already in use"). The socket held from the start closes that gap.
+    """
+    # No SO_REUSEADDR (uvicorn sets it on sockets it binds itself): without it no other
+    # socket can bind this port until ours closes, whatever options that one sets.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 async def run_simulated(
     *,
     rooms_dir: str | None,
@@ -389,6 +403,7 @@ async def _run_locked(
     )
     audio = None
     control = None
+    sock: socket.socket | None = None
     # SIGTERM while the simulators start must not kill the process outright (its Xvfb
     # would be left running): it ends the start-up, then everything is stopped.
     loop = asyncio.get_running_loop()
@@ -404,15 +419,22 @@ async def _run_locked(
         control = SimControl(directory / SOCKET_NAME, hardware, audio)
         await control.start()
         os.environ.update(hardware.agent_env())  # this process is the agent
-        path = hardware.write_config(listen or f"127.0.0.1:{free_loopback_port()}")
+        if listen is None:
+            sock = bound_loopback_socket()
+            listen = f"127.0.0.1:{sock.getsockname()[1]}"
+        path = hardware.write_config(listen)
         log.warning("%s", t("agent.simulate.started", lang, path=str(path)))
         config = load_config(path)
         if not stop.is_set():
-            await run_agent(config, stop=stop, on_ready=lambda _: _say_how_to_reach(config, lang))
+            await run_agent(
+                config, stop=stop, on_ready=lambda _: _say_how_to_reach(config, lang), sock=sock
+            )
     finally:
         for sig in _STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
+        if sock is not None:
+            sock.close()
         if control is not None:
             await control.stop()
         if audio is not None:

@@ -248,3 +248,24 @@ def test_sigterm_during_start_up_leaves_nothing_running(tmp_path: Path) -> None:
     log_text = (tmp_path / "simulate.log").read_text(errors="replace")
     assert returncode == 0, log_text
     assert _processes_with(marker) == []  # no Xvfb, PulseAudio or agent left behind
+
+
+def test_the_simulated_rooms_port_is_held_from_the_moment_it_is_chosen() -> None:
+    """A port chosen free and bound later was taken in between by another program in the
+    soak (31 agents beside the suite: "address already in use"); the socket the simulated
+    room serves on is bound when its port is chosen, so no other socket can take it."""
+    import errno
+    import socket
+
+    from appliance.agent.simulate import bound_loopback_socket
+
+    held = bound_loopback_socket()
+    try:
+        port = held.getsockname()[1]
+        other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn's own
+        with other, pytest.raises(OSError) as taken:
+            other.bind(("127.0.0.1", port))
+        assert taken.value.errno == errno.EADDRINUSE
+    finally:
+        held.close()
