@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.proctree import PROC, alive, descendants, start_ticks
 
@@ -97,3 +98,34 @@ def _in_session(sid: int) -> list[int]:
             if int(fields[3]) == sid:
                 found.append(int(entry.name))
     return found
+
+
+def test_a_hub_port_taken_meanwhile_gets_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo chooses the hub's port free and the hub binds it a moment later; when
+    another program took it in between, the hub stops on "address already in use" and
+    the demo starts it again on another port instead of giving up."""
+    import socket
+
+    from appliance.cli import demo_province
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = [taken.getsockname()[1]]
+    real = demo_province._free_port
+    monkeypatch.setattr(demo_province, "_free_port", lambda: ports.pop() if ports else real())
+    said: list[str] = []
+    demo = demo_province.Province(
+        directory=tmp_path / "province", rooms=[], lang="en", say=said.append
+    )
+    try:
+        demo.directory.mkdir(parents=True)
+        demo._start_hub()
+        assert not demo.hub_url.endswith(f":{taken.getsockname()[1]}")
+        assert httpx.get(f"{demo.hub_url}/healthz", timeout=10).status_code == 200
+        assert any(demo.hub_url in line for line in said), said
+    finally:
+        demo.stop()
+        taken.close()

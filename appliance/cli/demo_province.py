@@ -99,6 +99,7 @@ FAULTS: Final[tuple[tuple[str, dict[str, object]], ...]] = (
 TILE: Final = (480, 270)  # each room's monitor on the shared screen
 TILES_PER_ROW: Final = 8
 HUB_READY_TIMEOUT_S: Final = 60.0
+HUB_PORT_TRIES: Final = 3
 ONLINE_TIMEOUT_S: Final = 240.0  # on a loaded 2-core machine 31 agents take ~1 min
 AGENT_STOP_TIMEOUT_S: Final = 10.0
 POLL_S: Final = 0.25
@@ -208,23 +209,37 @@ class Province:
         state = ["--state-dir", str(hub_dir / "state")]
         self._cli("hub", "create-admin", ADMIN, "--password-file", str(password_file), *state)
         self._cli("hub", "rooms", "import", str(rooms_csv), *state)
-        port = _free_port()
-        self.hub_url = f"http://127.0.0.1:{port}"
-        self.processes["hub"] = self._spawn(
-            "hub", ["hub", "serve", *state, "--listen", f"127.0.0.1:{port}"]
-        )
+        # The port is chosen free, then bound by the hub process: another program can take
+        # it in between (the agents hold theirs: agent/simulate.py bound_loopback_socket).
+        # A hub that stopped on "address already in use" gets another port.
+        for attempt in range(1, HUB_PORT_TRIES + 1):
+            port = _free_port()
+            self.hub_url = f"http://127.0.0.1:{port}"
+            self.processes["hub"] = self._spawn(
+                "hub", ["hub", "serve", *state, "--listen", f"127.0.0.1:{port}"]
+            )
+            try:
+                self._wait_hub()
+            except ProvinceError:
+                taken = "address already in use" in self._tail("hub")
+                if not taken or attempt == HUB_PORT_TRIES or self.processes["hub"].poll() is None:
+                    raise
+                continue
+            break
+        self.say(t("demo.province.hub_up", self.lang, url=self.hub_url))
+
+    def _wait_hub(self) -> None:
         deadline = time.monotonic() + HUB_READY_TIMEOUT_S
         while True:
             self._check_alive("hub")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.hub_url}/healthz", timeout=2).status_code == 200:
-                    break
+                    return
             if time.monotonic() > deadline:
                 raise ProvinceError(
                     t("demo.province.hub_timeout", self.lang, log=self._tail("hub"))
                 )
             time.sleep(POLL_S)
-        self.say(t("demo.province.hub_up", self.lang, url=self.hub_url))
 
     def _issue_tokens(self) -> dict[str, str]:
         """One enrolment token per room, through the hub's admin API as the administrator."""
