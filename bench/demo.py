@@ -130,6 +130,8 @@ def _kind(label: str) -> str:
         if part in label:
             return part
     words = label.split()
+    if len(words) > 2 and words[1] == "-m":  # "python -m drivers.video.child …": the module
+        return words[2]
     return words[0] if words else "?"
 
 
@@ -137,16 +139,15 @@ def _by_kind(
     before: dict[tuple[int, int], tuple[str, int]],
     after: dict[tuple[int, int], tuple[str, int]],
     window: float,
-) -> str:
-    """The idle window's CPU split by kind, largest first ("pulseaudio 0.11 (1)")."""
-    cores: dict[str, float] = {}
-    count: dict[str, int] = {}
+) -> dict[str, tuple[float, int]]:
+    """The window's CPU by kind: kind → (cores, processes); a process started during the
+    window counts from its start."""
+    split: dict[str, tuple[float, int]] = {}
     for key, (kind, ticks) in after.items():
-        spent = ticks - before.get(key, (kind, 0))[1]
-        cores[kind] = cores.get(kind, 0.0) + spent / CLOCK_TICKS_PER_S / window
-        count[kind] = count.get(kind, 0) + 1
-    ranked = sorted(cores.items(), key=lambda kv: -kv[1])
-    return ", ".join(f"{kind} {c:.3f} ({count[kind]})" for kind, c in ranked if c >= 0.005)
+        spent = (ticks - before.get(key, (kind, 0))[1]) / CLOCK_TICKS_PER_S / window
+        cores, count = split.get(kind, (0.0, 0))
+        split[kind] = (cores + spent, count + 1)
+    return split
 
 
 def _in_session(sid: int) -> list[int]:
@@ -233,14 +234,15 @@ def _measure(
     time.sleep(args.idle_seconds)
     after = _tree_cpu(proc.pid)
     window = time.monotonic() - t0
-    ticks = sum(v - before.get(k, (kind, 0))[1] for k, (kind, v) in after.items())
-    idle_cores = ticks / CLOCK_TICKS_PER_S / window
+    by_kind = _by_kind(before, after, window)
+    idle_cores = sum(cores for cores, _ in by_kind.values())
     tree = descendants(proc.pid)
     pss = sum(pss_kib(p.pid) or 0 for p in tree.values()) * 1024 / 1e9  # GB, as §7 says
     rss = sum(rss_kib(p.pid) or 0 for p in tree.values()) * 1024 / 1e9
     print(f"idle over {window:.0f} s: {idle_cores:.3f} of a core, {len(tree)} processes, "
           f"PSS {pss:.2f} GB, RSS {rss:.2f} GB (load {_load()})")  # fmt: skip
-    split = _by_kind(before, after, window)
+    ranked = sorted(by_kind.items(), key=lambda kv: -kv[1][0])
+    split = ", ".join(f"{kind} {c:.3f} ({n})" for kind, (c, n) in ranked if c >= 0.005)
     print(f"  by process, cores (count): {split}")
 
     # Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group.

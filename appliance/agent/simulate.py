@@ -248,6 +248,12 @@ def _unused_x_display() -> str:
 AUDIO_START_TRIES: Final = 4
 
 
+def room_audio_prefix(room_id: str) -> str:
+    """The names of a room's sinks and sources in a shared sound server start with this
+    (``hdnd-tinh`` → ``hdnd_tinh_``: PulseAudio names take letters, digits and ``_``)."""
+    return "".join(c if c.isalnum() else "_" for c in room_id) + "_"
+
+
 def _start_room_audio(
     lang: str, server: str | None = None, room_id: str = ""
 ) -> RoomAudioSimulator | None:
@@ -258,7 +264,7 @@ def _start_room_audio(
     if shutil.which("pulseaudio") is None and server is None:
         log.warning("%s", t("agent.simulate.no_pulse", lang))
         return None
-    prefix = "".join(c if c.isalnum() else "_" for c in room_id) + "_" if server else ""
+    prefix = room_audio_prefix(room_id) if server else ""
     # In a shared server (the demo province) 31 rooms load their modules at once; on a
     # loaded 2-core machine one room's pactl could time out and that room ran the whole
     # demo without sound (tests/reliability/test_soak.py: its planted silent microphone

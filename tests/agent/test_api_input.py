@@ -15,9 +15,9 @@ import pytest
 from appliance.agent.api import OPENAPI_URL
 from appliance.agent.server import run_agent
 from appliance.agent.service import AgentService
+from appliance.agent.simulate import bound_loopback_socket
 from appliance.agent.status import DeviceStatus
 from appliance.config import AgentConfig, parse_config
-from tests.agent.conftest import free_port
 
 READY_TIMEOUT_S = 20.0
 
@@ -36,7 +36,10 @@ class _DevicesBug(AgentService):
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
-    port = free_port()
+    # Served on a socket bound before the agent starts (as a simulated room is): had
+    # run_agent ignored it and bound the port itself, the bind would fail (in use).
+    sock = bound_loopback_socket()
+    port = sock.getsockname()[1]
     config = parse_config(
         {
             "room": {"id": "r1", "name": "Phòng họp thử"},
@@ -56,7 +59,7 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
         ready.set()
 
     task = asyncio.create_task(
-        run_agent(config, service_factory=factory, stop=stop, on_ready=on_ready)
+        run_agent(config, service_factory=factory, stop=stop, on_ready=on_ready, sock=sock)
     )
     try:
         async with asyncio.timeout(READY_TIMEOUT_S):
@@ -66,6 +69,7 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
     finally:
         stop.set()
         await task
+        sock.close()
 
 
 async def _exchange(

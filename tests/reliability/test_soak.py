@@ -64,6 +64,7 @@ from typing import Any, Final
 import httpx
 import pytest
 
+from appliance.agent.simulate import room_audio_prefix
 from appliance.cli.demo_province import ADMIN, ROOMS, Province
 from appliance.config import load_config, parse_listen
 from tests.support.proctree import Proc, descendants, rss_kib, shmem_kib
@@ -484,9 +485,9 @@ def _rooms_built_twice(province: Province, rooms: list[str]) -> list[str]:
     sinks = [line.split("\t")[1] for line in listed.splitlines() if "\t" in line]
     wrong = [name for name in sinks if "." in name]
     for room in rooms:
-        prefix = "".join(c if c.isalnum() else "_" for c in room)  # as the agent names it
-        if sinks.count(f"{prefix}_room") != 1:
-            wrong.append(f"{room}: {sinks.count(f'{prefix}_room')} room sinks")
+        count = sinks.count(f"{room_audio_prefix(room)}room")
+        if count != 1:
+            wrong.append(f"{room}: {count} room sinks")
     return wrong
 
 
